@@ -1,0 +1,46 @@
+// Shared flag parsers and the CLI's error handling: a bad flag or a typed library error becomes one
+// line on stderr and an exit code (2 for usage and configuration, 1 for everything else); a stack
+// trace is printed only for errors that are bugs.
+
+import { InvalidArgumentError } from "commander";
+import { MakemoreError } from "../errors.ts";
+
+/** A flag value that must be an integer ≥ min. */
+export function intFlag(min: number) {
+  return (value: string): number => {
+    if (!/^[+-]?\d+$/.test(value.trim())) throw new InvalidArgumentError("must be an integer.");
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer >= ${min}.`);
+    return n;
+  };
+}
+
+/** A flag value that must be a finite number, optionally > 0. */
+export function numberFlag(options: { positive?: boolean } = {}) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError("must be a number.");
+    if (options.positive && !(n > 0)) throw new InvalidArgumentError("must be a number > 0.");
+    return n;
+  };
+}
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const stdio: Output = {
+  out: (t) => process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
+  err: (t) => process.stderr.write(t.endsWith("\n") ? t : t + "\n"),
+};
+
+/** Exit code and message for an error thrown by a command. */
+export function reportError(e: unknown, io: Output): number {
+  if (e instanceof MakemoreError) {
+    io.err(`makemore: ${e.message}`);
+    return e.exitCode;
+  }
+  io.err(`makemore: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  return 1;
+}

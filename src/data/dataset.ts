@@ -1,0 +1,48 @@
+// Context windows, exactly the lectures' `build_dataset`: for each word, a context of `blockSize`
+// boundary tokens slides over `word + '.'`; every position gives one example (X = the context,
+// Y = the next character). A word of length L gives L + 1 examples.
+//
+// Letters: N examples, T block size (context length).
+
+import { ConfigError } from "../errors.ts";
+import type { Vocabulary } from "./vocabulary.ts";
+
+export interface Dataset {
+  /** (N, T) contexts, row-major, left-padded with the boundary token 0. */
+  X: Int32Array;
+  /** (N) targets. */
+  Y: Int32Array;
+  /** N. */
+  size: number;
+  /** T. */
+  blockSize: number;
+}
+
+export function checkBlockSize(blockSize: number): void {
+  if (!Number.isInteger(blockSize) || blockSize < 1) {
+    throw new ConfigError(`block size must be a positive integer (got ${blockSize})`);
+  }
+}
+
+/** build_dataset(words) for a given block size. */
+export function buildDataset(words: readonly string[], vocab: Vocabulary, blockSize: number): Dataset {
+  checkBlockSize(blockSize);
+  const encoded = words.map((w) => vocab.encode(w));
+  let size = 0;
+  for (const w of encoded) size += w.length + 1;
+  const X = new Int32Array(size * blockSize); // (N, T)
+  const Y = new Int32Array(size); // (N)
+  const context = new Int32Array(blockSize);
+  let n = 0;
+  for (const w of encoded) {
+    context.fill(0);
+    for (let i = 0; i <= w.length; i++) {
+      const ix = i < w.length ? w[i] : 0; // w + '.'
+      X.set(context, n * blockSize);
+      Y[n++] = ix;
+      context.copyWithin(0, 1); // context = context[1:] + [ix]
+      context[blockSize - 1] = ix;
+    }
+  }
+  return { X, Y, size, blockSize };
+}

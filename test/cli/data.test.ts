@@ -1,0 +1,62 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "./helpers.ts";
+
+test("makemore data: the bundled names, shuffled with seed 42, block size 3", async () => {
+  const r = await run("data", "--json");
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  assert.equal(s.words, 32033);
+  assert.equal(s.vocabSize, 27);
+  assert.equal(s.vocabulary, ".abcdefghijklmnopqrstuvwxyz");
+  assert.deepEqual(s.longestWord, { word: "muhammadibrahim", length: 15 });
+  assert.deepEqual([s.splits.train.examples, s.splits.val.examples, s.splits.test.examples], [182625, 22655, 22866]);
+  const text = await run("data");
+  assert.match(text.out, /train\s+25626 words\s+182625 examples/);
+});
+
+test("makemore data --no-shuffle and --block-size change the counts", async () => {
+  const r = JSON.parse((await run("data", "--no-shuffle", "--json")).out);
+  assert.equal(r.splitSeed, null);
+  assert.deepEqual([r.splits.train.examples, r.splits.val.examples, r.splits.test.examples], [182778, 22633, 22735]);
+  const b = JSON.parse((await run("data", "--block-size", "8", "--json")).out);
+  assert.equal(b.splits.train.examples, 182625, "the number of examples does not depend on the block size");
+  assert.equal(b.blockSize, 8);
+});
+
+test("makemore data: bad flags and bad files give one line and a non-zero exit code", async () => {
+  for (const [args, code, pattern] of [
+    [["data", "--block-size", "0"], 2, /--block-size.*must be an integer >= 1/],
+    [["data", "--block-size", "x"], 2, /must be an integer/],
+    [["data", "--bogus"], 2, /unknown option '--bogus'/],
+    [["dat"], 2, /unknown command 'dat'/],
+    [["data", "-i", "/nonexistent/words.txt"], 1, /words\.txt: no such file/],
+  ] as const) {
+    const r = await run(...args);
+    assert.equal(r.code, code, `${args.join(" ")}: ${r.err}`);
+    assert.match(r.err, pattern);
+    assert.doesNotMatch(r.err, /\n\s+at /, "no stack trace");
+  }
+  const dir = mkdtempSync(join(tmpdir(), "makemore-cli-"));
+  writeFileSync(join(dir, "w.txt"), "ann\nst.john\n");
+  const r = await run("data", "-i", join(dir, "w.txt"));
+  assert.equal(r.code, 1);
+  assert.match(r.err, /w\.txt:2: word "st\.john" contains/);
+  writeFileSync(join(dir, "long.txt"), "a".repeat(20));
+  assert.equal((await run("data", "-i", join(dir, "long.txt"), "--max-line-length", "10")).code, 1);
+  assert.equal((await run("data", "-i", join(dir, "long.txt"), "--max-line-length", "20")).code, 0);
+});
+
+test("the installed bin runs (bin/makemore.js → dist/)", () => {
+  const bin = new URL("../../bin/makemore.js", import.meta.url).pathname;
+  const r = spawnSync(process.execPath, [bin, "data", "--json"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).splits.test.examples, 22866);
+  const bad = spawnSync(process.execPath, [bin, "data", "--block-size", "-1"], { encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr.trim().split("\n").length, 1, "one line");
+});
