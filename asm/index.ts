@@ -3,5 +3,12 @@
 // One module for Node and the browser. The module owns its linear memory; the TypeScript side
 // (src/kernels/) hands out buffers inside it and passes byte offsets ("pointers") here, so a
 // training step copies nothing in or out. Kernels know nothing about tensors or layers.
+// src/kernels/wasm.ts declares these exports (WasmExports); keep the two lists in step.
 
-export { sumF32 } from "./reduce";
+export { heapBase } from "./memory";
+export { sumF32, colSumF32 } from "./reduce";
+export { fillF32, axpyF32, addRowF32 } from "./elementwise";
+export { matmulNN } from "./matmul_nn";
+export { matmulNT } from "./matmul_nt";
+export { matmulTN } from "./matmul_tn";
+export { tanhF32, tanhBackwardF32 } from "./tanh";

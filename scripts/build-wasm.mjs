@@ -18,7 +18,8 @@ const { error, stderr } = await asc.main([
   "--optimizeLevel", "3",
   "--shrinkLevel", "0",
   "--noAssert",
-  "--initialMemory", "2",
+  // No --initialMemory: asc sizes it to the static data (the NT packing scratch, asm/matmul_nt.ts);
+  // the arena (src/kernels/arena.ts) grows the memory as buffers are allocated.
 ]);
 if (error) {
   console.error(stderr.toString());

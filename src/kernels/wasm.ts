@@ -5,10 +5,32 @@
 
 import { WASM_BASE64 } from "./wasm-bytes.generated.ts";
 
-/** The functions asm/index.ts exports; byte offsets into `memory` are plain numbers. */
+/**
+ * The functions asm/index.ts exports; byte offsets into `memory` are plain numbers, sizes are element
+ * counts, `acc` is 0 (overwrite) or 1 (accumulate). Letters as in the asm/ files.
+ */
 export interface WasmExports {
   readonly memory: WebAssembly.Memory;
+  /** First byte above the module's static data: where the arena starts. */
+  heapBase(): number;
   sumF32(x: number, n: number): number;
+  /** out[N] (=|+=) Σ_i X[i,:]   // (M,N) -> (N) */
+  colSumF32(out: number, x: number, M: number, N: number, acc: number): void;
+  fillF32(x: number, n: number, value: number): void;
+  /** y += alpha · x */
+  axpyF32(y: number, alpha: number, x: number, n: number): void;
+  /** Y[M,N] += b[N] */
+  addRowF32(y: number, b: number, M: number, N: number): void;
+  /** C[M,N] (=|+=) A[M,K] · B[K,N] */
+  matmulNN(c: number, a: number, b: number, M: number, K: number, N: number, acc: number): void;
+  /** C[M,N] (=|+=) A[M,K] · B[N,K]ᵀ */
+  matmulNT(c: number, a: number, b: number, M: number, K: number, N: number, acc: number): void;
+  /** C[M,N] (=|+=) A[K,M]ᵀ · B[K,N] */
+  matmulTN(c: number, a: number, b: number, M: number, K: number, N: number, acc: number): void;
+  /** y = tanh(x) */
+  tanhF32(y: number, x: number, n: number): void;
+  /** dx (=|+=) (1 - y²) · dy */
+  tanhBackwardF32(dx: number, y: number, dy: number, n: number, acc: number): void;
 }
 
 let instance: WasmExports | undefined;

@@ -1,0 +1,268 @@
+// The register-blocked core that every matmul layout runs:
+//
+//   C[M,N] (=|+=) A(M,K) · B[K,N]
+//
+// B is row-major with row stride `ldb`; C is row-major with row stride `ldc`; A is read through two
+// strides, element (i,k) at A + (i*sAi + k*sAk) floats, so the same code reads A[M,K] (NN: sAi=K, sAk=1)
+// and Aᵀ for A[K,M] (TN: sAi=1, sAk=M). Letters: M rows of C, N columns of C, K the summed dimension.
+// Pointers are byte offsets into linear memory, strides and sizes are in floats.
+//
+// A block of 4 rows × 8 columns of C lives in 8 f32x4 accumulators; each step over k loads one B row
+// segment (2 vectors), splats 4 elements of A (v128.load32_splat) and does 8 multiplies and 8 adds.
+// Column tails: a 4-wide block, then 1..3 columns with exact partial loads and stores (lanes.ts); row
+// tail: 1-row blocks. Large problems are cut into panels of B that stay in L2; a wide B (N > 256) is
+// copied panel by panel into a contiguous scratch (pack.ts) when there are enough rows to reuse it.
+
+import { loadPartial, storePartial } from "./lanes";
+import { copyRows, pack, PACK_FLOATS, PACK_KC } from "./pack";
+
+/** Columns of B per panel when B is read in place. */
+const NC: i32 = 256;
+/** Rows of B (the summed dimension) per panel when B is read in place. */
+const KC: i32 = 256;
+/** Columns of B per packed panel (PACK_FLOATS / PACK_KC). */
+const PACK_NC: i32 = PACK_FLOATS / PACK_KC;
+/** Rows of C from which packing B pays for its copy (each packed element is reused M/4 times). */
+const PACK_MIN_M: i32 = 16;
+
+/** C[M,N] (=|+=) A(M,K) · B[K,N]; `acc` false overwrites C, true adds to it. */
+// @ts-ignore: decorator
+@inline export function gemm(
+  c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, b: usize, ldb: i32,
+  M: i32, K: i32, N: i32, acc: bool,
+): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!acc) zeroRows(c, ldc, M, N);
+    return;
+  }
+  if (N > NC && M >= PACK_MIN_M) gemmPacked(c, ldc, a, sAi, sAk, b, ldb, M, K, N, acc);
+  else gemmDirect(c, ldc, a, sAi, sAk, b, ldb, M, K, N, acc);
+}
+
+/** Wide B: panels of PACK_KC × PACK_NC copied to the contiguous scratch first. */
+// @ts-ignore: decorator
+@inline function gemmPacked(
+  c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, b: usize, ldb: i32,
+  M: i32, K: i32, N: i32, acc: bool,
+): void {
+  for (let j0 = 0; j0 < N; j0 += PACK_NC) {
+    const nc = min(PACK_NC, N - j0);
+    for (let k0 = 0; k0 < K; k0 += PACK_KC) {
+      const kc = min(PACK_KC, K - k0);
+      // P[kc,nc] = B[k0:k0+kc, j0:j0+nc]
+      copyRows(pack, nc, b + (<usize>(k0 * ldb + j0) << 2), ldb, kc, nc);
+      gemmPanel(
+        c + (<usize>j0 << 2), ldc, a + (<usize>(k0 * sAk) << 2), sAi, sAk, pack, nc,
+        M, kc, nc, acc || k0 > 0,
+      );
+    }
+  }
+}
+
+/** B read in place, in panels of KC × NC (what NT runs on its already packed panels). */
+// @ts-ignore: decorator
+@inline export function gemmDirect(
+  c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, b: usize, ldb: i32,
+  M: i32, K: i32, N: i32, acc: bool,
+): void {
+  for (let j0 = 0; j0 < N; j0 += NC) {
+    const nc = min(NC, N - j0);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      gemmPanel(
+        c + (<usize>j0 << 2), ldc,
+        a + (<usize>(k0 * sAk) << 2), sAi, sAk,
+        b + (<usize>(k0 * ldb + j0) << 2), ldb,
+        M, kc, nc, acc || k0 > 0,
+      );
+    }
+  }
+}
+
+/** C[M,N] = 0 for a C with row stride ldc (the K = 0 case). */
+export function zeroRows(c: usize, ldc: i32, M: i32, N: i32): void {
+  for (let i = 0; i < M; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>N << 2);
+}
+
+/** One panel: all rows of C, 4 at a time, then the 0..3 leftover rows one at a time. */
+// @ts-ignore: decorator
+@inline function gemmPanel(
+  c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, b: usize, ldb: i32,
+  M: i32, K: i32, N: i32, acc: bool,
+): void {
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    rows4(c + (<usize>(i * ldc) << 2), ldc, a + (<usize>(i * sAi) << 2), sAi, sAk, b, ldb, K, N, acc);
+  }
+  for (; i < M; i++) {
+    rows1(c + (<usize>(i * ldc) << 2), a + (<usize>(i * sAi) << 2), sAk, b, ldb, K, N, acc);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 4 rows of C: blocks of 8 columns, one block of 4, then a partial block of 1..3 columns.
+
+// @ts-ignore: decorator
+@inline function rows4(
+  c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, b: usize, ldb: i32, K: i32, N: i32, acc: bool,
+): void {
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    block4x8(c + (<usize>j << 2), ldc, a, sAi, sAk, b + (<usize>j << 2), ldb, K, acc);
+  }
+  if (j + 4 <= N) {
+    block4x4(c + (<usize>j << 2), ldc, a, sAi, sAk, b + (<usize>j << 2), ldb, K, acc, 4);
+    j += 4;
+  }
+  if (j < N) block4x4(c + (<usize>j << 2), ldc, a, sAi, sAk, b + (<usize>j << 2), ldb, K, acc, N - j);
+}
+
+/** (4,K) · (K,8) -> (4,8): the hot loop. */
+// @ts-ignore: decorator
+@inline function block4x8(
+  c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, b: usize, ldb: i32, K: i32, acc: bool,
+): void {
+  const rc = <usize>ldc << 2;
+  const r1 = <usize>sAi << 2;
+  const r2 = r1 + r1;
+  const r3 = r2 + r1;
+  const stepA = <usize>sAk << 2;
+  const stepB = <usize>ldb << 2;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (acc) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c + rc); c11 = v128.load(c + rc, 16);
+    c20 = v128.load(c + 2 * rc); c21 = v128.load(c + 2 * rc, 16);
+    c30 = v128.load(c + 3 * rc); c31 = v128.load(c + 3 * rc, 16);
+  }
+  let pa = a;
+  let pb = b;
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let av = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(pa + r1);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(pa + r2);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(pa + r3);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    pa += stepA;
+    pb += stepB;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + rc, c10); v128.store(c + rc, c11, 16);
+  v128.store(c + 2 * rc, c20); v128.store(c + 2 * rc, c21, 16);
+  v128.store(c + 3 * rc, c30); v128.store(c + 3 * rc, c31, 16);
+}
+
+/** (4,K) · (K,w) -> (4,w) for w = 4 (full vectors) or 1..3 (partial loads and stores). */
+// @ts-ignore: decorator
+@inline function block4x4(
+  c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, b: usize, ldb: i32, K: i32, acc: bool, w: i32,
+): void {
+  const rc = <usize>ldc << 2;
+  const r1 = <usize>sAi << 2;
+  const r2 = r1 + r1;
+  const r3 = r2 + r1;
+  const stepA = <usize>sAk << 2;
+  const stepB = <usize>ldb << 2;
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let pa = a;
+  let pb = b;
+  if (w == 4) {
+    if (acc) {
+      c0 = v128.load(c); c1 = v128.load(c + rc); c2 = v128.load(c + 2 * rc); c3 = v128.load(c + 3 * rc);
+    }
+    for (let k = 0; k < K; k++) {
+      const b0 = v128.load(pb);
+      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
+      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + r1), b0));
+      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + r2), b0));
+      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + r3), b0));
+      pa += stepA;
+      pb += stepB;
+    }
+    v128.store(c, c0); v128.store(c + rc, c1); v128.store(c + 2 * rc, c2); v128.store(c + 3 * rc, c3);
+  } else {
+    if (acc) {
+      c0 = loadPartial(c, w); c1 = loadPartial(c + rc, w);
+      c2 = loadPartial(c + 2 * rc, w); c3 = loadPartial(c + 3 * rc, w);
+    }
+    for (let k = 0; k < K; k++) {
+      const b0 = loadPartial(pb, w);
+      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
+      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + r1), b0));
+      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + r2), b0));
+      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + r3), b0));
+      pa += stepA;
+      pb += stepB;
+    }
+    storePartial(c, c0, w); storePartial(c + rc, c1, w);
+    storePartial(c + 2 * rc, c2, w); storePartial(c + 3 * rc, c3, w);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 1 row of C (the 0..3 rows left over): 16 columns at a time, then 4, then 1..3.
+
+// @ts-ignore: decorator
+@inline function rows1(
+  c: usize, a: usize, sAk: i32, b: usize, ldb: i32, K: i32, N: i32, acc: bool,
+): void {
+  const stepA = <usize>sAk << 2;
+  const stepB = <usize>ldb << 2;
+  let j = 0;
+  for (; j + 16 <= N; j += 16) {
+    const pc = c + (<usize>j << 2);
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    if (acc) {
+      c0 = v128.load(pc); c1 = v128.load(pc, 16); c2 = v128.load(pc, 32); c3 = v128.load(pc, 48);
+    }
+    let pa = a;
+    let pb = b + (<usize>j << 2);
+    for (let k = 0; k < K; k++) {
+      const av = v128.load32_splat(pa);
+      c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
+      c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+      c2 = f32x4.add(c2, f32x4.mul(av, v128.load(pb, 32)));
+      c3 = f32x4.add(c3, f32x4.mul(av, v128.load(pb, 48)));
+      pa += stepA;
+      pb += stepB;
+    }
+    v128.store(pc, c0); v128.store(pc, c1, 16); v128.store(pc, c2, 32); v128.store(pc, c3, 48);
+  }
+  for (; j < N; j += 4) {
+    const w = min(4, N - j);
+    const pc = c + (<usize>j << 2);
+    let c0 = f32x4.splat(0);
+    let pa = a;
+    let pb = b + (<usize>j << 2);
+    if (w == 4) {
+      if (acc) c0 = v128.load(pc);
+      for (let k = 0; k < K; k++) {
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+        pa += stepA;
+        pb += stepB;
+      }
+      v128.store(pc, c0);
+    } else {
+      if (acc) c0 = loadPartial(pc, w);
+      for (let k = 0; k < K; k++) {
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), loadPartial(pb, w)));
+        pa += stepA;
+        pb += stepB;
+      }
+      storePartial(pc, c0, w);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+// Matrix product with the first operand transposed (a weight gradient, dW = xᵀ · dout):
+//
+//   C[M,N] (=|+=) A[K,M]ᵀ · B[K,N]       // (K,M)ᵀ @ (K,N) -> (M,N)
+//
+// Letters: K rows of A and B (the batch, summed over), M columns of A = rows of C, N columns of B and C.
+// All row-major float32, contiguous; c, a, b are byte offsets. `acc` 0 overwrites C, 1 adds to it.
+// C must not overlap A or B. No transpose is materialised: the core reads A with strides (1, M), so
+// the four A elements a 4-row block needs at step k are adjacent in memory.
+
+import { gemm } from "./gemm";
+
+export function matmulTN(c: usize, a: usize, b: usize, M: i32, K: i32, N: i32, acc: i32): void {
+  // Aᵀ(i,k) = A[k*M + i]
+  gemm(c, N, a, 1, M, b, N, M, K, N, acc != 0);
+}

@@ -1,0 +1,135 @@
+// Kernel benchmark: GFLOP/s of the WebAssembly SIMD matrix products against the plain-TypeScript
+// reference kernels, measured in the same run, for the three layouts at the lecture's shapes (the MLP
+// of makemore part 3: batch 32, block 3 × embedding 10 = 30 inputs, 200 hidden, 27 characters) and
+// at 256×1024·1024×1024; then a naive triple loop as the documented baseline, and tanh throughput.
+// Each cell: warm-up, then batches of calls until at least 0.3 s have passed (performance.now()).
+// Run: npm run bench:kernels (builds nothing: run npm run build:wasm first if asm/ changed).
+//
+// Letters: C[M,N] = A·B summed over K.
+
+import { createTsKernels, wasmKernels, type F32Buf, type Kernels } from "../src/index.ts";
+
+type Layout = "NN" | "NT" | "TN";
+interface Shape {
+  layout: Layout;
+  M: number;
+  K: number;
+  N: number;
+  what: string;
+}
+
+const SHAPES: Shape[] = [
+  { layout: "NN", M: 32, K: 30, N: 200, what: "(32,30) @ (30,200)        hpreact = embcat @ W1" },
+  { layout: "NN", M: 32, K: 200, N: 27, what: "(32,200) @ (200,27)       logits = h @ W2" },
+  { layout: "NN", M: 256, K: 1024, N: 1024, what: "(256,1024) @ (1024,1024)" },
+  { layout: "NT", M: 32, K: 200, N: 30, what: "(32,200) @ (30,200)ᵀ      dembcat = dhpreact @ W1ᵀ" },
+  { layout: "NT", M: 32, K: 27, N: 200, what: "(32,27) @ (200,27)ᵀ       dh = dlogits @ W2ᵀ" },
+  { layout: "NT", M: 256, K: 1024, N: 1024, what: "(256,1024) @ (1024,1024)ᵀ" },
+  { layout: "TN", M: 30, K: 32, N: 200, what: "(32,30)ᵀ @ (32,200)       dW1 = embcatᵀ @ dhpreact" },
+  { layout: "TN", M: 200, K: 32, N: 27, what: "(32,200)ᵀ @ (32,27)       dW2 = hᵀ @ dlogits" },
+  { layout: "TN", M: 256, K: 1024, N: 1024, what: "(1024,256)ᵀ @ (1024,1024)" },
+];
+
+const MIN_SECONDS = 0.3;
+const WARMUP_SECONDS = 0.05;
+
+/** Calls per second of `fn`: warm-up, then batches (doubling) until MIN_SECONDS of timed calls. */
+function callsPerSecond(fn: () => void): number {
+  let t0 = performance.now();
+  do fn();
+  while (performance.now() - t0 < WARMUP_SECONDS * 1000);
+  let calls = 0;
+  let batch = 1;
+  t0 = performance.now();
+  let elapsed = 0;
+  while (elapsed < MIN_SECONDS * 1000) {
+    for (let i = 0; i < batch; i++) fn();
+    calls += batch;
+    elapsed = performance.now() - t0;
+    if (elapsed < 50) batch *= 2;
+  }
+  return calls / (elapsed / 1000);
+}
+
+/** A deterministic fill in [-1, 1) (no Math.random). */
+function fillDeterministic(v: Float32Array, seed: number): void {
+  let s = seed >>> 0;
+  for (let i = 0; i < v.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    v[i] = s / 2 ** 31 - 1;
+  }
+}
+
+function matmul(k: Kernels, s: Shape, C: F32Buf, A: F32Buf, B: F32Buf): void {
+  if (s.layout === "NN") k.matmulNN(C, A, B, s.M, s.K, s.N);
+  else if (s.layout === "NT") k.matmulNT(C, A, B, s.M, s.K, s.N);
+  else k.matmulTN(C, A, B, s.M, s.K, s.N);
+}
+
+/** The plain i-j-k triple loop on Float32Arrays: the baseline "how fast is plain JS" number. */
+function naiveMatmul(c: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[i * K + k] * b[k * N + j];
+      c[i * N + j] = s;
+    }
+  }
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + " ".repeat(n - s.length);
+}
+function lpad(s: string, n: number): string {
+  return s.length >= n ? s : " ".repeat(n - s.length) + s;
+}
+
+const wasm = wasmKernels();
+const arena = wasm.arena;
+const ts = createTsKernels(arena);
+
+console.log("makemore-ts kernels: matrix products, GFLOP/s (2·M·K·N flops per call), wasm SIMD vs plain TS");
+console.log(`node ${process.version}, ${MIN_SECONDS} s per cell after warm-up\n`);
+console.log(`${pad("layout", 7)}${pad("shape", 52)}${lpad("wasm", 8)}${lpad("ts", 8)}${lpad("wasm/ts", 9)}`);
+for (const s of SHAPES) {
+  const mark = arena.mark();
+  const A = arena.f32(s.M * s.K);
+  const B = arena.f32(s.K * s.N);
+  const C = arena.f32(s.M * s.N);
+  fillDeterministic(A.view, 1);
+  fillDeterministic(B.view, 2);
+  const flops = 2 * s.M * s.K * s.N;
+  const gw = (callsPerSecond(() => matmul(wasm, s, C, A, B)) * flops) / 1e9;
+  const gt = (callsPerSecond(() => matmul(ts, s, C, A, B)) * flops) / 1e9;
+  console.log(
+    `${pad(s.layout, 7)}${pad(s.what, 52)}${lpad(gw.toFixed(2), 8)}${lpad(gt.toFixed(2), 8)}${lpad((gw / gt).toFixed(1) + "x", 9)}`,
+  );
+  arena.release(mark);
+}
+
+{
+  const [M, K, N] = [32, 30, 200];
+  const a = new Float32Array(M * K);
+  const b = new Float32Array(K * N);
+  const c = new Float32Array(M * N);
+  fillDeterministic(a, 1);
+  fillDeterministic(b, 2);
+  const g = (callsPerSecond(() => naiveMatmul(c, a, b, M, K, N)) * 2 * M * K * N) / 1e9;
+  console.log(`\nbaseline: naive i-j-k triple loop in plain TS, (32,30) @ (30,200): ${g.toFixed(2)} GFLOP/s`);
+}
+
+{
+  const n = 32 * 200; // the hidden layer of one batch
+  const mark = arena.mark();
+  const x = arena.f32(n);
+  const y = arena.f32(n);
+  fillDeterministic(x.view, 3);
+  for (let i = 0; i < n; i++) x.view[i] *= 4;
+  const mw = (callsPerSecond(() => wasm.tanh(y, x)) * n) / 1e6;
+  const mt = (callsPerSecond(() => ts.tanh(y, x)) * n) / 1e6;
+  console.log(`tanh forward, n = ${n}: wasm ${mw.toFixed(0)} M/s, ts (Math.tanh) ${mt.toFixed(0)} M/s, ${(mw / mt).toFixed(1)}x`);
+  const one = arena.f32(1);
+  const calls = callsPerSecond(() => wasm.matmulNN(y, x, one, 1, 1, 1));
+  console.log(`per-call overhead: wasm matmulNN on (1,1) @ (1,1): ${(1e9 / calls).toFixed(0)} ns per call`);
+  arena.release(mark);
+}

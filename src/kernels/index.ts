@@ -1,0 +1,8 @@
+// The kernels' public surface, for src/index.ts to re-export: the arena and its buffers, the Kernels
+// interface, and its two backends (WebAssembly SIMD and plain TypeScript).
+
+export { Arena, F32Buf, I32Buf, ALIGN, type ArenaMark } from "./arena.ts";
+export type { Kernels } from "./kernels.ts";
+export { createTsKernels } from "./reference.ts";
+export { wasmArena, wasmKernels } from "./wasm-kernels.ts";
+export { loadWasm } from "./wasm.ts";
