@@ -18,6 +18,12 @@ export type { Dataset } from "./data/dataset.ts";
 export { splitWords, buildCorpus, SPLITS, DEFAULT_SPLIT_SEED } from "./data/splits.ts";
 export type { SplitName, SplitSeed, WordSplits, Corpus } from "./data/splits.ts";
 
-// Kernels.
-export { wasmExports, loadWasm } from "./kernels/wasm.ts";
-export type { WasmExports } from "./kernels/wasm.ts";
+// Kernels: WebAssembly SIMD and plain-TS backends over one arena of buffers.
+export { Arena, F32Buf, I32Buf, ALIGN, createTsKernels, wasmArena, wasmKernels, loadWasm } from "./kernels/index.ts";
+export type { Kernels, ArenaMark } from "./kernels/index.ts";
+
+// The autograd engine (the oracle): `autograd.tensor(...)`, `autograd.randn(...)`, ops and losses.
+export * as autograd from "./tensor/index.ts";
+export { Tensor, noGrad, TensorError, ShapeError, parseSafetensors, serializeSafetensors } from "./tensor/index.ts";
+export type { TensorRecord, SafetensorsFile, SafetensorsDType } from "./tensor/index.ts";
+export { readSafetensors, writeSafetensors } from "./tensor/safetensors-file.ts";
