@@ -1,0 +1,265 @@
+// BatchNorm1d (Ioffe & Szegedy 2015), as makemore parts 3 and 4 write it: normalize each feature over
+// the batch, then scale by `bngain` and shift by `bnbias`. The lectures use Bessel's correction (n−1)
+// in the batch variance; `unbiased: false` gives PyTorch's nn.BatchNorm1d (biased variance to
+// normalize, unbiased for the running estimate). The backward is seed 001's exercise 3, the fused
+// expression; src/ninja/ derives it step by step.
+//
+// Letters: R rows (batch, or batch × positions for (B, T, H) inputs), H features.
+//   forward (train):  bnmean = x.mean(0)                                  // (R,H) -> (H)
+//                     bnvar  = x.var(0, unbiased)                          // (R,H) -> (H)
+//                     bnvar_inv = (bnvar + eps)^-0.5
+//                     bnraw  = (x − bnmean) · bnvar_inv                    // (R,H)
+//                     out    = bngain · bnraw + bnbias                     // (R,H)
+//                     running ← (1 − momentum) · running + momentum · batch statistic
+//   forward (eval):   the same with stored statistics: the running ones, or ones calibrated on a
+//                     whole split (`calibrate`, seed 001's "calibrate the batch norm at the end").
+//   backward (train): dbngain += Σ_r bnraw · dout;  dbnbias += Σ_r dout
+//                     dx = bngain · bnvar_inv / n · (n·dout − Σ_r dout − n/(n−1) · bnraw · Σ_r dout·bnraw)
+//                     (with n/(n−1) replaced by 1 for the biased variance)
+//   backward (eval):  dx = bngain · bnvar_inv · dout (the statistics are constants).
+
+import type { F32Buf } from "../kernels/index.ts";
+import { ConfigError } from "../errors.ts";
+import { checkInput, parameter, positiveInt, type Act, type Buffer, type Layer, type LayerContext, type Parameter } from "./layer.ts";
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Weight of the new batch statistic in the running estimate (the lectures: 0.001; PyTorch: 0.1). */
+  momentum?: number;
+  /** Bessel's correction in the batch variance used to normalize (the lectures: true). */
+  unbiased?: boolean;
+  /** Name prefix of the parameters and buffers ("bn" gives bngain, bnbias, bnmean_running, …). */
+  prefix?: string;
+}
+
+/** Which statistics evaluation mode normalizes with. */
+export type EvalStats = "running" | "calibrated";
+
+export class BatchNorm1d implements Layer {
+  readonly gain: Parameter;
+  readonly bias: Parameter;
+  /** Running estimates, updated in every training forward. */
+  readonly runningMean: Buffer;
+  readonly runningVar: Buffer;
+  /** Statistics of a whole split (see `beginCalibration`); NaN until calibrated. */
+  readonly calibratedMean: Buffer;
+  readonly calibratedVar: Buffer;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly unbiased: boolean;
+  evalStats: EvalStats = "running";
+  out: Act | null = null;
+
+  private training = true;
+  private rows = 0;
+  private readonly outBuf: F32Buf;
+  private readonly dx: F32Buf;
+  private readonly bnraw: F32Buf; // (R,H), kept for backward
+  private readonly bnvarInv: Float64Array; // (H) of the last forward
+  private readonly mean: Float64Array; // (H) scratch
+  private readonly acc: Float64Array; // (H) scratch
+  private readonly acc2: Float64Array; // (H) scratch
+  private readonly scale: Float64Array; // (H) scratch: bngain · bnvar_inv / n
+  private calibration: { n: number; sum: Float64Array; sumSq: Float64Array } | null = null;
+
+  constructor(
+    private readonly ctx: LayerContext,
+    readonly features: number,
+    options: BatchNormOptions = {},
+  ) {
+    positiveInt("BatchNorm1d features", features);
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum ?? 0.001;
+    this.unbiased = options.unbiased ?? true;
+    if (!(this.eps > 0)) throw new ConfigError(`BatchNorm1d eps must be > 0 (got ${this.eps})`);
+    if (!(this.momentum >= 0 && this.momentum <= 1)) {
+      throw new ConfigError(`BatchNorm1d momentum must be in [0, 1] (got ${this.momentum})`);
+    }
+    const p = options.prefix ?? "bn";
+    const H = features;
+    const a = ctx.kernels.arena;
+    this.gain = parameter(ctx, `${p}gain`, [1, H]);
+    this.bias = parameter(ctx, `${p}bias`, [1, H]);
+    this.gain.data.view.fill(1);
+    this.runningMean = { name: `${p}mean_running`, shape: [1, H], data: a.f32(H) };
+    this.runningVar = { name: `${p}var_running`, shape: [1, H], data: a.f32(H) };
+    this.runningVar.data.view.fill(1);
+    this.calibratedMean = { name: `${p}mean`, shape: [1, H], data: a.f32(H) };
+    this.calibratedVar = { name: `${p}var`, shape: [1, H], data: a.f32(H) };
+    this.calibratedMean.data.view.fill(NaN);
+    this.calibratedVar.data.view.fill(NaN);
+    this.outBuf = a.f32(ctx.capacity * H);
+    this.dx = a.f32(ctx.capacity * H);
+    this.bnraw = a.f32(ctx.capacity * H);
+    this.bnvarInv = new Float64Array(H);
+    this.mean = new Float64Array(H);
+    this.acc = new Float64Array(H);
+    this.acc2 = new Float64Array(H);
+    this.scale = new Float64Array(H);
+  }
+
+  train(mode: boolean): void {
+    this.training = mode;
+  }
+
+  get isTraining(): boolean {
+    return this.training;
+  }
+
+  get isCalibrated(): boolean {
+    return !Number.isNaN(this.calibratedMean.data.view[0]);
+  }
+
+  forward(x: Act): Act {
+    const R = checkInput("BatchNorm1d", x, this.features, this.ctx);
+    const H = this.features;
+    const xs = x.data.view;
+    if (this.calibration) this.accumulateCalibration(xs, R);
+    const mean = this.mean;
+    const inv = this.bnvarInv;
+    if (this.training) {
+      if (R < 2) {
+        throw new ConfigError("BatchNorm1d: expected more than 1 value per feature when training (batch of 1)");
+      }
+      batchMeanVar(xs, R, H, mean, this.acc, this.acc2);
+      const varDiv = this.unbiased ? R - 1 : R;
+      const rm = this.runningMean.data.view;
+      const rv = this.runningVar.data.view;
+      const m = Math.fround(this.momentum);
+      const keep = Math.fround(1 - this.momentum);
+      for (let j = 0; j < H; j++) {
+        const sq = this.acc[j]; // Σ (x − mean)²
+        const batchVar = Math.fround(sq / varDiv);
+        inv[j] = Math.fround(1 / Math.sqrt(Math.fround(batchVar + this.eps)));
+        rm[j] = Math.fround(keep * rm[j]) + Math.fround(m * Math.fround(mean[j]));
+        rv[j] = Math.fround(keep * rv[j]) + Math.fround(m * Math.fround(sq / (R - 1)));
+      }
+    } else {
+      const calibrated = this.evalStats === "calibrated";
+      if (calibrated && !this.isCalibrated) {
+        throw new ConfigError("BatchNorm1d: evaluation with calibrated statistics, but the layer was never calibrated");
+      }
+      const ms = (calibrated ? this.calibratedMean : this.runningMean).data.view;
+      const vs = (calibrated ? this.calibratedVar : this.runningVar).data.view;
+      for (let j = 0; j < H; j++) {
+        mean[j] = ms[j];
+        inv[j] = Math.fround(1 / Math.sqrt(Math.fround(vs[j] + this.eps)));
+      }
+    }
+    const raw = this.bnraw.view;
+    const out = this.outBuf.view;
+    const g = this.gain.data.view;
+    const b = this.bias.data.view;
+    for (let r = 0; r < R; r++) {
+      const o = r * H;
+      for (let j = 0; j < H; j++) {
+        const v = Math.fround((xs[o + j] - Math.fround(mean[j])) * inv[j]); // bnraw
+        raw[o + j] = v;
+        out[o + j] = Math.fround(g[j] * v) + b[j]; // bngain · bnraw + bnbias
+      }
+    }
+    this.rows = R;
+    this.out = { data: this.outBuf, shape: x.shape };
+    return this.out;
+  }
+
+  backward(dout: F32Buf): F32Buf {
+    if (this.out === null) throw new Error("BatchNorm1d.backward called before forward");
+    const R = this.rows;
+    const H = this.features;
+    const d = dout.view;
+    const raw = this.bnraw.view;
+    const dx = this.dx.view;
+    const g = this.gain.data.view;
+    const dg = this.gain.grad.view;
+    const db = this.bias.grad.view;
+    const sumD = this.acc; // Σ_r dout
+    const sumDRaw = this.acc2; // Σ_r dout · bnraw
+    sumD.fill(0);
+    sumDRaw.fill(0);
+    for (let r = 0; r < R; r++) {
+      const o = r * H;
+      for (let j = 0; j < H; j++) {
+        sumD[j] += d[o + j];
+        sumDRaw[j] += d[o + j] * raw[o + j];
+      }
+    }
+    for (let j = 0; j < H; j++) {
+      dg[j] += sumDRaw[j]; // dbngain = Σ_r bnraw · dout
+      db[j] += sumD[j]; //    dbnbias = Σ_r dout
+    }
+    if (!this.training) {
+      for (let r = 0; r < R; r++) {
+        for (let j = 0; j < H; j++) dx[r * H + j] = g[j] * this.bnvarInv[j] * d[r * H + j];
+      }
+      return this.dx;
+    }
+    const n = R;
+    const c = this.unbiased ? n / (n - 1) : 1;
+    const scale = this.scale;
+    for (let j = 0; j < H; j++) scale[j] = (g[j] * this.bnvarInv[j]) / n;
+    for (let r = 0; r < R; r++) {
+      const o = r * H;
+      for (let j = 0; j < H; j++) {
+        dx[o + j] = scale[j] * (n * d[o + j] - sumD[j] - c * raw[o + j] * sumDRaw[j]);
+      }
+    }
+    return this.dx;
+  }
+
+  /** Starts accumulating the statistics of every row this layer sees (any mode) until `endCalibration`. */
+  beginCalibration(): void {
+    this.calibration = { n: 0, sum: new Float64Array(this.features), sumSq: new Float64Array(this.features) };
+  }
+
+  /** Stores the accumulated mean and unbiased variance as the calibrated statistics. */
+  endCalibration(): void {
+    const c = this.calibration;
+    if (c === null) throw new Error("BatchNorm1d.endCalibration without beginCalibration");
+    this.calibration = null;
+    if (c.n < 2) throw new ConfigError("BatchNorm1d: calibration needs at least 2 rows");
+    const m = this.calibratedMean.data.view;
+    const v = this.calibratedVar.data.view;
+    for (let j = 0; j < this.features; j++) {
+      const mean = c.sum[j] / c.n;
+      m[j] = mean;
+      v[j] = Math.max(0, (c.sumSq[j] - c.n * mean * mean) / (c.n - 1));
+    }
+  }
+
+  private accumulateCalibration(xs: Float32Array, R: number): void {
+    const c = this.calibration!;
+    const H = this.features;
+    for (let r = 0; r < R; r++) {
+      for (let j = 0; j < H; j++) {
+        const v = xs[r * H + j];
+        c.sum[j] += v;
+        c.sumSq[j] += v * v;
+      }
+    }
+    c.n += R;
+  }
+
+  parameters(): Parameter[] {
+    return [this.gain, this.bias];
+  }
+
+  buffers(): Buffer[] {
+    return [this.runningMean, this.runningVar, this.calibratedMean, this.calibratedVar];
+  }
+}
+
+/** Per-feature mean (into `mean`) and Σ (x − mean)² (into `sq`) of an (R, H) matrix, in float64. */
+function batchMeanVar(xs: Float32Array, R: number, H: number, mean: Float64Array, sq: Float64Array, tmp: Float64Array): void {
+  tmp.fill(0);
+  for (let r = 0; r < R; r++) for (let j = 0; j < H; j++) tmp[j] += xs[r * H + j];
+  for (let j = 0; j < H; j++) mean[j] = Math.fround(tmp[j] / R);
+  sq.fill(0);
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < H; j++) {
+      const dv = xs[r * H + j] - mean[j];
+      sq[j] += dv * dv;
+    }
+  }
+}
+

@@ -1,0 +1,126 @@
+// The training loop of makemore parts 3–4: each step draws a minibatch with
+// `randint(0, ntrain, (batch,))` on the same Generator that initialized the model, runs the forward
+// pass, the hand-written backward pass, and an SGD update with the step schedule; the loss of every
+// step is kept (the lectures plot its log10). The trainer prints nothing: listeners get events.
+
+import type { I32Buf } from "../kernels/index.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { ConfigError, MakemoreError } from "../errors.ts";
+import type { MLP } from "../models/mlp.ts";
+import type { Tokens } from "../nn/embedding.ts";
+import type { Generator } from "../random/generator.ts";
+import { learningRate, type StepSchedule } from "./schedule.ts";
+import { sgdStep } from "./sgd.ts";
+
+export interface TrainConfig {
+  /** Total optimization steps of the run (the lectures: 200000). */
+  steps: number;
+  /** Examples per minibatch (the lectures: 32). */
+  batchSize: number;
+  schedule: StepSchedule;
+}
+
+export type TrainEvent =
+  | { type: "step"; step: number; loss: number; lr: number }
+  | { type: "done"; step: number };
+
+export type TrainListener = (e: TrainEvent) => void;
+
+/** Training stopped because the loss became NaN or infinite. */
+export class DivergedError extends MakemoreError {
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    lr: number,
+  ) {
+    super(
+      `the loss became ${loss} at step ${step} (learning rate ${lr}): training diverged; ` +
+        "try a lower learning rate (--lr)",
+    );
+  }
+}
+
+export class Trainer {
+  /** Steps done so far (the next step's index). */
+  step = 0;
+  /** Minibatch loss of every step done, indexed by step. */
+  readonly losses: Float32Array;
+  private readonly listeners: TrainListener[] = [];
+  private readonly ix: Int32Array; // (B) minibatch indices
+  private readonly xb: I32Buf; // (B, T) contexts, in the kernels' memory
+  private readonly yb: Int32Array; // (B) targets
+  private readonly tokens: Tokens;
+
+  constructor(
+    readonly model: MLP,
+    readonly data: Dataset,
+    readonly generator: Generator,
+    readonly config: TrainConfig,
+  ) {
+    const { steps, batchSize } = config;
+    if (!Number.isInteger(steps) || steps < 0) throw new ConfigError(`steps must be a non-negative integer (got ${steps})`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new ConfigError(`batch size must be a positive integer (got ${batchSize})`);
+    }
+    if (batchSize > model.ctx.capacity) {
+      throw new ConfigError(`batch size ${batchSize} exceeds the model's capacity ${model.ctx.capacity}`);
+    }
+    if (model.bn && batchSize < 2) throw new ConfigError("batch size must be at least 2 with BatchNorm");
+    if (data.blockSize !== model.config.blockSize) {
+      throw new ConfigError(`the dataset's block size ${data.blockSize} differs from the model's ${model.config.blockSize}`);
+    }
+    if (data.size === 0) throw new ConfigError("the training split has no examples");
+    this.losses = new Float32Array(steps);
+    this.ix = new Int32Array(batchSize);
+    this.xb = model.ctx.kernels.arena.i32(batchSize * data.blockSize);
+    this.yb = new Int32Array(batchSize);
+    this.tokens = { data: this.xb, shape: [batchSize, data.blockSize] };
+  }
+
+  on(listener: TrainListener): () => void {
+    this.listeners.push(listener);
+    return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
+  }
+
+  private emit(e: TrainEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  get done(): boolean {
+    return this.step >= this.config.steps;
+  }
+
+  /** One optimization step; returns its minibatch loss. */
+  trainStep(): number {
+    const { model, data, ix, yb } = this;
+    const T = data.blockSize;
+    const B = ix.length;
+    const i = this.step;
+    this.generator.randintInto(ix, 0, data.size); // ix = torch.randint(0, Xtr.shape[0], (B,), generator=g)
+    const xb = this.xb.view;
+    for (let b = 0; b < B; b++) {
+      const e = ix[b];
+      for (let t = 0; t < T; t++) xb[b * T + t] = data.X[e * T + t]; // Xb = Xtr[ix]
+      yb[b] = data.Y[e]; //                                             Yb = Ytr[ix]
+    }
+    model.forward(this.tokens);
+    const loss = model.loss(yb);
+    const lr = learningRate(this.config.schedule, i);
+    if (!Number.isFinite(loss)) throw new DivergedError(i, loss, lr);
+    model.zeroGrad();
+    model.backward();
+    sgdStep(model.ctx.kernels, model.parameters(), lr);
+    if (i < this.losses.length) this.losses[i] = loss;
+    this.step = i + 1;
+    this.emit({ type: "step", step: i, loss, lr });
+    return loss;
+  }
+
+  /** Runs up to `maxSteps` more steps (default: to the end of the run). */
+  run(maxSteps = Infinity): void {
+    this.model.train(true);
+    const end = Math.min(this.config.steps, this.step + maxSteps);
+    while (this.step < end) this.trainStep();
+    if (this.done) this.emit({ type: "done", step: this.step });
+  }
+}
