@@ -2,6 +2,9 @@
 
 import { Command, CommanderError } from "commander";
 import { registerData } from "./data.ts";
+import { registerEval } from "./eval.ts";
+import { registerSample } from "./sample.ts";
+import { registerTrain } from "./train.ts";
 import { reportError, stdio, type Output } from "./options.ts";
 
 export const VERSION = "0.1.0";
@@ -19,6 +22,9 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
       outputError: (s, write) => write(`makemore: ${s.replace(/^error: /, "")}`),
     });
   registerData(program, io);
+  registerTrain(program, io);
+  registerSample(program, io);
+  registerEval(program, io);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -44,3 +44,9 @@ export function reportError(e: unknown, io: Output): number {
   io.err(`makemore: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   return 1;
 }
+
+/** A flag value that must be an integer of any size (seeds: PyTorch takes them mod 2^64). */
+export function bigintFlag(value: string): bigint {
+  if (!/^[+-]?\d+$/.test(value.trim())) throw new InvalidArgumentError("must be an integer.");
+  return BigInt(value.trim());
+}

@@ -116,6 +116,16 @@ export class Trainer {
     return loss;
   }
 
+  /** Positions the trainer after `stepsDone` steps whose losses were `losses` (resuming a run). */
+  restore(stepsDone: number, losses: Float32Array): void {
+    if (!Number.isInteger(stepsDone) || stepsDone < 0 || stepsDone > this.config.steps) {
+      throw new ConfigError(`cannot resume after ${stepsDone} steps of a ${this.config.steps}-step run`);
+    }
+    if (losses.length < stepsDone) throw new ConfigError(`${losses.length} losses for ${stepsDone} steps`);
+    this.step = stepsDone;
+    this.losses.set(losses.subarray(0, stepsDone));
+  }
+
   /** Runs up to `maxSteps` more steps (default: to the end of the run). */
   run(maxSteps = Infinity): void {
     this.model.train(true);
