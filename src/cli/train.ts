@@ -4,12 +4,14 @@
 
 import { Option, type Command } from "commander";
 import cliProgress from "cli-progress";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, MakemoreError } from "../errors.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "../data/words.ts";
 import { INIT_PRESETS, type InitPreset } from "../models/init.ts";
 import type { TorchVersion } from "../random/generator.ts";
 import type { EvalStats } from "../train/evaluate.ts";
 import { checkRunDir, DEFAULT_RUN, TrainingRun } from "../train/run.ts";
+import { DivergedError } from "../train/trainer.ts";
+import { hasRun, readRunConfig } from "../train/checkpoint.ts";
 import type { RunSettings } from "../train/checkpoint.ts";
 import { bigintFlag, intFlag, numberFlag, type Output } from "./options.ts";
 import { formatSamples } from "./sample.ts";
@@ -132,6 +134,17 @@ async function train(flags: TrainFlags, cmd: Command, io: Output): Promise<void>
       { logEvery: flags.logEvery },
     );
   }
+  try {
+    await trainLoop(run, dir, flags, mode, io);
+  } catch (e) {
+    if (e instanceof DivergedError && hasRun(dir)) {
+      throw new MakemoreError(`${e.message}; the last good checkpoint (step ${readRunConfig(dir).stepsDone}) stays in ${dir}`);
+    }
+    throw e;
+  }
+}
+
+async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode: "fresh" | "resume", io: Output): Promise<void> {
   const { model, corpus, trainer, settings } = run;
   const t = settings.training;
   if (!flags.json) {

@@ -131,6 +131,15 @@ export class MLP {
     return this.parameters().reduce((n, p) => n + p.data.length, 0);
   }
 
+  /** True when every parameter value is finite (no NaN or infinity). */
+  isFinite(): boolean {
+    for (const p of this.parameters()) {
+      const v = p.data.view;
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+    }
+    return true;
+  }
+
   zeroGrad(): void {
     for (const p of this.parameters()) this.ctx.kernels.fill(p.grad, 0);
   }

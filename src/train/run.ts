@@ -16,8 +16,8 @@ import { Generator, type TorchVersion } from "../random/generator.ts";
 import { sampleWords, type Sample, type SampleOptions } from "../sample/sample.ts";
 import { hasRun, loadRun, readRunConfig, saveRun, settingsDiff, type MetricLine, type RunConfig, type RunSettings } from "./checkpoint.ts";
 import { calibrateBatchNorm, evaluateSplits, type EvalStats, type SplitLosses } from "./evaluate.ts";
-import { stepSchedule } from "./schedule.ts";
-import { Trainer } from "./trainer.ts";
+import { learningRate, stepSchedule } from "./schedule.ts";
+import { DivergedError, Trainer } from "./trainer.ts";
 
 export interface RunOptions {
   /** Word file (default: the bundled names.txt). */
@@ -189,8 +189,12 @@ export class TrainingRun {
     return sampleWords(this.model, this.corpus.vocab, generator, { ...options, known });
   }
 
-  /** Writes the run directory. */
+  /** Writes the run directory; refuses parameters that are not finite (the last good save stays). */
   save(dir: string): void {
+    if (!this.model.isFinite()) {
+      const lr = learningRate(this.trainer.config.schedule, Math.max(0, this.trainer.step - 1));
+      throw new DivergedError(this.trainer.step, NaN, lr, "the parameters are no longer finite, not saving them");
+    }
     saveRun({
       dir,
       config: {

@@ -31,10 +31,11 @@ export class DivergedError extends MakemoreError {
   constructor(
     readonly step: number,
     readonly loss: number,
-    lr: number,
+    readonly lr: number,
+    note?: string,
   ) {
     super(
-      `the loss became ${loss} at step ${step} (learning rate ${lr}): training diverged; ` +
+      `training diverged at step ${step}: ${note ?? `the loss became ${loss}`} (learning rate ${lr}); ` +
         "try a lower learning rate (--lr)",
     );
   }
