@@ -27,3 +27,24 @@ export * as autograd from "./tensor/index.ts";
 export { Tensor, noGrad, TensorError, ShapeError, parseSafetensors, serializeSafetensors } from "./tensor/index.ts";
 export type { TensorRecord, SafetensorsFile, SafetensorsDType } from "./tensor/index.ts";
 export { readSafetensors, writeSafetensors } from "./tensor/safetensors-file.ts";
+
+// Layers of the fast path (hand-written backward), the lectures' MLP and its init presets.
+export { Embedding, type Tokens } from "./nn/embedding.ts";
+export { FlattenConsecutive } from "./nn/flatten.ts";
+export { Linear, type LinearOptions } from "./nn/linear.ts";
+export { BatchNorm1d, type BatchNormOptions, type EvalStats } from "./nn/batchnorm.ts";
+export { Tanh } from "./nn/tanh.ts";
+export { Sequential } from "./nn/sequential.ts";
+export { CrossEntropyLoss, crossEntropyRows } from "./nn/cross_entropy.ts";
+export type { Act, Parameter, Buffer, Layer, LayerContext } from "./nn/layer.ts";
+export { MLP, mlpConfig, DEFAULT_MLP_CONFIG, type MLPConfig } from "./models/mlp.ts";
+export { initialize, INIT_PRESETS, INIT_DESCRIPTIONS, isInitPreset, type InitPreset } from "./models/init.ts";
+
+// Training, evaluation, checkpoints, sampling.
+export { Trainer, DivergedError, type TrainConfig, type TrainEvent, type TrainListener } from "./train/trainer.ts";
+export { stepSchedule, learningRate, type StepSchedule } from "./train/schedule.ts";
+export { sgdStep } from "./train/sgd.ts";
+export { calibrateBatchNorm, splitLoss, evaluateSplits, type SplitLosses } from "./train/evaluate.ts";
+export { saveRun, loadRun, readRunConfig, readMetrics, hasRun, type RunConfig, type RunSettings, type MetricLine } from "./train/checkpoint.ts";
+export { TrainingRun, DEFAULT_RUN, EVAL_CHUNK, checkRunDir, sampleFromRun, type RunOptions, type SampleRunOptions } from "./train/run.ts";
+export { sampleWords, type Sample, type SampleOptions } from "./sample/sample.ts";
