@@ -6,8 +6,15 @@ import type { Act, Buffer, Layer, Parameter } from "./layer.ts";
 
 export class Sequential implements Layer {
   out: Act | null = null;
+  /**
+   * The gradient each layer's output received in the last backward pass (`layers[i].out.grad` in
+   * makemore part 3's diagnostics); null before the first backward.
+   */
+  readonly outGrads: (F32Buf | null)[];
 
-  constructor(readonly layers: Layer[]) {}
+  constructor(readonly layers: Layer[]) {
+    this.outGrads = layers.map(() => null);
+  }
 
   forward(x: Act): Act {
     let a = x;
@@ -18,7 +25,10 @@ export class Sequential implements Layer {
 
   backward(dout: F32Buf): F32Buf | null {
     let d: F32Buf | null = dout;
-    for (let i = this.layers.length - 1; i >= 0 && d !== null; i--) d = this.layers[i].backward(d);
+    for (let i = this.layers.length - 1; i >= 0 && d !== null; i--) {
+      this.outGrads[i] = d;
+      d = this.layers[i].backward(d);
+    }
     return d;
   }
 

@@ -91,8 +91,8 @@ export class Trainer {
     return this.step >= this.config.steps;
   }
 
-  /** One optimization step; returns its minibatch loss. */
-  trainStep(): number {
+  /** One optimization step, at the schedule's learning rate or at `lrOverride`; returns its minibatch loss. */
+  trainStep(lrOverride?: number): number {
     const { model, data, ix, yb } = this;
     const T = data.blockSize;
     const B = ix.length;
@@ -106,7 +106,7 @@ export class Trainer {
     }
     model.forward(this.tokens);
     const loss = model.loss(yb);
-    const lr = learningRate(this.config.schedule, i);
+    const lr = lrOverride ?? learningRate(this.config.schedule, i);
     if (!Number.isFinite(loss)) throw new DivergedError(i, loss, lr);
     model.zeroGrad();
     model.backward();
