@@ -1,9 +1,8 @@
 // Reading and writing safetensors files in Node (the format itself is in safetensors.ts, browser-safe).
-// Writing is atomic: the bytes go to a temporary file in the same directory, are flushed, and the file is
-// renamed over the target, so a crash never leaves a half-written checkpoint behind.
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+// Writing is atomic (src/util/atomic-write.ts): a crash never leaves a half-written file behind.
+import { readFile } from 'node:fs/promises';
 import { CheckpointError } from '../errors.ts';
+import { writeFileAtomicSync } from '../util/atomic-write.ts';
 import { type SafetensorsFile, type TensorRecord, parseSafetensors, serializeSafetensors } from './safetensors.ts';
 
 export async function readSafetensors(path: string): Promise<SafetensorsFile> {
@@ -22,18 +21,9 @@ export async function writeSafetensors(
   metadata?: Record<string, string>,
 ): Promise<void> {
   const bytes = serializeSafetensors(tensors, metadata);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    const fh = await open(tmp, 'wx');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    writeFileAtomicSync(path, bytes);
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
     throw new CheckpointError(`cannot write: ${(e as Error).message}`, path);
   }
 }
