@@ -28,8 +28,10 @@ const losses = run.evaluate("calibrated");
 console.log(`makemore-ts  ${ours.toFixed(2)} s  (${Math.round(steps / ours)} steps/s)  train ${fmt(losses.train)}  val ${fmt(losses.val)}  test ${fmt(losses.test)}`);
 
 const python = "/usr/bin/python3";
-const hasTorch = !values["no-torch"] && existsSync(python) && spawnSync(python, ["-c", "import torch"]).status === 0;
-if (!hasTorch) {
+const hasTorch = existsSync(python) && spawnSync(python, ["-c", "import torch"]).status === 0;
+if (values["no-torch"]) {
+  console.log("PyTorch      not measured (--no-torch)");
+} else if (!hasTorch) {
   console.log("PyTorch      not measured: /usr/bin/python3 has no torch (apt-get install -y python3-torch)");
 } else {
   const script = fileURLToPath(new URL("./torch_train.py", import.meta.url));
