@@ -12,3 +12,7 @@ export { matmulNN } from "./matmul_nn";
 export { matmulNT } from "./matmul_nt";
 export { matmulTN } from "./matmul_tn";
 export { tanhF32, tanhBackwardF32 } from "./tanh";
+export { expF32 } from "./expf";
+export { batchNormTrainF32, batchNormEvalF32, batchNormBackwardF32 } from "./batchnorm";
+export { crossEntropyF32, crossEntropyRowsF32 } from "./cross_entropy";
+export { checkIndices, embeddingGatherF32, embeddingScatterAddF32 } from "./embedding";

@@ -3,64 +3,71 @@
 //   y = tanh(x)                    // (n) -> (n)
 //   dx (=|+=) (1 - y²) · dy         // (n), (n) -> (n)
 //
-// WebAssembly has no tanh instruction. The forward pass widens each pair of lanes to float64 and
-// evaluates tanh(|x|) = e / (e + 2) with e = expm1(2|x|), sign restored at the end:
-//   expm1(y) = 2ⁿ·expm1(r) + (2ⁿ - 1),  y = n·ln2 + r, |r| ≤ ln2/2,
-//   expm1(r) by its Taylor series to r¹¹ (relative truncation error < 2e-14 on |r| ≤ 0.347).
-// In float64 the result is good to ~1e-14 relative before rounding to float32, so the float32 result
-// is the correctly rounded tanh except in rare near-ties: ≤ 1 ulp from Math.fround(Math.tanh(x)),
-// measured over a sweep in test/kernels/tanh.test.ts. ±0 keep their sign, NaN stays NaN, |x| ≥ 20
-// gives ±1 (tanh(20) = 1 - 8e-18 rounds to 1 even in float64).
+// WebAssembly has no tanh instruction. The forward pass follows Cephes tanhf (S. L. Moshier, Cephes
+// Math Library, tanhf.c), four float32 lanes at a time in float32 arithmetic, both branches computed
+// and the right one selected per lane:
+//   |x| < 0.625:  tanh(x) = x + x·s·P(s), s = x²        (P: Cephes' degree-4 polynomial, Estrin)
+//   |x| ≥ 0.625:  tanh(|x|) = 1 − 2 / (exp(2|x|) + 1)  (exp: expf.ts, ≤ 1 ulp), sign restored after
+// 2|x| is clamped to 88 (tanh(44) rounds to 1 in float32 anyway), so exp never overflows. ±0 keep their
+// sign (both branches run on |x| and the sign is copied last), NaN stays NaN (it fails |x| ≥ 0.625 and propagates through
+// the polynomial), ±Infinity gives ±1. Error: ≤ 2 float32 ulp from Math.fround(Math.tanh(x)), measured
+// over a dense sweep and random bit patterns in test/kernels/tanh.test.ts (the figure is in its header).
 
 import { loadPartial, storePartial } from "./lanes";
+import { exp4Upper } from "./expf";
 
-// @ts-ignore: decorator
-@inline const INV_LN2: f64 = 1.4426950408889634;
-// ln2 split in a high part with trailing zero bits (n·LN2_HI is exact for |n| < 2¹¹) and the rest.
-// @ts-ignore: decorator
-@inline const LN2_HI: f64 = 6.93147180369123816490e-01;
-// @ts-ignore: decorator
-@inline const LN2_LO: f64 = 1.90821492927058770002e-10;
+// Constants as vectors in a static table, loaded where used (see expf.ts for why). Rows: 0..4 P's
+// coefficients (highest first), 5 the branch point 0.625, 6 the clamp 88, 7 one, 8 two; int row 9 the
+// sign bit.
+const K: usize = memory.data<f32>([
+  -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3,
+  2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2,
+  -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2,
+  1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1,
+  -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1,
+  0.625, 0.625, 0.625, 0.625,
+  88.0, 88.0, 88.0, 88.0,
+  1.0, 1.0, 1.0, 1.0,
+  2.0, 2.0, 2.0, 2.0,
+  -0.0, -0.0, -0.0, -0.0,
+], 16);
 
-/** tanh of two float64 lanes. */
+/** Row i of the constant table. */
 // @ts-ignore: decorator
-@inline function tanh2(x: v128): v128 {
-  const ax = f64x2.min(f64x2.abs(x), f64x2.splat(20.0)); // NaN propagates through min
-  const y = f64x2.add(ax, ax); // 2|x|, exact
-  const n = f64x2.nearest(f64x2.mul(y, f64x2.splat(INV_LN2))); // 0..58
-  const r = f64x2.sub(f64x2.sub(y, f64x2.mul(n, f64x2.splat(LN2_HI))), f64x2.mul(n, f64x2.splat(LN2_LO)));
-  // expm1(r) = r + r²·(1/2! + r/3! + … + r⁹/11!)
-  let q = f64x2.splat(1.0 / 39916800.0); // 1/11!
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(1.0 / 3628800.0));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(1.0 / 362880.0));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(1.0 / 40320.0));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(1.0 / 5040.0));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(1.0 / 720.0));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(1.0 / 120.0));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(1.0 / 24.0));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(1.0 / 6.0));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(0.5));
-  const p = f64x2.add(r, f64x2.mul(f64x2.mul(r, r), q));
-  // 2ⁿ from its bits: (n + 1023) << 52
-  const ni = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(n));
-  const two = i64x2.shl(i64x2.add(ni, i64x2.splat(1023)), 52);
-  const e = f64x2.add(f64x2.mul(two, p), f64x2.sub(two, f64x2.splat(1.0))); // expm1(2|x|)
-  const t = f64x2.div(e, f64x2.add(e, f64x2.splat(2.0)));
-  // copy the sign of x (keeps -0 and the sign of NaN)
-  return v128.or(t, v128.and(x, i64x2.splat(0x8000000000000000)));
+@inline function k(i: i32): v128 {
+  return v128.load(K + (<usize>i << 4));
 }
 
-/** tanh of four float32 lanes, through two float64 pairs. */
+/** tanh of four float32 lanes: both branches on |x|, then the sign of x (so tanh(-0) = -0). */
 // @ts-ignore: decorator
-@inline function tanh4(v: v128): v128 {
-  const lo = tanh2(f64x2.promote_low_f32x4(v));
-  const hi = tanh2(f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1)));
-  return i64x2.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
+@inline function tanh4(x: v128): v128 {
+  const sign = k(9);
+  const ax = v128.andnot(x, sign);
+  // |x| < 0.625: |x| + |x|·s·P(s), s = x²
+  const s = f32x4.mul(ax, ax);
+  const s2 = f32x4.mul(s, s);
+  // P(s) = p4 + p3·s + p2·s² + p1·s³ + p0·s⁴ in Estrin's scheme
+  const lo = f32x4.add(f32x4.mul(k(3), s), k(4));
+  const mid = f32x4.add(f32x4.mul(k(1), s), k(2));
+  const p = f32x4.add(lo, f32x4.mul(s2, f32x4.add(mid, f32x4.mul(s2, k(0)))));
+  const small = f32x4.add(f32x4.mul(f32x4.mul(p, s), ax), ax);
+  // |x| ≥ 0.625: 1 − 2/(exp(2|x|) + 1)
+  const e = exp4Upper(f32x4.pmin(f32x4.add(ax, ax), k(6)));
+  const large = f32x4.sub(k(7), f32x4.div(k(8), f32x4.add(e, k(7))));
+  const t = v128.bitselect(large, small, f32x4.ge(ax, k(5)));
+  return v128.or(t, v128.and(x, sign));
 }
 
 /** y[0..n) = tanh(x[0..n)); y may be x. */
 export function tanhF32(y: usize, x: usize, n: i32): void {
   let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const p = x + (<usize>i << 2);
+    const a = tanh4(v128.load(p));
+    const b = tanh4(v128.load(p, 16));
+    v128.store(y + (<usize>i << 2), a);
+    v128.store(y + (<usize>i << 2), b, 16);
+  }
   for (; i + 4 <= n; i += 4) {
     v128.store(y + (<usize>i << 2), tanh4(v128.load(x + (<usize>i << 2))));
   }

@@ -2,7 +2,8 @@
 // interface, and its two backends (WebAssembly SIMD and plain TypeScript).
 
 export { Arena, F32Buf, I32Buf, ALIGN, type ArenaMark } from "./arena.ts";
-export type { Kernels } from "./kernels.ts";
+export type { Kernels, BatchNormStats } from "./kernels.ts";
+export { KernelIndexError } from "./kernels.ts";
 export { createTsKernels } from "./reference.ts";
 export { wasmArena, wasmKernels } from "./wasm-kernels.ts";
 export { loadWasm } from "./wasm.ts";

@@ -1,12 +1,16 @@
 // The plain-TypeScript kernels: the oracle the WebAssembly kernels are tested against, and the
 // fallback backend. Straightforward loops over the buffers' views, in the order that is fastest in
 // plain JS (matrix products as rows of axpys, i-k-j, so the inner loop runs over contiguous rows).
-// Same signatures and argument checks as the wasm backend; see kernels.ts for the contract.
+// Same signatures and argument checks as the wasm backend; see kernels.ts for the contract. The fused
+// layer kernels (BatchNorm, cross-entropy, embedding) are in reference-fused.ts.
 //
 // Letters: M rows of the output, N its columns, K the dimension a product sums over; n a length.
 
 import { Arena, type F32Buf } from "./arena.ts";
 import { distinct, need, type Kernels } from "./kernels.ts";
+import {
+  batchNormBackward, batchNormEval, batchNormTrain, crossEntropy, crossEntropyRows, embeddingGather, embeddingScatterAdd,
+} from "./reference-fused.ts";
 
 /** The TS backend over `arena` (a standalone memory by default; `wasmArena()` works too). */
 export function createTsKernels(arena: Arena = new Arena()): Kernels {
@@ -23,6 +27,14 @@ export function createTsKernels(arena: Arena = new Arena()): Kernels {
     tanh,
     tanhBackward,
     sum,
+    exp,
+    batchNormTrain,
+    batchNormEval,
+    batchNormBackward,
+    crossEntropy,
+    crossEntropyRows,
+    embeddingGather,
+    embeddingScatterAdd,
   };
 }
 
@@ -129,6 +141,14 @@ export function tanh(y: F32Buf, x: F32Buf, n: number = x.length): void {
   need(x, n, "x", "tanh");
   const yv = y.view, xv = x.view;
   for (let i = 0; i < n; i++) yv[i] = Math.tanh(xv[i]);
+}
+
+/** y[0..n) = exp(x[0..n)) */
+export function exp(y: F32Buf, x: F32Buf, n: number = x.length): void {
+  need(y, n, "y", "exp");
+  need(x, n, "x", "exp");
+  const yv = y.view, xv = x.view;
+  for (let i = 0; i < n; i++) yv[i] = Math.exp(xv[i]);
 }
 
 /** dx[0..n) (=|+=) (1 - y²) · dy */

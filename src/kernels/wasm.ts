@@ -31,6 +31,30 @@ export interface WasmExports {
   tanhF32(y: number, x: number, n: number): void;
   /** dx (=|+=) (1 - y²) · dy */
   tanhBackwardF32(dx: number, y: number, dy: number, n: number, acc: number): void;
+  /** y = exp(x) */
+  expF32(y: number, x: number, n: number): void;
+  /** BatchNorm training forward; writes out, raw (R,H) and mean, varU, inv (H). */
+  batchNormTrainF32(
+    out: number, raw: number, mean: number, varU: number, inv: number,
+    x: number, gain: number, bias: number, R: number, H: number, eps: number, unbiased: number,
+  ): void;
+  /** BatchNorm with given mean and inv. */
+  batchNormEvalF32(out: number, raw: number, x: number, gain: number, bias: number, mean: number, inv: number, R: number, H: number): void;
+  /** BatchNorm backward; mode 1 unbiased, 0 biased, 2 fixed statistics. */
+  batchNormBackwardF32(
+    dx: number, dgain: number, dbias: number, dout: number, raw: number, gain: number, inv: number,
+    R: number, H: number, mode: number,
+  ): void;
+  /** Mean cross-entropy; writes dlogits. Targets must be valid. */
+  crossEntropyF32(dlogits: number, logits: number, targets: number, R: number, V: number): number;
+  /** Per-row cross-entropy losses. */
+  crossEntropyRowsF32(losses: number, logits: number, targets: number, R: number, V: number): void;
+  /** First r < n with idx[r] outside 0..limit−1, or −1. */
+  checkIndices(idx: number, n: number, limit: number): number;
+  /** out[r,:] = table[idx[r],:] */
+  embeddingGatherF32(out: number, table: number, idx: number, R: number, E: number): void;
+  /** dtable[idx[r],:] += dout[r,:] */
+  embeddingScatterAddF32(dtable: number, dout: number, idx: number, R: number, E: number): void;
 }
 
 let instance: WasmExports | undefined;

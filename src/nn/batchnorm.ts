@@ -17,8 +17,10 @@
 //                     dx = bngain · bnvar_inv / n · (n·dout − Σ_r dout − n/(n−1) · bnraw · Σ_r dout·bnraw)
 //                     (with n/(n−1) replaced by 1 for the biased variance)
 //   backward (eval):  dx = bngain · bnvar_inv · dout (the statistics are constants).
+// The arithmetic is the kernels' (Kernels.batchNormTrain / batchNormEval / batchNormBackward: fused,
+// float64 sums for the statistics); this file keeps the state: running and calibrated statistics.
 
-import type { F32Buf } from "../kernels/index.ts";
+import type { BatchNormStats, F32Buf } from "../kernels/index.ts";
 import { ConfigError } from "../errors.ts";
 import { checkInput, parameter, positiveInt, type Act, type Buffer, type Layer, type LayerContext, type Parameter } from "./layer.ts";
 
@@ -55,11 +57,9 @@ export class BatchNorm1d implements Layer {
   private readonly outBuf: F32Buf;
   private readonly dx: F32Buf;
   private readonly bnraw: F32Buf; // (R,H), kept for backward
-  private readonly bnvarInv: Float64Array; // (H) of the last forward
-  private readonly mean: Float64Array; // (H) scratch
-  private readonly acc: Float64Array; // (H) scratch
-  private readonly acc2: Float64Array; // (H) scratch
-  private readonly scale: Float64Array; // (H) scratch: bngain · bnvar_inv / n
+  private readonly bnmean: F32Buf; // (H) mean of the last forward (batch or stored)
+  private readonly bnvar: F32Buf; // (H) unbiased batch variance of the last training forward
+  private readonly bnvarInv: F32Buf; // (H) bnvar_inv of the last forward
   private calibration: { n: number; sum: Float64Array; sumSq: Float64Array } | null = null;
 
   constructor(
@@ -91,11 +91,9 @@ export class BatchNorm1d implements Layer {
     this.outBuf = a.f32(ctx.capacity * H);
     this.dx = a.f32(ctx.capacity * H);
     this.bnraw = a.f32(ctx.capacity * H);
-    this.bnvarInv = new Float64Array(H);
-    this.mean = new Float64Array(H);
-    this.acc = new Float64Array(H);
-    this.acc2 = new Float64Array(H);
-    this.scale = new Float64Array(H);
+    this.bnmean = a.f32(H);
+    this.bnvar = a.f32(H);
+    this.bnvarInv = a.f32(H);
   }
 
   train(mode: boolean): void {
@@ -113,26 +111,26 @@ export class BatchNorm1d implements Layer {
   forward(x: Act): Act {
     const R = checkInput("BatchNorm1d", x, this.features, this.ctx);
     const H = this.features;
-    const xs = x.data.view;
-    if (this.calibration) this.accumulateCalibration(xs, R);
-    const mean = this.mean;
-    const inv = this.bnvarInv;
+    const k = this.ctx.kernels;
+    if (this.calibration) this.accumulateCalibration(x.data.view, R);
     if (this.training) {
       if (R < 2) {
         throw new ConfigError("BatchNorm1d: expected more than 1 value per feature when training (batch of 1)");
       }
-      batchMeanVar(xs, R, H, mean, this.acc, this.acc2);
-      const varDiv = this.unbiased ? R - 1 : R;
+      k.batchNormTrain(
+        this.outBuf, this.bnraw, this.bnmean, this.bnvar, this.bnvarInv,
+        x.data, this.gain.data, this.bias.data, R, H, this.eps, this.unbiased,
+      );
+      // running ← (1 − momentum)·running + momentum·batch, each product rounded to float32 (as PyTorch)
+      const mean = this.bnmean.view;
+      const bvar = this.bnvar.view; // always unbiased, as the lectures' running estimate
       const rm = this.runningMean.data.view;
       const rv = this.runningVar.data.view;
       const m = Math.fround(this.momentum);
       const keep = Math.fround(1 - this.momentum);
       for (let j = 0; j < H; j++) {
-        const sq = this.acc[j]; // Σ (x − mean)²
-        const batchVar = Math.fround(sq / varDiv);
-        inv[j] = Math.fround(1 / Math.sqrt(Math.fround(batchVar + this.eps)));
-        rm[j] = Math.fround(keep * rm[j]) + Math.fround(m * Math.fround(mean[j]));
-        rv[j] = Math.fround(keep * rv[j]) + Math.fround(m * Math.fround(sq / (R - 1)));
+        rm[j] = Math.fround(keep * rm[j]) + Math.fround(m * mean[j]);
+        rv[j] = Math.fround(keep * rv[j]) + Math.fround(m * bvar[j]);
       }
     } else {
       const calibrated = this.evalStats === "calibrated";
@@ -141,69 +139,27 @@ export class BatchNorm1d implements Layer {
       }
       const ms = (calibrated ? this.calibratedMean : this.runningMean).data.view;
       const vs = (calibrated ? this.calibratedVar : this.runningVar).data.view;
+      const mean = this.bnmean.view;
+      const inv = this.bnvarInv.view;
       for (let j = 0; j < H; j++) {
         mean[j] = ms[j];
-        inv[j] = Math.fround(1 / Math.sqrt(Math.fround(vs[j] + this.eps)));
+        inv[j] = 1 / Math.sqrt(Math.fround(vs[j] + this.eps)); // (var + eps)^-0.5, rounded on store
       }
-    }
-    const raw = this.bnraw.view;
-    const out = this.outBuf.view;
-    const g = this.gain.data.view;
-    const b = this.bias.data.view;
-    for (let r = 0; r < R; r++) {
-      const o = r * H;
-      for (let j = 0; j < H; j++) {
-        const v = Math.fround((xs[o + j] - Math.fround(mean[j])) * inv[j]); // bnraw
-        raw[o + j] = v;
-        out[o + j] = Math.fround(g[j] * v) + b[j]; // bngain · bnraw + bnbias
-      }
+      k.batchNormEval(this.outBuf, this.bnraw, x.data, this.gain.data, this.bias.data, this.bnmean, this.bnvarInv, R, H);
     }
     this.rows = R;
-    this.out = { data: this.outBuf, shape: x.shape };
+    // the same Act object while the shape is the same (no allocation per step)
+    if (this.out === null || !sameShape(this.out.shape, x.shape)) this.out = { data: this.outBuf, shape: x.shape };
     return this.out;
   }
 
   backward(dout: F32Buf): F32Buf {
     if (this.out === null) throw new Error("BatchNorm1d.backward called before forward");
-    const R = this.rows;
-    const H = this.features;
-    const d = dout.view;
-    const raw = this.bnraw.view;
-    const dx = this.dx.view;
-    const g = this.gain.data.view;
-    const dg = this.gain.grad.view;
-    const db = this.bias.grad.view;
-    const sumD = this.acc; // Σ_r dout
-    const sumDRaw = this.acc2; // Σ_r dout · bnraw
-    sumD.fill(0);
-    sumDRaw.fill(0);
-    for (let r = 0; r < R; r++) {
-      const o = r * H;
-      for (let j = 0; j < H; j++) {
-        sumD[j] += d[o + j];
-        sumDRaw[j] += d[o + j] * raw[o + j];
-      }
-    }
-    for (let j = 0; j < H; j++) {
-      dg[j] += sumDRaw[j]; // dbngain = Σ_r bnraw · dout
-      db[j] += sumD[j]; //    dbnbias = Σ_r dout
-    }
-    if (!this.training) {
-      for (let r = 0; r < R; r++) {
-        for (let j = 0; j < H; j++) dx[r * H + j] = g[j] * this.bnvarInv[j] * d[r * H + j];
-      }
-      return this.dx;
-    }
-    const n = R;
-    const c = this.unbiased ? n / (n - 1) : 1;
-    const scale = this.scale;
-    for (let j = 0; j < H; j++) scale[j] = (g[j] * this.bnvarInv[j]) / n;
-    for (let r = 0; r < R; r++) {
-      const o = r * H;
-      for (let j = 0; j < H; j++) {
-        dx[o + j] = scale[j] * (n * d[o + j] - sumD[j] - c * raw[o + j] * sumDRaw[j]);
-      }
-    }
+    const stats: BatchNormStats = !this.training ? "fixed" : this.unbiased ? "batch-unbiased" : "batch-biased";
+    this.ctx.kernels.batchNormBackward(
+      this.dx, this.gain.grad, this.bias.grad, dout, this.bnraw, this.gain.data, this.bnvarInv,
+      this.rows, this.features, stats,
+    );
     return this.dx;
   }
 
@@ -249,17 +205,10 @@ export class BatchNorm1d implements Layer {
   }
 }
 
-/** Per-feature mean (into `mean`) and Σ (x − mean)² (into `sq`) of an (R, H) matrix, in float64. */
-function batchMeanVar(xs: Float32Array, R: number, H: number, mean: Float64Array, sq: Float64Array, tmp: Float64Array): void {
-  tmp.fill(0);
-  for (let r = 0; r < R; r++) for (let j = 0; j < H; j++) tmp[j] += xs[r * H + j];
-  for (let j = 0; j < H; j++) mean[j] = Math.fround(tmp[j] / R);
-  sq.fill(0);
-  for (let r = 0; r < R; r++) {
-    for (let j = 0; j < H; j++) {
-      const dv = xs[r * H + j] - mean[j];
-      sq[j] += dv * dv;
-    }
-  }
+/** Whether two shapes are equal (to reuse an Act). */
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
-

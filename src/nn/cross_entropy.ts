@@ -1,25 +1,27 @@
 // Cross-entropy of logits against target indices, fused and numerically stable, mean over rows —
 // F.cross_entropy(logits, Y). The backward is seed 001's exercise 2: dlogits = (softmax − one_hot) / n.
+// Both come from one kernel call in forward (Kernels.crossEntropy: logsumexp per row, the mean in
+// float64, dlogits written beside it); backward returns the gradient the forward already wrote.
 //
 // Letters: R rows, V classes (the vocabulary).
 //   forward:   loss = mean_r [ logsumexp(logits[r]) − logits[r, Y[r]] ]      // (R,V), (R) -> ()
 //   backward:  dlogits[r] = (softmax(logits[r]) − one_hot(Y[r])) / R         // (R,V)
 
-import type { F32Buf } from "../kernels/index.ts";
+import { KernelIndexError, type F32Buf, type I32Buf, type Kernels } from "../kernels/index.ts";
 import { ConfigError } from "../errors.ts";
 import { rowsOf, type Act, type LayerContext } from "./layer.ts";
 
 export class CrossEntropyLoss {
   private readonly dlogits: F32Buf;
-  private logits: Act | null = null;
-  private targets: Int32Array | null = null;
-  private rows = 0;
+  private readonly targets: I32Buf; // (R) the last forward's targets, in the kernels' memory
+  private done = false;
 
   constructor(
     private readonly ctx: LayerContext,
     readonly classes: number,
   ) {
     this.dlogits = ctx.kernels.arena.f32(ctx.capacity * classes);
+    this.targets = ctx.kernels.arena.i32(ctx.capacity);
   }
 
   /** The mean loss (a float32 value); keeps what backward needs. */
@@ -30,56 +32,69 @@ export class CrossEntropyLoss {
     }
     const R = rowsOf(logits.shape);
     if (targets.length < R) throw new ConfigError(`cross_entropy: ${R} rows of logits but ${targets.length} targets`);
-    const x = logits.data.view;
-    let total = 0;
-    for (let r = 0; r < R; r++) {
-      const o = r * V;
-      const y = targets[r];
-      if (!(y >= 0 && y < V)) throw new ConfigError(`cross_entropy: target ${y} is outside 0..${V - 1}`);
-      let max = -Infinity;
-      for (let v = 0; v < V; v++) if (x[o + v] > max) max = x[o + v];
-      let sum = 0;
-      for (let v = 0; v < V; v++) sum += Math.exp(x[o + v] - max);
-      total += Math.log(sum) + max - x[o + y];
+    if (R > this.targets.length) {
+      throw new ConfigError(`cross_entropy: ${R} rows exceed the capacity of ${this.targets.length}`);
     }
-    this.logits = logits;
-    this.targets = targets;
-    this.rows = R;
-    return Math.fround(total / R);
+    this.targets.view.set(R === targets.length ? targets : targets.subarray(0, R));
+    this.done = false;
+    let loss: number;
+    try {
+      loss = this.ctx.kernels.crossEntropy(this.dlogits, logits.data, this.targets, R, V);
+    } catch (e) {
+      throw targetError(e, V);
+    }
+    this.done = true;
+    return Math.fround(loss);
   }
 
   /** dloss/dlogits of the last forward. */
   backward(): F32Buf {
-    const logits = this.logits;
-    const targets = this.targets;
-    if (logits === null || targets === null) throw new Error("CrossEntropyLoss.backward called before forward");
-    const V = this.classes;
-    const R = this.rows;
-    const x = logits.data.view;
-    const d = this.dlogits.view;
-    for (let r = 0; r < R; r++) {
-      const o = r * V;
-      let max = -Infinity;
-      for (let v = 0; v < V; v++) if (x[o + v] > max) max = x[o + v];
-      let sum = 0;
-      for (let v = 0; v < V; v++) sum += Math.exp(x[o + v] - max);
-      const inv = 1 / (sum * R);
-      for (let v = 0; v < V; v++) d[o + v] = Math.exp(x[o + v] - max) * inv;
-      d[o + targets[r]] -= 1 / R;
-    }
+    if (!this.done) throw new Error("CrossEntropyLoss.backward called before forward");
     return this.dlogits;
   }
 }
 
-/** Per-row losses into `out` (for evaluation over a split in chunks): logsumexp − the target's logit. */
+/** Per-row losses into `out`, in plain TS and float64, from typed arrays (see crossEntropyRowLosses). */
 export function crossEntropyRows(logits: Float32Array, targets: Int32Array, R: number, V: number, out: Float64Array): void {
   for (let r = 0; r < R; r++) {
     const o = r * V;
+    const y = targets[r];
+    if (!(y >= 0 && y < V)) throw new ConfigError(`cross_entropy: target ${y} is outside 0..${V - 1}`);
     let max = -Infinity;
     for (let v = 0; v < V; v++) if (logits[o + v] > max) max = logits[o + v];
     let sum = 0;
     for (let v = 0; v < V; v++) sum += Math.exp(logits[o + v] - max);
-    out[r] = Math.log(sum) + max - logits[o + targets[r]];
+    out[r] = Math.log(sum) + max - logits[o + y];
   }
 }
 
+/**
+ * Per-row losses into `out` (for evaluation over a split in chunks): logsumexp − the target's logit,
+ * for logits (R,V) in an arena buffer of `kernels` (Kernels.crossEntropyRows: float32 per row).
+ * Targets and losses go through scratch buffers in the arena, allocated and released here.
+ */
+export function crossEntropyRowLosses(
+  kernels: Kernels, logits: F32Buf, targets: Int32Array, R: number, V: number, out: Float64Array,
+): void {
+  if (targets.length < R) throw new ConfigError(`cross_entropy: ${R} rows of logits but ${targets.length} targets`);
+  const arena = kernels.arena;
+  const mark = arena.mark();
+  try {
+    const t = arena.i32From(targets.subarray(0, R));
+    const losses = arena.f32(R);
+    try {
+      kernels.crossEntropyRows(losses, logits, t, R, V);
+    } catch (e) {
+      throw targetError(e, V);
+    }
+    const l = losses.view;
+    for (let r = 0; r < R; r++) out[r] = l[r];
+  } finally {
+    arena.release(mark);
+  }
+}
+
+/** A kernel's out-of-range target as the layer's ConfigError; other errors unchanged. */
+function targetError(e: unknown, V: number): unknown {
+  return e instanceof KernelIndexError ? new ConfigError(`cross_entropy: target ${e.value} is outside 0..${V - 1}`) : e;
+}

@@ -5,8 +5,9 @@
 // Letters: R rows (the number of indices, B·T), V vocabulary, E embedding width (the lectures' n_embd).
 //   forward:   out[r, :] = C[idx[r], :]                 // (R) -> (R, E)
 //   backward:  dC[idx[r], :] += dout[r, :]              // scatter-add: a row used twice gets both
+// Both are kernels (Kernels.embeddingGather / embeddingScatterAdd), which check every index first.
 
-import type { F32Buf, I32Buf } from "../kernels/index.ts";
+import { KernelIndexError, type F32Buf, type I32Buf } from "../kernels/index.ts";
 import { ConfigError } from "../errors.ts";
 import { numel, parameter, positiveInt, type Act, type Buffer, type LayerContext, type Parameter } from "./layer.ts";
 
@@ -22,6 +23,7 @@ export class Embedding {
   private idx: Tokens | null = null;
   private rows = 0;
   private readonly outBuf: F32Buf;
+  private outIdxShape: readonly number[] = [];
 
   constructor(
     private readonly ctx: LayerContext,
@@ -42,32 +44,26 @@ export class Embedding {
     }
     const E = this.embeddingDim;
     const V = this.numEmbeddings;
-    const ix = idx.data.view;
-    const C = this.weight.data.view;
-    const out = this.outBuf.view;
-    for (let r = 0; r < R; r++) {
-      const t = ix[r];
-      if (!(t >= 0 && t < V)) throw new ConfigError(`Embedding: index ${t} is outside the table of ${V} rows`);
-      out.set(C.subarray(t * E, t * E + E), r * E); // (E)
+    try {
+      this.ctx.kernels.embeddingGather(this.outBuf, this.weight.data, idx.data, R, V, E); // (R) -> (R,E)
+    } catch (e) {
+      if (e instanceof KernelIndexError) throw new ConfigError(`Embedding: index ${e.value} is outside the table of ${V} rows`);
+      throw e;
     }
     this.idx = idx;
     this.rows = R;
-    this.out = { data: this.outBuf, shape: [...idx.shape, E] };
+    // the same Act object while the index shape is the same (no allocation per step)
+    if (this.out === null || !sameShape(this.outIdxShape, idx.shape)) {
+      this.out = { data: this.outBuf, shape: [...idx.shape, E] };
+      this.outIdxShape = idx.shape;
+    }
     return this.out;
   }
 
   /** Accumulates dC; there is no gradient for integer inputs. */
   backward(dout: F32Buf): null {
     if (this.idx === null) throw new Error("Embedding.backward called before forward");
-    const E = this.embeddingDim;
-    const ix = this.idx.data.view;
-    const dC = this.weight.grad.view;
-    const d = dout.view;
-    for (let r = 0; r < this.rows; r++) {
-      const base = ix[r] * E;
-      const src = r * E;
-      for (let e = 0; e < E; e++) dC[base + e] += d[src + e];
-    }
+    this.ctx.kernels.embeddingScatterAdd(this.weight.grad, dout, this.idx.data, this.rows, this.numEmbeddings, this.embeddingDim);
     return null;
   }
 
@@ -80,4 +76,12 @@ export class Embedding {
   }
 
   train(): void {}
+}
+
+/** Whether two shapes are equal (to reuse an Act). */
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

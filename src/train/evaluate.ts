@@ -8,7 +8,7 @@ import type { Dataset } from "../data/dataset.ts";
 import type { SplitName } from "../data/splits.ts";
 import { ConfigError } from "../errors.ts";
 import type { MLP } from "../models/mlp.ts";
-import { crossEntropyRows } from "../nn/cross_entropy.ts";
+import { crossEntropyRowLosses } from "../nn/cross_entropy.ts";
 import type { Tokens } from "../nn/embedding.ts";
 import type { EvalStats } from "../nn/batchnorm.ts";
 
@@ -81,7 +81,7 @@ export function splitLoss(model: MLP, data: Dataset, stats: EvalStats = "calibra
   try {
     forEachChunk(model, data, (tokens, Y, rows) => {
       const logits = model.forward(tokens);
-      crossEntropyRows(logits.data.view, Y, rows, V, losses);
+      crossEntropyRowLosses(model.ctx.kernels, logits.data, Y, rows, V, losses);
       for (let r = 0; r < rows; r++) total += losses[r];
     });
   } finally {

@@ -1,8 +1,9 @@
 // tanh, forward and backward, on both backends. The forward pass of the wasm kernel has no tanh
-// instruction to lean on (asm/tanh.ts computes it through expm1 in float64), so it is held to within
-// 2 float32 ulp of Math.fround(Math.tanh(x)) over a sweep: a fine grid on [-20, 20], the central
-// [-1, 1], tiny and subnormal magnitudes, ±0 (sign kept), ±Infinity, NaN, and a million random bit
-// patterns. Measured when written: 0 ulp on every point (correctly rounded).
+// instruction to lean on (asm/tanh.ts: Cephes tanhf in float32 SIMD, a polynomial below 0.625 and
+// 1 − 2/(exp(2|x|) + 1) above), so it is held to within 2 float32 ulp of Math.fround(Math.tanh(x)) over
+// a sweep: a fine grid on [-20, 20], the central [-1, 1], tiny and subnormal magnitudes, ±0 (sign
+// kept), ±Infinity, NaN, and a million random bit patterns. Measured when written: ≤ 1 ulp on every
+// point, and on every float in ±[1e-4, 10] (~10% of points off by 1 ulp in [-1, 1], 0 ulp elsewhere mostly).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -61,7 +62,7 @@ for (const backend of BACKENDS) {
     const y = X.view;
     assert.ok(Object.is(y[0], 0) && Object.is(y[1], -0), `tanh(±0) = ${y[0]}, ${y[1]}`);
     assert.deepEqual(Array.from(y.subarray(2, 6)), [1, -1, 1, -1]);
-    assert.equal(y[6], Math.fround(Math.tanh(0.5)));
+    assert.ok(ulps(y[6], Math.fround(Math.tanh(0.5))) <= MAX_ULPS);
     arena.release(mark);
   });
 
@@ -72,7 +73,7 @@ for (const backend of BACKENDS) {
       const Y = arena.f32(n + 4);
       Y.view.fill(7);
       backend.tanh(Y, X, n);
-      for (let i = 0; i < n; i++) assert.equal(Y.view[i], Math.fround(Math.tanh(X.view[i])));
+      for (let i = 0; i < n; i++) assert.ok(ulps(Y.view[i], Math.fround(Math.tanh(X.view[i]))) <= MAX_ULPS, `n=${n} i=${i}`);
       for (let i = n; i < n + 4; i++) assert.equal(Y.view[i], 7, `n=${n}: wrote element ${i}`);
       arena.release(mark);
     }
