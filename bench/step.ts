@@ -4,7 +4,7 @@
 // Trainer.trainStep(): draw a minibatch (randint on the Generator, gather Xb/Yb), forward, loss,
 // zero the grads, backward, SGD. Then a per-phase breakdown for the wasm backend on a fixed minibatch:
 // forward only, + loss, + zeroGrad + backward, + SGD (each row includes the phases above it).
-// Reference point measured on the development machine: PyTorch 1.13 (CPU), ~520 µs/step.
+// For the comparison with PyTorch, run `npm run bench:train` (both in one script).
 // Run: node --import tsx bench/step.ts [steps]   (default 4000 steps per timing, 5 repetitions, the
 // best kept so that other load on the machine shows less; the phases are timed separately, so under
 // load their differences can come out negative)
@@ -104,7 +104,7 @@ const w = stepTime(wasm, STEPS);
 const t = stepTime(ts, Math.max(200, Math.round(STEPS / 4)));
 console.log(`wasm kernels: ${w.us.toFixed(1)} µs/step`);
 console.log(`ts kernels:   ${t.us.toFixed(1)} µs/step`);
-console.log(`ratio ts/wasm: ${(t.us / w.us).toFixed(2)}x   (PyTorch 1.13 CPU on the development machine: ~520 µs/step)`);
+console.log(`ratio ts/wasm: ${(t.us / w.us).toFixed(2)}x`);
 console.log(`\nwasm breakdown on a fixed minibatch (cumulative):`);
 let prev = 0;
 for (const p of phases(wasm, STEPS)) {

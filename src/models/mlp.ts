@@ -68,6 +68,7 @@ export class MLP {
   readonly net: Sequential;
   readonly lossFn: CrossEntropyLoss;
   readonly ctx: LayerContext;
+  private readonly params: Parameter[];
 
   /** `capacity`: most examples one forward pass takes (the batch size, or an evaluation chunk). */
   constructor(
@@ -91,6 +92,8 @@ export class MLP {
     const layers: Layer[] = [this.flatten, this.hidden, ...(this.bn ? [this.bn] : []), this.tanh, this.output];
     this.net = new Sequential(layers);
     this.lossFn = new CrossEntropyLoss(ctx, V);
+    this.params = [this.embedding.weight, ...this.hidden.parameters(), ...this.output.parameters()];
+    if (this.bn) this.params.push(...this.bn.parameters());
   }
 
   /** Logits (B, V) for contexts (B, T). */
@@ -110,11 +113,9 @@ export class MLP {
     if (demb !== null) this.embedding.backward(demb);
   }
 
-  /** The parameters in the lectures' order: C, W1, b1, W2, b2, bngain, bnbias. */
-  parameters(): Parameter[] {
-    const ps = [this.embedding.weight, ...this.hidden.parameters(), ...this.output.parameters()];
-    if (this.bn) ps.push(...this.bn.parameters());
-    return ps;
+  /** The parameters in the lectures' order: C, W1, b1, W2, b2, bngain, bnbias (one array, reused). */
+  parameters(): readonly Parameter[] {
+    return this.params;
   }
 
   buffers(): Buffer[] {

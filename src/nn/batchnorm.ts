@@ -22,7 +22,7 @@
 
 import type { BatchNormStats, F32Buf } from "../kernels/index.ts";
 import { ConfigError } from "../errors.ts";
-import { checkInput, parameter, positiveInt, type Act, type Buffer, type Layer, type LayerContext, type Parameter } from "./layer.ts";
+import { checkInput, parameter, sameShape, positiveInt, type Act, type Buffer, type Layer, type LayerContext, type Parameter } from "./layer.ts";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -203,12 +203,4 @@ export class BatchNorm1d implements Layer {
   buffers(): Buffer[] {
     return [this.runningMean, this.runningVar, this.calibratedMean, this.calibratedVar];
   }
-}
-
-/** Whether two shapes are equal (to reuse an Act). */
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

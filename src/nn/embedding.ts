@@ -9,7 +9,7 @@
 
 import { KernelIndexError, type F32Buf, type I32Buf } from "../kernels/index.ts";
 import { ConfigError } from "../errors.ts";
-import { numel, parameter, positiveInt, type Act, type Buffer, type LayerContext, type Parameter } from "./layer.ts";
+import { numel, sameShape, parameter, positiveInt, type Act, type Buffer, type LayerContext, type Parameter } from "./layer.ts";
 
 /** Token indices: int32 values in [0, V), `shape` e.g. (B, T). */
 export interface Tokens {
@@ -76,12 +76,4 @@ export class Embedding {
   }
 
   train(): void {}
-}
-
-/** Whether two shapes are equal (to reuse an Act). */
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

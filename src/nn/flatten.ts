@@ -19,6 +19,10 @@ export class FlattenConsecutive implements Layer {
     }
     const [B, T, C] = x.shape;
     if (T % this.n !== 0) throw new ConfigError(`FlattenConsecutive(${this.n}): T = ${T} is not a multiple of ${this.n}`);
+    const prev = this.out;
+    if (prev !== null && prev.data === x.data && prev.shape[0] === B && prev.shape[prev.shape.length - 1] === C * this.n) {
+      return prev; // same input shape as last time: no allocation
+    }
     const shape = T === this.n ? [B, C * this.n] : [B, T / this.n, C * this.n];
     this.out = { data: x.data, shape };
     return this.out;

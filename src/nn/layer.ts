@@ -84,3 +84,24 @@ export function checkInput(layer: string, x: Act, features: number, ctx: LayerCo
 export function positiveInt(what: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${what} must be a positive integer (got ${n})`);
 }
+
+/** Whether two shapes are equal. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The output Act for input shape `like` with its last dimension replaced by `last`: `prev` itself when
+ * it already is that (so a step with the same batch shape allocates nothing), else a new one.
+ */
+export function outputAct(prev: Act | null, data: F32Buf, like: readonly number[], last: number): Act {
+  if (prev !== null && prev.data === data && prev.shape.length === like.length && prev.shape[like.length - 1] === last) {
+    let same = true;
+    for (let i = 0; i < like.length - 1; i++) if (prev.shape[i] !== like[i]) same = false;
+    if (same) return prev;
+  }
+  return { data, shape: [...like.slice(0, -1), last] };
+}

@@ -8,7 +8,7 @@
 //              dx  = dout @ Wᵀ                      // (R,O) @ (O,I) -> (R,I)
 
 import type { F32Buf } from "../kernels/index.ts";
-import { checkInput, parameter, positiveInt, type Act, type Buffer, type Layer, type LayerContext, type Parameter } from "./layer.ts";
+import { checkInput, outputAct, parameter, positiveInt, type Act, type Buffer, type Layer, type LayerContext, type Parameter } from "./layer.ts";
 
 export interface LinearOptions {
   bias?: boolean;
@@ -47,7 +47,7 @@ export class Linear implements Layer {
     if (this.bias) k.addRow(this.outBuf, this.bias.data, R, this.fanOut); // + (O)
     this.x = x;
     this.rows = R;
-    this.out = { data: this.outBuf, shape: [...x.shape.slice(0, -1), this.fanOut] };
+    this.out = outputAct(this.out, this.outBuf, x.shape, this.fanOut);
     return this.out;
   }
 

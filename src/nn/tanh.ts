@@ -1,7 +1,7 @@
 // Tanh, the lectures' non-linearity.   forward: y = tanh(x)   backward: dx = (1 - y²) · dy
 
 import type { F32Buf } from "../kernels/index.ts";
-import { numel, type Act, type Buffer, type Layer, type LayerContext, type Parameter } from "./layer.ts";
+import { numel, outputAct, type Act, type Buffer, type Layer, type LayerContext, type Parameter } from "./layer.ts";
 
 export class Tanh implements Layer {
   out: Act | null = null;
@@ -20,7 +20,7 @@ export class Tanh implements Layer {
     const n = numel(x.shape);
     if (n > this.outBuf.length) throw new RangeError(`Tanh: ${n} values exceed the layer's capacity`);
     this.ctx.kernels.tanh(this.outBuf, x.data, n);
-    this.out = { data: this.outBuf, shape: x.shape };
+    this.out = outputAct(this.out, this.outBuf, x.shape, x.shape[x.shape.length - 1]);
     return this.out;
   }
 

@@ -20,6 +20,10 @@ export interface TrainConfig {
   schedule: StepSchedule;
 }
 
+/**
+ * What the trainer tells its listeners. The "step" event object is reused from step to step (a step
+ * allocates nothing): copy its fields if you keep them.
+ */
 export type TrainEvent =
   | { type: "step"; step: number; loss: number; lr: number }
   | { type: "done"; step: number };
@@ -51,6 +55,7 @@ export class Trainer {
   private readonly xb: I32Buf; // (B, T) contexts, in the kernels' memory
   private readonly yb: Int32Array; // (B) targets
   private readonly tokens: Tokens;
+  private readonly stepEvent = { type: "step" as const, step: 0, loss: 0, lr: 0 };
 
   constructor(
     readonly model: MLP,
@@ -113,7 +118,11 @@ export class Trainer {
     sgdStep(model.ctx.kernels, model.parameters(), lr);
     if (i < this.losses.length) this.losses[i] = loss;
     this.step = i + 1;
-    this.emit({ type: "step", step: i, loss, lr });
+    const e = this.stepEvent;
+    e.step = i;
+    e.loss = loss;
+    e.lr = lr;
+    this.emit(e);
     return loss;
   }
 
