@@ -48,3 +48,11 @@ export { calibrateBatchNorm, splitLoss, evaluateSplits, type SplitLosses } from 
 export { saveRun, loadRun, readRunConfig, readMetrics, hasRun, type RunConfig, type RunSettings, type MetricLine } from "./train/checkpoint.ts";
 export { TrainingRun, DEFAULT_RUN, EVAL_CHUNK, checkRunDir, sampleFromRun, type RunOptions, type SampleRunOptions } from "./train/run.ts";
 export { sampleWords, type Sample, type SampleOptions } from "./sample/sample.ts";
+
+// makemore part 4: the exploded forward pass, hand-derived gradients, gradcheck, exercise 4.
+export * as ninja from "./ninja/index.ts";
+export {
+  cmp, formatCmp, gradcheck, gradcheckFromSeed, gradcheckReference, formatGradcheck, readNinjaReference,
+  GradcheckError, trainManual, trainAutograd, compareLosses,
+} from "./ninja/index.ts";
+export type { CmpResult, GradcheckReport, GradcheckRow, NinjaReference, NinjaParams, ExplodedPass } from "./ninja/index.ts";

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { registerData } from "./data.ts";
 import { registerEval } from "./eval.ts";
+import { registerGradcheck } from "./gradcheck.ts";
 import { registerSample } from "./sample.ts";
 import { registerTrain } from "./train.ts";
 import { reportError, stdio, type Output } from "./options.ts";
@@ -25,6 +26,7 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
   registerTrain(program, io);
   registerSample(program, io);
   registerEval(program, io);
+  registerGradcheck(program, io);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

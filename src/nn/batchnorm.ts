@@ -53,6 +53,7 @@ export class BatchNorm1d implements Layer {
   out: Act | null = null;
 
   private training = true;
+  private forwardTrained = true;
   private rows = 0;
   private readonly outBuf: F32Buf;
   private readonly dx: F32Buf;
@@ -113,6 +114,7 @@ export class BatchNorm1d implements Layer {
     const H = this.features;
     const k = this.ctx.kernels;
     if (this.calibration) this.accumulateCalibration(x.data.view, R);
+    this.forwardTrained = this.training;
     if (this.training) {
       if (R < 2) {
         throw new ConfigError("BatchNorm1d: expected more than 1 value per feature when training (batch of 1)");
@@ -155,7 +157,8 @@ export class BatchNorm1d implements Layer {
 
   backward(dout: F32Buf): F32Buf {
     if (this.out === null) throw new Error("BatchNorm1d.backward called before forward");
-    const stats: BatchNormStats = !this.training ? "fixed" : this.unbiased ? "batch-unbiased" : "batch-biased";
+    // The statistics the last forward used decide the formula (not the mode now), as in PyTorch.
+    const stats: BatchNormStats = !this.forwardTrained ? "fixed" : this.unbiased ? "batch-unbiased" : "batch-biased";
     this.ctx.kernels.batchNormBackward(
       this.dx, this.gain.grad, this.bias.grad, dout, this.bnraw, this.gain.data, this.bnvarInv,
       this.rows, this.features, stats,

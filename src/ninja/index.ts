@@ -1,0 +1,21 @@
+// makemore part 4, "becoming a backprop ninja", as a library: the exploded forward pass on the autograd
+// engine (forward.ts), the hand-derived gradient of every step (backward.ts, exercise 1), the fused
+// cross-entropy and BatchNorm backward (fused.ts, exercises 2 and 3), the fast path's layer-by-layer
+// gradients (fastpath.ts), cmp (cmp.ts), the gradient check
+// with or without a PyTorch reference file (gradcheck.ts, reference.ts), and training with the hand-written
+// backward against training with autograd (exercise4.ts, exercise 4).
+
+export { cmp, formatCmp, formatDiff, maxDiff, ALLCLOSE_RTOL, ALLCLOSE_ATOL, type CmpResult, type Tolerance } from "./cmp.ts";
+export {
+  PARAM_NAMES, INTERMEDIATE_NAMES, GRAD_ORDER, MIN_BATCH, ninjaDims, initNinja, drawBatch, explodedForward, valueOf, autogradOf,
+  type ParamName, type NinjaParams, type IntermediateName, type GradName, type NinjaDims, type Batch, type ExplodedPass,
+} from "./forward.ts";
+export { manualBackward, type ManualGrads } from "./backward.ts";
+export { crossEntropyBackward, batchNormBackward, type BatchNormSaved } from "./fused.ts";
+export { readNinjaReference, ninjaReferenceFromRecords, referenceShapes, type NinjaReference } from "./reference.ts";
+export {
+  gradcheck, gradcheckFromSeed, gradcheckReference, formatGradcheck, referenceTolerance, fastPathTolerance, GradcheckError,
+  type GradcheckReport, type GradcheckRow, type GradcheckOptions, type ReferenceDiffs, type SeedOptions,
+} from "./gradcheck.ts";
+export { fastPath, FAST_PATH_ORDER, type FastPath, type FastPathName } from "./fastpath.ts";
+export { trainManual, trainAutograd, compareLosses, type Exercise4Options, type LossAgreement } from "./exercise4.ts";
