@@ -56,3 +56,19 @@ export {
   GradcheckError, trainManual, trainAutograd, compareLosses,
 } from "./ninja/index.ts";
 export type { CmpResult, GradcheckReport, GradcheckRow, NinjaReference, NinjaParams, ExplodedPass } from "./ninja/index.ts";
+
+// Diagnostics (numbers) and reports (charts): makemore part 3's looks inside training, the lr finder.
+export { summarize, std, shareAbove, histogram, log10Ratio, type Summary, type Histogram, type HistogramOptions } from "./diagnostics/stats.ts";
+export { layerStats, parameterStats, updateToDataRatios, layerName, actValues, SATURATION_THRESHOLD, type LayerStats, type ParameterStats, type ActivationStats, type GradientStats, type LayerKind } from "./diagnostics/layers.ts";
+export { saturationMap, deadColumns, DeadNeuronTracker, deadNeuronsOverSplit, SATURATION_MAP_THRESHOLD, type SaturationMap, type DeadNeurons } from "./diagnostics/saturation.ts";
+export { embedding2d, principalComponents, symmetricEigen, type Embedding2D } from "./diagnostics/embedding.ts";
+export { lossCurve, defaultWindow, type LossCurve } from "./diagnostics/loss_curve.ts";
+export { probeBatch, readBatch, expectedInitialLoss, bitImage, type BatchDiagnostics, type BitImage, type FloatImage, type ProbeOptions } from "./diagnostics/probe.ts";
+export { initExperiments, stageLabel, INIT_STAGES, type InitExperiments, type InitStage, type InitExperimentOptions } from "./diagnostics/init_stages.ts";
+export { TrainingCollector, defaultCollectEvery, type CollectorOptions, type TrainingSeries } from "./diagnostics/collector.ts";
+export { diagnoseRun, REPORT_FORMAT, type RunDiagnostics, type DiagnoseOptions } from "./diagnostics/run_report.ts";
+export { findLearningRate, lrSweep, smooth, suggestLr, type LrSweep, type LrFinderOptions, type LrFinderResult, type LrSuggestion } from "./train/lr_finder.ts";
+export { runReportPage, lrFinderPage } from "./report/pages.ts";
+export { renderHtml, writeHtmlReport, chartJsBundle } from "./report/html.ts";
+export { BROWSER_RENDERER, BROWSER_BOOT } from "./report/browser.ts";
+export { chartsOf, type ReportPage, type Section, type Item, type ChartSpec, type TableSpec, type ChartJsConfig } from "./report/spec.ts";

@@ -2,8 +2,10 @@
 
 import { Command, CommanderError } from "commander";
 import { registerData } from "./data.ts";
+import { registerDiagnose } from "./diagnose.ts";
 import { registerEval } from "./eval.ts";
 import { registerGradcheck } from "./gradcheck.ts";
+import { registerLrFind } from "./lr_find.ts";
 import { registerSample } from "./sample.ts";
 import { registerTrain } from "./train.ts";
 import { reportError, stdio, type Output } from "./options.ts";
@@ -27,6 +29,8 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
   registerSample(program, io);
   registerEval(program, io);
   registerGradcheck(program, io);
+  registerDiagnose(program, io);
+  registerLrFind(program, io);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

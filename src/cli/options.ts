@@ -2,7 +2,7 @@
 // line on stderr and an exit code (2 for usage and configuration, 1 for everything else); a stack
 // trace is printed only for errors that are bugs.
 
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { MakemoreError } from "../errors.ts";
 
 /** A flag value that must be an integer ≥ min. */
@@ -49,4 +49,10 @@ export function reportError(e: unknown, io: Output): number {
 export function bigintFlag(value: string): bigint {
   if (!/^[+-]?\d+$/.test(value.trim())) throw new InvalidArgumentError("must be an integer.");
   return BigInt(value.trim());
+}
+
+/** `--seed <s>`: an integer of any size, with a default shown in --help as a plain number. */
+export function seedOption(description: string, fallback?: bigint | number): Option {
+  const o = new Option("--seed <s>", description).argParser(bigintFlag);
+  return fallback === undefined ? o : o.default(BigInt(fallback), String(fallback));
 }

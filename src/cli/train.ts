@@ -13,8 +13,9 @@ import { checkRunDir, DEFAULT_RUN, TrainingRun } from "../train/run.ts";
 import { DivergedError } from "../train/trainer.ts";
 import { hasRun, readRunConfig } from "../train/checkpoint.ts";
 import type { RunSettings } from "../train/checkpoint.ts";
-import { bigintFlag, intFlag, numberFlag, type Output } from "./options.ts";
+import { intFlag, numberFlag, seedOption, type Output } from "./options.ts";
 import { formatSamples } from "./sample.ts";
+import { collectDuring, reportPath, writeRunReport } from "./diagnose.ts";
 
 interface TrainFlags {
   inputFile?: string;
@@ -41,6 +42,7 @@ interface TrainFlags {
   maxLineLength: number;
   progress: boolean;
   json?: boolean;
+  report?: string | boolean;
 }
 
 /** Flags that define the run: with --resume, giving one that differs from the saved run is an error. */
@@ -72,7 +74,7 @@ export function registerTrain(program: Command, io: Output): void {
     .option("--block-size <n>", "context length: characters used to predict the next one", intFlag(1), d.blockSize)
     .option("--n-embd <n>", "width of each character's embedding", intFlag(1), d.nEmbd)
     .option("--n-hidden <n>", "neurons in the hidden layer", intFlag(1), d.nHidden)
-    .option("--seed <s>", "seed of the torch.Generator for init and minibatches", bigintFlag, BigInt(d.seed))
+    .addOption(seedOption("seed of the torch.Generator for init and minibatches", d.seed))
     .option("--split-seed <s>", "seed of the CPython shuffle before the 80/10/10 split", intFlag(0), 42)
     .option("--no-shuffle", "split in file order (no shuffle)")
     .option("--no-batchnorm", "no BatchNorm layer (the hidden layer feeds tanh directly)")
@@ -89,6 +91,7 @@ export function registerTrain(program: Command, io: Output): void {
     .option("--max-line-length <n>", "longest line accepted in the word file", intFlag(1), DEFAULT_MAX_LINE_LENGTH)
     .option("--no-progress", "no progress bar")
     .option("--json", "print the result as JSON")
+    .option("--report [file]", "write an HTML report at the end, with curves collected while training (default: WORK_DIR/report.html)")
     .action(async (flags: TrainFlags, cmd: Command) => {
       await train(flags, cmd, io);
     });
@@ -158,6 +161,7 @@ async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode:
     );
   }
 
+  const collector = flags.report ? collectDuring(run) : null;
   const showBar = flags.progress && !flags.json && process.stderr.isTTY === true;
   const bar = showBar
     ? new cliProgress.SingleBar(
@@ -201,6 +205,8 @@ async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode:
   const losses = run.evaluate(flags.bnStats);
   run.save(dir);
   const samples = run.sample({ count: flags.samples });
+  const report = flags.report ? reportPath(flags.report, dir) : null;
+  if (report) writeRunReport(run, report, collector);
   const stepsRun = trainer.step - startStep;
   if (flags.json) {
     io.out(
@@ -214,6 +220,7 @@ async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode:
           losses,
           bnStats: flags.bnStats,
           samples,
+          report,
         },
         (_k, v) => (typeof v === "bigint" ? v.toString() : v),
         2,
@@ -228,6 +235,7 @@ async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode:
   );
   if (samples.length) io.out(formatSamples(samples));
   io.out(`saved to ${dir}/ (model.safetensors, config.json, metrics.jsonl)`);
+  if (report) io.out(`report: ${report}`);
 }
 
 function kebab(s: string): string {

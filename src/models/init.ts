@@ -17,7 +17,7 @@ export const INIT_DESCRIPTIONS: Record<InitPreset, string> = {
   naive: "plain randn everywhere: confidently wrong logits (the hockey stick) and a saturated tanh",
   "scaled-output": "W2·0.01 and b2 = 0: logits near zero, initial loss near −ln(1/V)",
   kaiming: "also W1·(5/3)/√fan_in and b1·0.01: tanh no longer saturated",
-  batchnorm: "BatchNorm on the hidden layer (the lecture preset)",
+  batchnorm: "kaiming's weights with BatchNorm before tanh (gain 1, bias 0): seed 002's last stage",
 };
 
 const f = Math.fround;
@@ -43,7 +43,10 @@ export function initialize(model: MLP, preset: InitPreset, g: Generator): void {
   const identity = (x: number) => x;
   const zeroTimes = (x: number) => f(x * 0);
 
-  const stage = preset === "lecture" || preset === "batchnorm" ? "lecture" : preset;
+  if (preset === "batchnorm" && !model.bn) {
+    throw new ConfigError('the "batchnorm" init needs a BatchNorm layer: drop --no-batchnorm (or use --init kaiming)');
+  }
+  const stage = preset === "batchnorm" ? "kaiming" : preset;
   draw("C", identity);
   switch (stage) {
     case "naive":

@@ -1,0 +1,109 @@
+// `makemore diagnose`: looks inside a trained run — the init stages side by side, one batch through the
+// model (layer and parameter statistics, saturation, dead neurons), the embedding, the loss curve — and
+// prints a summary, writes the self-contained HTML report (--report), or prints every number (--json).
+// `makemore train --report` calls `writeRunReport` at the end of training with what it collected.
+
+import { join } from "node:path";
+import type { Command } from "commander";
+import { diagnoseRun, type RunDiagnostics } from "../diagnostics/run_report.ts";
+import { stageLabel } from "../diagnostics/init_stages.ts";
+import { defaultCollectEvery, TrainingCollector } from "../diagnostics/collector.ts";
+import { writeHtmlReport } from "../report/html.ts";
+import { runReportPage } from "../report/pages.ts";
+import { TrainingRun } from "../train/run.ts";
+import { bigintFlag, intFlag, type Output } from "./options.ts";
+
+interface DiagnoseFlags {
+  workDir: string;
+  inputFile?: string;
+  report?: string | boolean;
+  json?: boolean;
+  batchSize?: number;
+  seed?: bigint;
+}
+
+/** The report file of `--report [file]`: the given path, or DIR/report.html. */
+export function reportPath(flag: string | boolean, dir: string): string {
+  return typeof flag === "string" ? flag : join(dir, "report.html");
+}
+
+/** A collector sized for the run's length, listening to its trainer (for `train --report`). */
+export function collectDuring(run: TrainingRun): TrainingCollector {
+  const c = new TrainingCollector(run.model, { every: defaultCollectEvery(run.trainer.config.steps) });
+  c.attach(run.trainer);
+  return c;
+}
+
+/** Diagnoses the run and writes its HTML report to `file`. */
+export function writeRunReport(run: TrainingRun, file: string, collector: TrainingCollector | null = null): RunDiagnostics {
+  const d = diagnoseRun(run, { collector });
+  writeHtmlReport(file, runReportPage(d, `makemore-ts report: ${run.settings.data.file}`));
+  return d;
+}
+
+const f4 = (x: number | undefined | null) => (x === undefined || x === null ? "–" : Number.isFinite(x) ? x.toFixed(4) : String(x));
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+export function formatDiagnostics(d: RunDiagnostics, dir: string): string {
+  const lines: string[] = [];
+  const t = d.run.settings.training;
+  const f = d.run.final;
+  lines.push(
+    `${dir}: ${d.run.stepsDone} of ${d.run.steps} steps, init ${t.init}, ${d.run.settings.model.batchNorm ? "BatchNorm" : "no BatchNorm"}` +
+      (f ? `; train ${f4(f.train)}  val ${f4(f.val)}  test ${f4(f.test)}` : ""),
+  );
+  lines.push(`first loss ${f4(d.run.firstLoss)} against −ln(1/${d.run.settings.model.vocabSize}) = ${f4(d.expectedInitialLoss)}`);
+  lines.push(`init stages (first step, batch ${d.init.batchSize}, seed ${d.init.seed}):`);
+  lines.push(`  ${"stage".padEnd(28)} ${"first loss".padStart(10)} ${"|h|>0.97".padStart(9)}`);
+  for (const s of d.init.stages) {
+    lines.push(`  ${stageLabel(s).padEnd(28)} ${f4(s.firstLoss).padStart(10)} ${pct(s.saturated).padStart(9)}`);
+  }
+  const b = d.batch;
+  lines.push(`one batch of ${b.batchSize} (loss ${f4(b.loss)}):`);
+  for (const l of b.layers) {
+    lines.push(
+      `  ${l.name.padEnd(8)} ${l.kind.padEnd(12)} mean ${l.output.mean.toFixed(2).padStart(6)}  std ${l.output.std.toFixed(2).padStart(6)}` +
+        (l.kind === "Tanh" ? `  saturated ${pct(l.output.saturated)}` : "") +
+        (l.grad ? `  grad std ${l.grad.std.toExponential(3)}` : ""),
+    );
+  }
+  for (const p of b.parameters) {
+    lines.push(
+      `  ${p.name.padEnd(8)} (${p.shape.join(", ")})`.padEnd(24) +
+        ` grad:data ${Number.isFinite(p.gradToData) ? p.gradToData.toExponential(3) : String(p.gradToData)}` +
+        `  log10 update:data ${p.updateToDataLog10 === null || !Number.isFinite(p.updateToDataLog10) ? "–" : p.updateToDataLog10.toFixed(2)}`,
+    );
+  }
+  lines.push(
+    `dead neurons (|h| > 0.99 on every example): ${b.deadOnBatch.length} of ${b.saturation.cols} on the batch, ` +
+      `${d.deadNeurons.dead.length} of ${d.deadNeurons.units} over the ${d.deadNeurons.examples} training examples`,
+  );
+  return lines.join("\n");
+}
+
+export function registerDiagnose(program: Command, io: Output): void {
+  program
+    .command("diagnose")
+    .description("look inside a trained run: init stages, activations, gradients, saturation, embedding; HTML report")
+    .option("-o, --work-dir <dir>", "run directory written by makemore train", "out")
+    .option("-i, --input-file <file>", "the run's word file, if it has moved")
+    .option("--report [file]", "write a self-contained HTML report (default: WORK_DIR/report.html)")
+    .option("--json", "print every number as JSON")
+    .option("--batch-size <n>", "examples in the batch looked at (default: the run's batch size)", intFlag(2))
+    .option("--seed <s>", "seed of the Generator drawing that batch (default: the run's seed)", bigintFlag)
+    .action((flags: DiagnoseFlags) => {
+      const run = TrainingRun.load(flags.workDir, { inputFile: flags.inputFile });
+      const d = diagnoseRun(run, { batchSize: flags.batchSize, seed: flags.seed });
+      let file: string | null = null;
+      if (flags.report) {
+        file = reportPath(flags.report, flags.workDir);
+        writeHtmlReport(file, runReportPage(d, `makemore-ts report: ${run.settings.data.file}`));
+      }
+      if (flags.json) {
+        io.out(JSON.stringify({ ...d, report: file }, null, 2));
+        return;
+      }
+      io.out(formatDiagnostics(d, flags.workDir));
+      if (file) io.out(`report: ${file}`);
+    });
+}

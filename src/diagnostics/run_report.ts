@@ -1,0 +1,94 @@
+// Everything `makemore diagnose` and `makemore train --report` show, as numbers (the HTML report in
+// src/report/ draws them; `--json` prints them): the run's config and final losses, the loss curve,
+// the init stages side by side, one batch through the trained model (layer and parameter statistics,
+// the saturation image, dlogits), the dead neurons over the training split, the embedding in 2D, and —
+// when a TrainingCollector watched the run — the curves collected during training.
+
+import type { RunSettings } from "../train/checkpoint.ts";
+import type { TrainingRun } from "../train/run.ts";
+import type { TrainingCollector, TrainingSeries } from "./collector.ts";
+import { embedding2d, type Embedding2D } from "./embedding.ts";
+import { initExperiments, type InitExperiments } from "./init_stages.ts";
+import { lossCurve, type LossCurve } from "./loss_curve.ts";
+import { expectedInitialLoss, probeBatch, type BatchDiagnostics } from "./probe.ts";
+import { deadNeuronsOverSplit, type DeadNeurons } from "./saturation.ts";
+
+export const REPORT_FORMAT = "makemore-ts/diagnostics";
+
+export interface RunDiagnostics {
+  format: typeof REPORT_FORMAT;
+  version: 1;
+  run: {
+    settings: RunSettings;
+    steps: number;
+    stepsDone: number;
+    numParameters: number;
+    /** Split losses of the last evaluation (null if never evaluated). */
+    final: TrainingRun["final"];
+    /** Minibatch loss of the first step (NaN when the run holds no step). */
+    firstLoss: number;
+  };
+  /** −ln(1/V): the loss of uniform predictions (3.2958 for 27 tokens). */
+  expectedInitialLoss: number;
+  lossCurve: LossCurve;
+  init: InitExperiments;
+  /** One training-mode batch through the model as it is now (no update). */
+  batch: BatchDiagnostics;
+  /** Tanh units saturated (|h| > 0.99) on every example of the training split, evaluation mode. */
+  deadNeurons: DeadNeurons;
+  embedding: Embedding2D;
+  /** Collected during training (null for `diagnose` on a saved run). */
+  training: { series: TrainingSeries; first: (BatchDiagnostics & { step: number }) | null; last: (BatchDiagnostics & { step: number }) | null } | null;
+}
+
+export interface DiagnoseOptions {
+  /** Batch for the probe and the init experiments (default: the run's batch size). */
+  batchSize?: number;
+  /** Seed of the probe's batch (default: the run's seed). */
+  seed?: number | bigint;
+  bins?: number;
+  collector?: TrainingCollector | null;
+}
+
+/**
+ * The diagnostics of a run. Runs a forward/backward pass on one batch and an evaluation pass over the
+ * training split; restores the model's parameters, BatchNorm statistics and mode (gradients change).
+ */
+export function diagnoseRun(run: TrainingRun, { batchSize, seed, bins = 50, collector = null }: DiagnoseOptions = {}): RunDiagnostics {
+  const { model, settings, trainer, corpus } = run;
+  const t = settings.training;
+  const B = batchSize ?? t.batchSize;
+  const runSeed = BigInt(t.seed);
+  const kernels = model.ctx.kernels;
+  const stepsDone = trainer.step;
+  const lastLr = collector?.series.lr.at(-1);
+  const init = initExperiments(model.config, corpus.data.train, kernels, {
+    seed: runSeed,
+    batchSize: t.batchSize,
+    torchVersion: t.torchVersion,
+    runPreset: t.init,
+    bins,
+  });
+  const deadNeurons = deadNeuronsOverSplit(model, corpus.data.train);
+  const batch = probeBatch(model, corpus.data.train, { batchSize: B, seed: seed ?? runSeed, bins, lr: lastLr ?? (stepsDone < t.lrDecayStep ? t.lr : t.lrAfterDecay) });
+  const C = model.embedding.weight;
+  return {
+    format: REPORT_FORMAT,
+    version: 1,
+    run: {
+      settings,
+      steps: trainer.config.steps,
+      stepsDone,
+      numParameters: model.numParameters(),
+      final: run.final,
+      firstLoss: stepsDone > 0 ? trainer.losses[0] : NaN,
+    },
+    expectedInitialLoss: expectedInitialLoss(model.config.vocabSize),
+    lossCurve: lossCurve(trainer.losses.subarray(0, stepsDone)),
+    init,
+    batch,
+    deadNeurons,
+    embedding: embedding2d(C.data.view, model.config.vocabSize, model.config.nEmbd, settings.vocabulary),
+    training: collector ? { series: collector.series, first: collector.first, last: collector.last } : null,
+  };
+}

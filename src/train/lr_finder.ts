@@ -1,0 +1,108 @@
+// The learning-rate finder of makemore part 2 (seed 003): one training step at each of `steps`
+// learning rates spaced exponentially, `lre = torch.linspace(-3, 0, 1000); lrs = 10**lre`, recording
+// the minibatch loss; plotted against the exponent, the loss falls, flattens and then becomes unstable,
+// and a good learning rate sits in the valley before that. The suggestion here is the exponent where a
+// centred moving average of the loss is lowest.
+//
+// The sweep runs on a Trainer (its `trainStep(lr)` override), so it draws minibatches and updates
+// exactly as training does; it changes the model — run it on a fresh one.
+
+import { ConfigError } from "../errors.ts";
+import { DivergedError, type Trainer } from "./trainer.ts";
+
+export interface LrSweep {
+  /** Exponents e_i = min + i·(max − min)/(steps − 1) (torch.linspace), and lr_i = 10^e_i. */
+  exps: number[];
+  lrs: number[];
+}
+
+/** The exponents and learning rates of the sweep: linear in the exponent from minExp to maxExp. */
+export function lrSweep(steps: number, minExp = -3, maxExp = 0): LrSweep {
+  if (!Number.isInteger(steps) || steps < 2) throw new ConfigError(`the lr sweep needs at least 2 steps (got ${steps})`);
+  if (!Number.isFinite(minExp) || !Number.isFinite(maxExp) || !(minExp < maxExp)) {
+    throw new ConfigError(`--min-exp must be below --max-exp (got ${minExp} and ${maxExp})`);
+  }
+  const exps = Array.from({ length: steps }, (_, i) => (i === steps - 1 ? maxExp : minExp + (i * (maxExp - minExp)) / (steps - 1)));
+  return { exps, lrs: exps.map((e) => 10 ** e) };
+}
+
+/** Centred moving average over `window` points (shorter at the ends); NaN values are skipped. */
+export function smooth(values: readonly number[], window: number): number[] {
+  if (!Number.isInteger(window) || window < 1) throw new ConfigError(`smoothing window must be a positive integer (got ${window})`);
+  const half = Math.floor(window / 2);
+  return values.map((_, i) => {
+    let sum = 0;
+    let n = 0;
+    for (let j = Math.max(0, i - half); j <= Math.min(values.length - 1, i - half + window - 1); j++) {
+      if (Number.isFinite(values[j])) {
+        sum += values[j];
+        n++;
+      }
+    }
+    return n ? sum / n : NaN;
+  });
+}
+
+export interface LrSuggestion {
+  index: number;
+  exp: number;
+  lr: number;
+  /** The smoothed loss there. */
+  loss: number;
+}
+
+/** The point where the smoothed loss is lowest. */
+export function suggestLr(sweep: LrSweep, smoothed: readonly number[]): LrSuggestion {
+  let best = -1;
+  for (let i = 0; i < smoothed.length; i++) if (Number.isFinite(smoothed[i]) && (best < 0 || smoothed[i] < smoothed[best])) best = i;
+  if (best < 0) throw new ConfigError("the lr sweep produced no finite loss");
+  return { index: best, exp: sweep.exps[best], lr: sweep.lrs[best], loss: smoothed[best] };
+}
+
+export interface LrFinderOptions {
+  steps?: number;
+  minExp?: number;
+  maxExp?: number;
+  /** Moving-average window (default: a twentieth of the steps, at least 1). */
+  window?: number;
+  /** Called after each step (progress). */
+  onStep?: (i: number, loss: number) => void;
+}
+
+export interface LrFinderResult extends LrSweep {
+  /** Minibatch loss at each step (NaN after a divergence). */
+  losses: number[];
+  smoothed: number[];
+  window: number;
+  suggestion: LrSuggestion;
+  /** Step at which the loss stopped being finite, or null. */
+  divergedAt: number | null;
+}
+
+/** Runs the sweep: step i trains at lr_i and records its loss. Stops (NaN losses) if training diverges. */
+export function findLearningRate(trainer: Trainer, { steps = 1000, minExp = -3, maxExp = 0, window, onStep }: LrFinderOptions = {}): LrFinderResult {
+  const sweep = lrSweep(steps, minExp, maxExp);
+  if (trainer.config.steps - trainer.step < steps) {
+    throw new ConfigError(`the trainer has ${trainer.config.steps - trainer.step} steps left, the sweep needs ${steps}`);
+  }
+  const w = window ?? Math.max(1, Math.floor(steps / 20));
+  const losses = new Array<number>(steps).fill(NaN);
+  let divergedAt: number | null = null;
+  trainer.model.train(true);
+  for (let i = 0; i < steps; i++) {
+    try {
+      losses[i] = trainer.trainStep(sweep.lrs[i]);
+    } catch (e) {
+      if (!(e instanceof DivergedError)) throw e;
+      divergedAt = i;
+      break;
+    }
+    if (!Number.isFinite(losses[i]) || !trainer.model.isFinite()) {
+      divergedAt = i + 1;
+      break;
+    }
+    onStep?.(i, losses[i]);
+  }
+  const smoothed = smooth(losses, w);
+  return { ...sweep, losses, smoothed, window: w, suggestion: suggestLr(sweep, smoothed), divergedAt };
+}

@@ -1,0 +1,72 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { diagnoseRun } from "../../src/diagnostics/run_report.ts";
+import { TrainingCollector } from "../../src/diagnostics/collector.ts";
+import { lossCurve } from "../../src/diagnostics/loss_curve.ts";
+import { lossChart } from "../../src/report/charts.ts";
+import { chartJsBundle, renderHtml } from "../../src/report/html.ts";
+import { runReportPage } from "../../src/report/pages.ts";
+import { chartsOf, type ReportPage } from "../../src/report/spec.ts";
+import { DEFAULT_RUN, TrainingRun } from "../../src/train/run.ts";
+
+function smallReport(collect: boolean) {
+  const run = TrainingRun.create({ ...DEFAULT_RUN, steps: 100, nHidden: 16, nEmbd: 2 });
+  const collector = collect ? new TrainingCollector(run.model, { every: 10 }) : null;
+  collector?.attach(run.trainer);
+  run.train();
+  return diagnoseRun(run, { collector });
+}
+
+test("the run report: every chart titled and explained in one sentence, unique ids, the collected curves only when collected", () => {
+  const d = smallReport(true);
+  const page = runReportPage(d);
+  const charts = chartsOf(page);
+  for (const c of charts) {
+    assert.ok(c.title.length > 3, c.id);
+    assert.match(c.explain, /^[^\n]+\.$/, `${c.id}: one sentence ending with a period`);
+    assert.doesNotMatch(c.explain.replace(/e\.g\./g, ""), /\.\s+[A-Z]/, `${c.id}: one sentence`);
+  }
+  assert.equal(new Set(charts.map((c) => c.id)).size, charts.length);
+  assert.ok(charts.some((c) => c.id === "update-ratio"));
+  const without = chartsOf(runReportPage(smallReport(false))).map((c) => c.id);
+  assert.ok(!without.includes("update-ratio") && without.includes("embedding") && without.includes("init-loss"));
+  // n_embd = 2: the embedding chart is the table itself, with every character as a label
+  const emb = charts.find((c) => c.id === "embedding")!;
+  assert.ok(emb.kind === "chartjs" && (emb.config.data.datasets[0].pointLabels as string[]).join("") === d.run.settings.vocabulary.join(""));
+  assert.match(emb.explain, /C itself/);
+});
+
+test("chart builders pass the diagnostics' numbers through unchanged", () => {
+  const c = lossCurve([10, 100, 10, 100], { window: 2 });
+  const spec = lossChart(c);
+  assert.equal(spec.kind, "chartjs");
+  if (spec.kind !== "chartjs") return;
+  const [raw, mean] = spec.config.data.datasets as { data: { x: number; y: number }[] }[];
+  assert.deepEqual(raw.data, [{ x: 0, y: 1 }, { x: 1, y: 2 }, { x: 2, y: 1 }, { x: 3, y: 2 }]);
+  assert.deepEqual(mean.data, [{ x: 1, y: 1.5 }, { x: 3, y: 1.5 }]); // at the window centres
+});
+
+test("renderHtml: one self-contained file — Chart.js inlined, no external resource, text escaped", () => {
+  const page: ReportPage = {
+    title: "a </script><b>title</b>",
+    sections: [
+      {
+        title: "s",
+        items: [
+          lossChart(lossCurve([3, 2, 1])),
+          { kind: "table", id: "t", title: "table", head: ["k", "v"], rows: [["</script>", 1]] },
+          { kind: "bits", id: "b", title: "bits", explain: "Bits.", images: [{ label: "x", image: { rows: 1, cols: 2, bits: ["10"] } }] },
+        ],
+      },
+    ],
+  };
+  const html = renderHtml(page);
+  assert.ok(html.includes(chartJsBundle().slice(0, 2000)), "Chart.js is inlined");
+  assert.match(chartJsBundle(), /Chart\.js v4/);
+  assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|@import|url\(http/i);
+  assert.equal(html.match(/<\/script>/g)!.length, html.match(/<script[ >]/g)!.length, "no stray closing tag");
+  assert.match(html, /a &lt;\/script&gt;&lt;b&gt;title/);
+  const json = html.match(/<script type="application\/json" id="makemore-report-data">([^<]*)<\/script>/)![1];
+  assert.deepEqual(JSON.parse(json).charts.map((c: { id: string }) => c.id), ["loss", "b"]);
+  assert.throws(() => renderHtml({ title: "x", sections: [{ title: "s", items: [page.sections[0].items[1], page.sections[0].items[1]] }] }), /two items have the id "t"/);
+});
