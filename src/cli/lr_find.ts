@@ -2,33 +2,19 @@
 // at each lr = 10^e, e from --min-exp to --max-exp — printing the loss against the exponent, and the
 // suggested learning rate where the smoothed loss is lowest; --report draws the curve in an HTML file.
 
-import { Option, type Command } from "commander";
-import { DEFAULT_MAX_LINE_LENGTH } from "../data/words.ts";
-import { INIT_PRESETS, type InitPreset } from "../models/init.ts";
+import type { Command } from "commander";
 import { lrFinderPage } from "../report/pages.ts";
 import { writeHtmlReport } from "../report/html.ts";
-import type { TorchVersion } from "../random/generator.ts";
 import { findLearningRate, type LrFinderResult } from "../train/lr_finder.ts";
-import { DEFAULT_RUN, TrainingRun } from "../train/run.ts";
-import { intFlag, numberFlag, seedOption, type Output } from "./options.ts";
+import { TrainingRun } from "../train/run.ts";
+import { intFlag, numberFlag, type Output } from "./options.ts";
+import { addRunFlags, runOptions, type RunFlags } from "./run_flags.ts";
 
-interface LrFindFlags {
-  inputFile?: string;
+interface LrFindFlags extends RunFlags {
   steps: number;
   minExp: number;
   maxExp: number;
   window?: number;
-  batchSize: number;
-  blockSize: number;
-  nEmbd: number;
-  nHidden: number;
-  batchnorm: boolean;
-  init: InitPreset;
-  seed: bigint;
-  splitSeed: number;
-  shuffle: boolean;
-  torchVersion: TorchVersion;
-  maxLineLength: number;
   report?: string | boolean;
   json?: boolean;
 }
@@ -59,45 +45,19 @@ export function formatLrFinder(r: LrFinderResult, rows = 20): string {
 }
 
 export function registerLrFind(program: Command, io: Output): void {
-  const d = DEFAULT_RUN;
-  program
+  const cmd = program
     .command("lr-find")
     .description("sweep the learning rate over one run (one step per lr = 10^e) and suggest one")
-    .option("-i, --input-file <file>", "word file, one word per line (default: the bundled names.txt)")
     .option("--steps <n>", "steps of the sweep, one learning rate each", intFlag(2), 1000)
     .option("--min-exp <e>", "exponent of the first learning rate", numberFlag(), -3)
     .option("--max-exp <e>", "exponent of the last learning rate", numberFlag(), 0)
-    .option("--window <n>", "moving-average window for the suggestion (default: steps / 20)", intFlag(1))
-    .option("--batch-size <n>", "examples per minibatch", intFlag(1), d.batchSize)
-    .option("--block-size <n>", "context length", intFlag(1), d.blockSize)
-    .option("--n-embd <n>", "width of each character's embedding", intFlag(1), d.nEmbd)
-    .option("--n-hidden <n>", "neurons in the hidden layer", intFlag(1), d.nHidden)
-    .option("--no-batchnorm", "no BatchNorm layer")
-    .addOption(new Option("--init <preset>", "initialization (seed 002's stages)").choices(INIT_PRESETS).default(d.init))
-    .addOption(seedOption("seed of the torch.Generator for init and minibatches", d.seed))
-    .option("--split-seed <s>", "seed of the CPython shuffle before the 80/10/10 split", intFlag(0), 42)
-    .option("--no-shuffle", "split in file order (no shuffle)")
-    .addOption(new Option("--torch-version <v>", "PyTorch generation whose random streams to match").choices(["2.x", "1.13"]).default("2.x"))
-    .option("--max-line-length <n>", "longest line accepted in the word file", intFlag(1), DEFAULT_MAX_LINE_LENGTH)
+    .option("--window <n>", "moving-average window for the suggestion (default: steps / 20)", intFlag(1));
+  addRunFlags(cmd)
     .option("--report [file]", "write the curve as a self-contained HTML file (default: lr-find.html)")
     .option("--json", "print the sweep as JSON")
     .action((flags: LrFindFlags) => {
-      const run = TrainingRun.create({
-        inputFile: flags.inputFile,
-        maxLineLength: flags.maxLineLength,
-        blockSize: flags.blockSize,
-        nEmbd: flags.nEmbd,
-        nHidden: flags.nHidden,
-        batchNorm: flags.batchnorm,
-        steps: flags.steps,
-        batchSize: flags.batchSize,
-        lr: 0.1, // unused: every step overrides it
-        lrDecayStep: Infinity,
-        seed: flags.seed,
-        splitSeed: flags.shuffle ? flags.splitSeed : null,
-        init: flags.init,
-        torchVersion: flags.torchVersion,
-      });
+      // lr is unused (every step overrides it), and there is no decay
+      const run = TrainingRun.create(runOptions(flags, { steps: flags.steps, lr: 0.1, lrDecayStep: Infinity }));
       const r = findLearningRate(run.trainer, { steps: flags.steps, minExp: flags.minExp, maxExp: flags.maxExp, window: flags.window });
       const m = run.settings.model;
       const description =

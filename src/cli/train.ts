@@ -5,41 +5,27 @@
 import { Option, type Command } from "commander";
 import cliProgress from "cli-progress";
 import { ConfigError, MakemoreError } from "../errors.ts";
-import { DEFAULT_MAX_LINE_LENGTH } from "../data/words.ts";
-import { INIT_PRESETS, type InitPreset } from "../models/init.ts";
-import type { TorchVersion } from "../random/generator.ts";
 import type { EvalStats } from "../train/evaluate.ts";
 import { checkRunDir, DEFAULT_RUN, TrainingRun } from "../train/run.ts";
 import { DivergedError } from "../train/trainer.ts";
 import { hasRun, readRunConfig } from "../train/checkpoint.ts";
 import type { RunSettings } from "../train/checkpoint.ts";
-import { intFlag, numberFlag, seedOption, type Output } from "./options.ts";
+import { intFlag, numberFlag, type Output } from "./options.ts";
+import { addRunFlags, runOptions, type RunFlags } from "./run_flags.ts";
 import { formatSamples } from "./sample.ts";
 import { collectDuring, reportPath, writeRunReport } from "./diagnose.ts";
 
-interface TrainFlags {
-  inputFile?: string;
+interface TrainFlags extends RunFlags {
   workDir: string;
   steps: number;
-  batchSize: number;
   lr: number;
   lrDecayStep: number;
-  blockSize: number;
-  nEmbd: number;
-  nHidden: number;
-  seed: bigint;
-  splitSeed: number;
-  shuffle: boolean;
-  batchnorm: boolean;
-  init: InitPreset;
-  torchVersion: TorchVersion;
   bnStats: EvalStats;
   resume?: boolean;
   force?: boolean;
   logEvery: number;
   checkpointEvery: number;
   samples: number;
-  maxLineLength: number;
   progress: boolean;
   json?: boolean;
   report?: string | boolean;
@@ -62,24 +48,14 @@ const SETTING_FLAGS: [keyof TrainFlags, (s: RunSettings) => unknown][] = [
 
 export function registerTrain(program: Command, io: Output): void {
   const d = DEFAULT_RUN;
-  program
+  const cmd = program
     .command("train")
     .description("train the MLP on a word file, then print split losses and samples")
-    .option("-i, --input-file <file>", "word file, one word per line (default: the bundled names.txt)")
     .option("-o, --work-dir <dir>", "run directory for the checkpoint, config and metrics", "out")
     .option("--steps <n>", "optimization steps", intFlag(0), d.steps)
-    .option("--batch-size <n>", "examples per minibatch", intFlag(1), d.batchSize)
     .option("--lr <x>", "learning rate", numberFlag({ positive: true }), d.lr)
-    .option("--lr-decay-step <n>", "step from which the learning rate is divided by 10", intFlag(0), d.lrDecayStep)
-    .option("--block-size <n>", "context length: characters used to predict the next one", intFlag(1), d.blockSize)
-    .option("--n-embd <n>", "width of each character's embedding", intFlag(1), d.nEmbd)
-    .option("--n-hidden <n>", "neurons in the hidden layer", intFlag(1), d.nHidden)
-    .addOption(seedOption("seed of the torch.Generator for init and minibatches", d.seed))
-    .option("--split-seed <s>", "seed of the CPython shuffle before the 80/10/10 split", intFlag(0), 42)
-    .option("--no-shuffle", "split in file order (no shuffle)")
-    .option("--no-batchnorm", "no BatchNorm layer (the hidden layer feeds tanh directly)")
-    .addOption(new Option("--init <preset>", "initialization (seed 002's stages)").choices(INIT_PRESETS).default(d.init))
-    .addOption(new Option("--torch-version <v>", "PyTorch generation whose random streams to match").choices(["2.x", "1.13"]).default("2.x"))
+    .option("--lr-decay-step <n>", "step from which the learning rate is divided by 10", intFlag(0), d.lrDecayStep);
+  addRunFlags(cmd)
     .addOption(
       new Option("--bn-stats <s>", "BatchNorm statistics for the final evaluation").choices(["calibrated", "running"]).default("calibrated"),
     )
@@ -88,7 +64,6 @@ export function registerTrain(program: Command, io: Output): void {
     .option("--log-every <n>", "metrics.jsonl: a line every n steps after the first 100", intFlag(1), 100)
     .option("--checkpoint-every <n>", "save the run every n steps", intFlag(1), 10000)
     .option("--samples <n>", "words to sample at the end", intFlag(0), 10)
-    .option("--max-line-length <n>", "longest line accepted in the word file", intFlag(1), DEFAULT_MAX_LINE_LENGTH)
     .option("--no-progress", "no progress bar")
     .option("--json", "print the result as JSON")
     .option("--report [file]", "write an HTML report at the end, with curves collected while training (default: WORK_DIR/report.html)")
@@ -117,25 +92,9 @@ async function train(flags: TrainFlags, cmd: Command, io: Output): Promise<void>
       }
     }
   } else {
-    run = TrainingRun.create(
-      {
-        inputFile: flags.inputFile,
-        maxLineLength: flags.maxLineLength,
-        blockSize: flags.blockSize,
-        nEmbd: flags.nEmbd,
-        nHidden: flags.nHidden,
-        batchNorm: flags.batchnorm,
-        steps: flags.steps,
-        batchSize: flags.batchSize,
-        lr: flags.lr,
-        lrDecayStep: flags.lrDecayStep,
-        seed: flags.seed,
-        splitSeed: flags.shuffle ? flags.splitSeed : null,
-        init: flags.init,
-        torchVersion: flags.torchVersion,
-      },
-      { logEvery: flags.logEvery },
-    );
+    run = TrainingRun.create(runOptions(flags, { steps: flags.steps, lr: flags.lr, lrDecayStep: flags.lrDecayStep }), {
+      logEvery: flags.logEvery,
+    });
   }
   try {
     await trainLoop(run, dir, flags, mode, io);

@@ -3,32 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command, CommanderError } from "commander";
-import { registerDiagnose } from "../../src/cli/diagnose.ts";
-import { registerLrFind } from "../../src/cli/lr_find.ts";
-import { registerTrain } from "../../src/cli/train.ts";
-import { reportError, type Output } from "../../src/cli/options.ts";
-
-/** The CLI with train, diagnose and lr-find registered as main.ts does (until main.ts wires them). */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Output = { out: (t) => (out += t.endsWith("\n") ? t : t + "\n"), err: (t) => (err += t.endsWith("\n") ? t : t + "\n") };
-  const program = new Command("makemore")
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (s, write) => write(`makemore: ${s.replace(/^error: /, "")}`) });
-  registerTrain(program, io);
-  registerDiagnose(program, io);
-  registerLrFind(program, io);
-  for (const c of program.commands) c.exitOverride();
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return { code: 0, out, err };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.code === "commander.helpDisplayed" ? 0 : 2, out, err };
-    return { code: reportError(e, io), out, err };
-  }
-}
+import { run as cli } from "./helpers.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "makemore-cli-diagnose-"));
 

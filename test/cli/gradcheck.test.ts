@@ -5,33 +5,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { run } from "./helpers.ts";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Command, CommanderError } from "commander";
-import { registerGradcheck } from "../../src/cli/gradcheck.ts";
-import { reportError, type Output } from "../../src/cli/options.ts";
 import { parseSafetensors, serializeSafetensors } from "../../src/tensor/safetensors.ts";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/ninja-2147483647-h64.safetensors", import.meta.url));
-
-/** main()'s error handling around a program with only this command. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Output = { out: (t) => (out += t.endsWith("\n") ? t : t + "\n"), err: (t) => (err += t.endsWith("\n") ? t : t + "\n") };
-  const program = new Command("makemore")
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: (s, write) => write(`makemore: ${s.replace(/^error: /, "")}`) });
-  registerGradcheck(program, io);
-  for (const cmd of program.commands) cmd.exitOverride();
-  let code = 0;
-  try {
-    await program.parseAsync(argv, { from: "user" });
-  } catch (e) {
-    code = e instanceof CommanderError ? (e.code === "commander.helpDisplayed" ? 0 : 2) : reportError(e, io);
-  }
-  return { code, out, err };
-}
 
 test("makemore gradcheck: the lecture's table for seed 001, exercises 2 and 3, exit code 0", async () => {
   const r = await run("gradcheck");
