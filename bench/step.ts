@@ -11,13 +11,10 @@
 //
 // Letters: B batch (32), T block size (3).
 
-import { buildCorpus, createTsKernels, Generator, readWordFile, wasmKernels, type Kernels } from "../src/index.ts";
-import { MLP, mlpConfig } from "../src/models/mlp.ts";
-import { initialize } from "../src/models/init.ts";
-import { Trainer } from "../src/train/trainer.ts";
-import { stepSchedule } from "../src/train/schedule.ts";
-import { sgdStep } from "../src/train/sgd.ts";
-import type { Tokens } from "../src/nn/embedding.ts";
+import {
+  buildCorpus, createTsKernels, Generator, initialize, MLP, mlpConfig, readWordFile, sgdStep, stepSchedule, Trainer,
+  wasmKernels, type Kernels, type Tokens,
+} from "../src/index.ts";
 
 const STEPS = Number(process.argv[2] ?? 4000);
 const REPEATS = 5;
