@@ -35,7 +35,7 @@ export { Linear, type LinearOptions } from "./nn/linear.ts";
 export { BatchNorm1d, type BatchNormOptions, type EvalStats } from "./nn/batchnorm.ts";
 export { Tanh } from "./nn/tanh.ts";
 export { Sequential } from "./nn/sequential.ts";
-export { CrossEntropyLoss, crossEntropyRows } from "./nn/cross_entropy.ts";
+export { CrossEntropyLoss, crossEntropyRowLosses } from "./nn/cross_entropy.ts";
 export type { Act, Parameter, Buffer, Layer, LayerContext } from "./nn/layer.ts";
 export { MLP, mlpConfig, DEFAULT_MLP_CONFIG, type MLPConfig } from "./models/mlp.ts";
 export { initialize, INIT_PRESETS, INIT_DESCRIPTIONS, isInitPreset, type InitPreset } from "./models/init.ts";

@@ -156,10 +156,7 @@ export function crossEntropy(dlogits: F32Buf, logits: F32Buf, targets: I32Buf, R
   let total = 0;
   for (let r = 0; r < R; r++) {
     const o = r * V;
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) if (x[o + v] > max) max = x[o + v];
-    let sum = 0;
-    for (let v = 0; v < V; v++) sum += Math.exp(x[o + v] - max);
+    const { max, sum } = rowMaxSumExp(x, o, V);
     total += Math.log(sum) + max - x[o + y[r]];
     const inv = 1 / (sum * R);
     for (let v = 0; v < V; v++) d[o + v] = Math.exp(x[o + v] - max) * inv - (v === y[r] ? 1 / R : 0);
@@ -174,13 +171,22 @@ export function crossEntropyRows(losses: F32Buf, logits: F32Buf, targets: I32Buf
   checkCrossEntropy(op, logits, targets, R, V);
   const x = logits.view, y = targets.view, out = losses.view;
   for (let r = 0; r < R; r++) {
-    const o = r * V;
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) if (x[o + v] > max) max = x[o + v];
-    let sum = 0;
-    for (let v = 0; v < V; v++) sum += Math.exp(x[o + v] - max);
-    out[r] = Math.log(sum) + max - x[o + y[r]];
+    const { max, sum } = rowMaxSumExp(x, r * V, V);
+    out[r] = Math.log(sum) + max - x[r * V + y[r]];
   }
+}
+
+const rowStats = { max: 0, sum: 0 };
+
+/** max and Σ exp(x − max) of the row x[o..o+V) (the stable logsumexp's parts); reuses one object. */
+function rowMaxSumExp(x: Float32Array, o: number, V: number): { max: number; sum: number } {
+  let max = -Infinity;
+  for (let v = 0; v < V; v++) if (x[o + v] > max) max = x[o + v];
+  let sum = 0;
+  for (let v = 0; v < V; v++) sum += Math.exp(x[o + v] - max);
+  rowStats.max = max;
+  rowStats.sum = sum;
+  return rowStats;
 }
 
 function checkEmbedding(

@@ -54,20 +54,6 @@ export class CrossEntropyLoss {
   }
 }
 
-/** Per-row losses into `out`, in plain TS and float64, from typed arrays (see crossEntropyRowLosses). */
-export function crossEntropyRows(logits: Float32Array, targets: Int32Array, R: number, V: number, out: Float64Array): void {
-  for (let r = 0; r < R; r++) {
-    const o = r * V;
-    const y = targets[r];
-    if (!(y >= 0 && y < V)) throw new ConfigError(`cross_entropy: target ${y} is outside 0..${V - 1}`);
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) if (logits[o + v] > max) max = logits[o + v];
-    let sum = 0;
-    for (let v = 0; v < V; v++) sum += Math.exp(logits[o + v] - max);
-    out[r] = Math.log(sum) + max - logits[o + y];
-  }
-}
-
 /**
  * Per-row losses into `out` (for evaluation over a split in chunks): logsumexp − the target's logit,
  * for logits (R,V) in an arena buffer of `kernels` (Kernels.crossEntropyRows: float32 per row).
