@@ -1,7 +1,8 @@
 // `Generator`: PyTorch's CPU torch.Generator, reproduced draw for draw (SPEC §2–§5): manual_seed,
 // the mt19937 words, rand, randn (both paths), randint (both word widths), multinomial (both
-// algorithms), and a state that can be saved in a checkpoint and restored. Every float32 step rounds
-// like the x86 AVX2 build of PyTorch (GCC, fused multiply-adds), so values match bit for bit.
+// algorithms), randperm (both loops), and a state that can be saved in a checkpoint and restored.
+// Every float32 step rounds like the x86 AVX2 build of PyTorch (GCC, fused multiply-adds), so values
+// match bit for bit.
 //
 // Sizes are a number or a shape; results are row-major typed arrays of numel elements.
 
@@ -233,6 +234,37 @@ export class Generator {
   }
 
   /**
+   * torch.randperm(n): a random permutation of 0..n-1, as int32 (PyTorch returns int64). n − 1 words
+   * for n < RANDPERM_RANDOM64_MIN_N in every version; from there on 2.x draws 2n words (see
+   * `randpermInto`). n = 0 and n = 1 draw nothing.
+   */
+  randperm(n: number): Int32Array {
+    if (!Number.isInteger(n) || n < 0 || n > 2 ** 31) {
+      throw new ConfigError(`randperm expects an integer n in 0..2^31 (got ${n})`);
+    }
+    return this.randpermInto(new Int32Array(n));
+  }
+
+  /**
+   * Fills `out` with torch.randperm(out.length) (no allocation); returns it. PyTorch's randperm_cpu
+   * (aten/src/ATen/native/TensorFactories.cpp) has two loops:
+   *  - the swap loop, `for (i = 0; i < n - 1; i++) { z = generator->random() % (n - i);
+   *    swap(r[i], r[z + i]); }` over r = 0..n-1: torch 1.13 uses it for every n (verified against
+   *    real 1.13 up to n = 214748364, test/fixtures/rng/randperm-torch1.13.json), as did 2.0–2.5;
+   *  - since pytorch/pytorch#143682 (merged Dec 2024, relanded as #143875 and #144735; in releases
+   *    from about 2.6 on) the swap loop is kept only
+   *    `if (n < std::numeric_limits<uint32_t>::max() / 20)`, i.e. n < 214748364; larger n use the
+   *    inside-out Fisher–Yates `for (i = 0; i < n; i++) { z = generator->random64() % (i + 1);
+   *    r[i] = r[z]; r[z] = i; }` (two words per element).
+   * torchVersion "2.x" follows that newer source (read, not run: no torch 2.x here); "1.13" never
+   * switches. Below 214748364 elements (≈ 860 MB of int32) all versions give the same permutation.
+   */
+  randpermInto(out: Int32Array): Int32Array {
+    if (this.torchVersion === "2.x" && out.length >= RANDPERM_RANDOM64_MIN_N) return randpermInsideOutInto(this, out);
+    return randpermSwapInto(this, out);
+  }
+
+  /**
    * torch.multinomial(probs, numSamples, replacement): indices drawn from each row of `probs`
    * (one distribution of `categories` entries, or `probs.length / categories` rows), row after row.
    */
@@ -291,6 +323,52 @@ export class Generator {
   clone(): Generator {
     return new Generator(0, { torchVersion: this.torchVersion }).setState(this.getState());
   }
+}
+
+/**
+ * From this n on, newer PyTorch's randperm (≈ 2.6+, see `Generator.randpermInto`) draws random64()
+ * in the inside-out loop: `std::numeric_limits<uint32_t>::max() / 20` = 4294967295 / 20 (integer
+ * division).
+ */
+export const RANDPERM_RANDOM64_MIN_N = 214748364;
+
+/**
+ * randperm_cpu's swap loop (every n in 1.13, n < RANDPERM_RANDOM64_MIN_N in 2.x): `out` = 0..n-1,
+ * then for i < n − 1 one word z = random() % (n − i) and swap out[i] ↔ out[i + z]. Exported for tests;
+ * use `Generator.randperm`.
+ */
+export function randpermSwapInto(g: Generator, out: Int32Array): Int32Array {
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = i;
+  for (let i = 0; i < n - 1; i++) {
+    const j = i + (g.nextU32() % (n - i));
+    const t = out[i];
+    out[i] = out[j];
+    out[j] = t;
+  }
+  return out;
+}
+
+/**
+ * randperm_cpu's inside-out loop (2.x, n >= RANDPERM_RANDOM64_MIN_N): for i < n, z = random64() %
+ * (i + 1) (first word high), out[i] = out[z], out[z] = i. The u64 remainder is taken without BigInt:
+ * (hi·2^32 + lo) mod m = ((hi mod m)·2^16·2^16 + lo) mod m, every step below 2^53 for m <= 2^31.
+ * Exported for tests; use `Generator.randperm`.
+ */
+export function randpermInsideOutInto(g: Generator, out: Int32Array): Int32Array {
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const hi = g.nextU32();
+    const lo = g.nextU32();
+    const m = i + 1;
+    let z = hi % m;
+    z = (z * 65536) % m;
+    z = (z * 65536) % m;
+    z = (z + lo) % m;
+    out[i] = out[z]; // when z === i this reads a stale value, overwritten just below (PyTorch: r[i] = i first)
+    out[z] = i;
+  }
+  return out;
 }
 
 /**
