@@ -7,7 +7,7 @@
 //                      out  = gain · raw + bias                          // (R,H)
 //   eval forward:      raw, out as above with a given mean and inv
 //   backward:          dgain += Σ_r raw·dout;  dbias += Σ_r dout          // (R,H) -> (H)
-//                      dx = gain·inv/R · (R·dout − Σ_r dout − c·raw·Σ_r dout·raw)
+//                      dx (=|+=) gain·inv/R · (R·dout − Σ_r dout − c·raw·Σ_r dout·raw)
 //                      c = R/(R−1) (unbiased variance), 1 (biased); for fixed statistics dx = gain·inv·dout
 //
 // Letters: R rows (the batch), H features. Pointers are byte offsets; gain, bias, mean, inv and the
@@ -175,22 +175,29 @@ export function batchNormEvalF32(
 /**
  * Backward (see the file header). `mode` 1: batch statistics, unbiased variance (c = R/(R−1));
  * 0: batch statistics, biased variance (c = 1); 2: fixed statistics (dx = gain·inv·dout).
- * dgain and dbias accumulate; dx is overwritten.
+ * dgain and dbias accumulate; dx is overwritten (acc 0) or accumulated into (acc 1: dx += the gradient,
+ * rounded to float32 first).
  */
 export function batchNormBackwardF32(
   dx: usize, dgain: usize, dbias: usize, dout: usize, raw: usize, gain: usize, inv: usize,
-  R: i32, H: i32, mode: i32,
+  R: i32, H: i32, mode: i32, acc: i32,
 ): void {
   let j = 0;
-  for (; j + 4 <= H; j += 4) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, mode, j, 4);
-  if (j < H) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, mode, j, H - j);
+  for (; j + 4 <= H; j += 4) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, mode, acc, j, 4);
+  if (j < H) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, mode, acc, j, H - j);
+}
+
+/** Stores v (w lanes) at p, or adds it to what is there when acc ≠ 0. */
+// @ts-ignore: decorator
+@inline function put(p: usize, v: v128, w: i32, acc: i32): void {
+  st(p, acc != 0 ? f32x4.add(ld(p, w), v) : v, w);
 }
 
 /** One column of w features starting at feature j. */
 // @ts-ignore: decorator
 @inline function backwardColumn(
   dx: usize, dgain: usize, dbias: usize, dout: usize, raw: usize, gain: usize, inv: usize,
-  R: i32, H: i32, mode: i32, j: i32, w: i32,
+  R: i32, H: i32, mode: i32, acc: i32, j: i32, w: i32,
 ): void {
   const rowBytes = <usize>H << 2;
   const n = f32x4.splat(<f32>R);
@@ -222,19 +229,37 @@ export function batchNormBackwardF32(
   st(dbias + col, f32x4.add(ld(dbias + col, w), sd), w);
   const gi = f32x4.mul(ld(gain + col, w), ld(inv + col, w));
   const px = dx + col;
-  o = 0;
+  // acc as a constant in each copy of the row loop (the branch stays out of the loop)
   if (mode == 2) {
-    for (r = 0; r < R; r++) {
-      st(px + o, f32x4.mul(gi, ld(pd + o, w)), w);
-      o += rowBytes;
-    }
+    if (acc != 0) fixedRows(px, pd, gi, R, rowBytes, w, 1);
+    else fixedRows(px, pd, gi, R, rowBytes, w, 0);
   } else {
     const scale = f32x4.div(gi, n); //  gain·inv/R
     const csr = f32x4.mul(c, sr); //     c·Σ dout·raw
-    for (r = 0; r < R; r++) {
-      const t = f32x4.sub(f32x4.sub(f32x4.mul(n, ld(pd + o, w)), sd), f32x4.mul(csr, ld(pr + o, w)));
-      st(px + o, f32x4.mul(scale, t), w);
-      o += rowBytes;
-    }
+    if (acc != 0) batchRows(px, pd, pr, scale, n, sd, csr, R, rowBytes, w, 1);
+    else batchRows(px, pd, pr, scale, n, sd, csr, R, rowBytes, w, 0);
+  }
+}
+
+/** dx (=|+=) gain·inv·dout over R rows of one column (fixed statistics). */
+// @ts-ignore: decorator
+@inline function fixedRows(px: usize, pd: usize, gi: v128, R: i32, rowBytes: usize, w: i32, acc: i32): void {
+  let o: usize = 0;
+  for (let r = 0; r < R; r++) {
+    put(px + o, f32x4.mul(gi, ld(pd + o, w)), w, acc);
+    o += rowBytes;
+  }
+}
+
+/** dx (=|+=) scale·(n·dout − Σ dout − c·Σ(dout·raw)·raw) over R rows of one column (batch statistics). */
+// @ts-ignore: decorator
+@inline function batchRows(
+  px: usize, pd: usize, pr: usize, scale: v128, n: v128, sd: v128, csr: v128, R: i32, rowBytes: usize, w: i32, acc: i32,
+): void {
+  let o: usize = 0;
+  for (let r = 0; r < R; r++) {
+    const t = f32x4.sub(f32x4.sub(f32x4.mul(n, ld(pd + o, w)), sd), f32x4.mul(csr, ld(pr + o, w)));
+    put(px + o, f32x4.mul(scale, t), w, acc);
+    o += rowBytes;
   }
 }

@@ -3,7 +3,9 @@
 // One module for Node and the browser. The module owns its linear memory; the TypeScript side
 // (src/kernels/) hands out buffers inside it and passes byte offsets ("pointers") here, so a
 // training step copies nothing in or out. Kernels know nothing about tensors or layers.
-// src/kernels/wasm.ts declares these exports (WasmExports); keep the two lists in step.
+// scripts/build-wasm.mjs reads the `export function` declarations this file re-exports (their asm types
+// and doc comments) and generates their TypeScript interface, WasmExports, in
+// src/kernels/wasm-exports.generated.ts: a new kernel is one line here plus its wrapper in src/kernels/.
 
 export { heapBase } from "./memory";
 export { sumF32, colSumF32 } from "./reduce";
@@ -14,5 +16,5 @@ export { matmulTN } from "./matmul_tn";
 export { tanhF32, tanhBackwardF32 } from "./tanh";
 export { expF32 } from "./expf";
 export { batchNormTrainF32, batchNormEvalF32, batchNormBackwardF32 } from "./batchnorm";
-export { crossEntropyF32, crossEntropyRowsF32 } from "./cross_entropy";
+export { checkTargets, crossEntropyF32, crossEntropyRowsF32 } from "./cross_entropy";
 export { checkIndices, embeddingGatherF32, embeddingScatterAddF32 } from "./embedding";

@@ -7,6 +7,7 @@
 
 import { gemm } from "./gemm";
 
+/** C[M,N] (=|+=) A[M,K] · B[K,N]; `acc` 0 overwrites C, 1 adds to it. */
 export function matmulNN(c: usize, a: usize, b: usize, M: i32, K: i32, N: i32, acc: i32): void {
   // A(i,k) = A[i*K + k]
   gemm(c, N, a, K, 1, b, N, M, K, N, acc != 0);

@@ -15,6 +15,7 @@
 import { gemmDirect, zeroRows } from "./gemm";
 import { pack, PACK_FLOATS, PACK_KC, transpose } from "./pack";
 
+/** C[M,N] (=|+=) A[M,K] · B[N,K]ᵀ; `acc` 0 overwrites C, 1 adds to it. */
 export function matmulNT(c: usize, a: usize, b: usize, M: i32, K: i32, N: i32, acc: i32): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {

@@ -9,6 +9,7 @@
 
 import { gemm } from "./gemm";
 
+/** C[M,N] (=|+=) A[K,M]ᵀ · B[K,N]; `acc` 0 overwrites C, 1 adds to it. */
 export function matmulTN(c: usize, a: usize, b: usize, M: i32, K: i32, N: i32, acc: i32): void {
   // Aᵀ(i,k) = A[k*M + i]
   gemm(c, N, a, 1, M, b, N, M, K, N, acc != 0);

@@ -4,7 +4,7 @@
 
 import { loadPartial, storePartial } from "./lanes";
 
-// sum(x[0..n)) for a float32 buffer at byte offset `x`: four lanes of partial sums, then the tail.
+/** Σ x[0..n), float32: four lanes of partial sums, then the tail. */
 export function sumF32(x: usize, n: i32): f32 {
   let acc = f32x4.splat(0);
   let i = 0;

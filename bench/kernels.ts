@@ -1,7 +1,8 @@
 // Kernel benchmark: GFLOP/s of the WebAssembly SIMD matrix products against the plain-TypeScript
 // reference kernels, measured in the same run, for the three layouts at the lecture's shapes (the MLP
 // of makemore part 3: batch 32, block 3 × embedding 10 = 30 inputs, 200 hidden, 27 characters) and
-// at 256×1024·1024×1024; then a naive triple loop as the documented baseline, and tanh throughput.
+// at 256×1024·1024×1024; then a naive triple loop as the documented baseline, tanh throughput, and
+// the fused layer kernels at the lecture's shapes (cross-entropy, BatchNorm forward and backward).
 // Each cell: warm-up, then batches of calls until at least 0.3 s have passed (performance.now()).
 // Run: npm run bench:kernels (builds nothing: run npm run build:wasm first if asm/ changed).
 //
@@ -131,5 +132,41 @@ for (const s of SHAPES) {
   const one = arena.f32(1);
   const calls = callsPerSecond(() => wasm.matmulNN(y, x, one, 1, 1, 1));
   console.log(`per-call overhead: wasm matmulNN on (1,1) @ (1,1): ${(1e9 / calls).toFixed(0)} ns per call`);
+  arena.release(mark);
+}
+
+{
+  // the fused layer kernels, µs per call at the lecture's shapes (and a 4096-row evaluation batch)
+  const mark = arena.mark();
+  const cell = (what: string, run: (k: Kernels) => void): void => {
+    const uw = 1e6 / callsPerSecond(() => run(wasm));
+    const ut = 1e6 / callsPerSecond(() => run(ts));
+    console.log(`${pad(what, 59)}${lpad(uw.toFixed(2), 8)}${lpad(ut.toFixed(2), 8)}${lpad((ut / uw).toFixed(1) + "x", 9)}`);
+  };
+  console.log(`\n${pad("fused kernels, µs per call", 59)}${lpad("wasm", 8)}${lpad("ts", 8)}${lpad("ts/wasm", 9)}`);
+  for (const R of [32, 4096]) {
+    const V = 27;
+    const logits = arena.f32(R * V);
+    fillDeterministic(logits.view, 4);
+    for (let i = 0; i < R * V; i++) logits.view[i] *= 3;
+    const targets = arena.i32From(Array.from({ length: R }, (_, r) => (r * 7 + 3) % V));
+    const dlogits = arena.f32(R * V);
+    const losses = arena.f32(R);
+    cell(`crossEntropy (${R},${V})`, (k) => void k.crossEntropy(dlogits, logits, targets, R, V));
+    cell(`crossEntropyRows (${R},${V})`, (k) => k.crossEntropyRows(losses, logits, targets, R, V));
+    const some = arena.i32From(Array.from({ length: R }, (_, r) => (r % 4 === 3 ? -1 /* IGNORE_INDEX */ : (r * 7 + 3) % V)));
+    cell(`crossEntropy (${R},${V}), a quarter of the rows ignored`, (k) => void k.crossEntropy(dlogits, logits, some, R, V));
+  }
+  {
+    const [R, H] = [32, 200];
+    const [X, out, raw, dX, dout] = [0, 1, 2, 3, 4].map(() => arena.f32(R * H));
+    const [gain, bias, mean, variance, invstd, dgain, dbias] = [0, 1, 2, 3, 4, 5, 6].map(() => arena.f32(H));
+    fillDeterministic(X.view, 5);
+    fillDeterministic(dout.view, 6);
+    gain.view.fill(1);
+    cell(`batchNormTrain (${R},${H})`, (k) => k.batchNormTrain(out, raw, mean, variance, invstd, X, gain, bias, R, H, 1e-5, true));
+    cell(`batchNormBackward (${R},${H}) batch-unbiased`, (k) => k.batchNormBackward(dX, dgain, dbias, dout, raw, gain, invstd, R, H, "batch-unbiased"));
+    cell(`batchNormBackward (${R},${H}) batch-unbiased, accumulate`, (k) => k.batchNormBackward(dX, dgain, dbias, dout, raw, gain, invstd, R, H, "batch-unbiased", true));
+  }
   arena.release(mark);
 }

@@ -4,6 +4,7 @@
 export { Arena, F32Buf, I32Buf, ALIGN, type ArenaMark } from "./arena.ts";
 export type { Kernels, BatchNormStats } from "./kernels.ts";
 export { KernelIndexError } from "./kernels.ts";
+export { IGNORE_INDEX, countTargets } from "./ops/cross_entropy.ts";
 export { createTsKernels } from "./reference.ts";
 export { wasmArena, wasmKernels } from "./wasm-kernels.ts";
 export { loadWasm } from "./wasm.ts";

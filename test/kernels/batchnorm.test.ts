@@ -1,7 +1,7 @@
 // The fused BatchNorm kernels (training forward, eval forward, backward): the wasm backend against the
-// TS reference (reference-fused.ts, float64), and the training statistics against a float64
+// TS reference (src/kernels/ops/batchnorm.ts, float64), and the training statistics against a float64
 // computation written here, on odd shapes (R = 2, 3, 33; H = 1, 3, 27, 200), both variance modes and
-// fixed statistics. Statistics: ≤ 1 float32 ulp. Elementwise outputs and sums: float32 error bounds
+// fixed statistics, and the backward's `accumulate` (dX += the gradient). Statistics: ≤ 1 float32 ulp. Elementwise outputs and sums: float32 error bounds
 // (u = 2⁻²⁴ per operation, R·u for a float32 sum over the rows). Guards after each output catch writes
 // past R·H. Letters: R rows, H features.
 
@@ -140,6 +140,74 @@ test("batchNormBackward: dX, and dgain/dbias accumulate, for batch (unbiased, bi
         if (stats === "fixed") return 3 * U32 * gi * Math.abs(d[i]) + 1e-30;
         return sumU * 2 * (gi / R) * (R * Math.abs(d[i]) + S1[j] + c * Math.abs(rw[i]) * S2[j]) + 1e-30;
       }, `${where} dX`);
+      arena.release(mark);
+    }
+  }
+});
+
+test("batchNormBackward accumulate: dX = fl32(dX₀ + the overwritten gradient), bit for bit, both backends", () => {
+  const rand = makeRandom(34);
+  for (const [R, H] of SHAPES) {
+    for (const stats of ["batch-unbiased", "batch-biased", "fixed"] as BatchNormStats[]) {
+      const mark = arena.mark();
+      const dout = buf(R * H, rand);
+      const raw = buf(R * H, rand, 0, 1.5);
+      const g = buf(H, rand, 1, 0.2);
+      const inv = buf(H, rand, 1.5, 1);
+      const dx0 = buf(R * H, rand, 0, 4);
+      const where = `(${R},${H}) ${stats}`;
+      const results = [wasm, ts].map((k) => {
+        const run = (dx: F32Buf, accumulate?: boolean) => {
+          const dg = arena.f32(H);
+          const db = arena.f32(H);
+          if (accumulate === undefined) k.batchNormBackward(dx, dg, db, dout, raw, g, inv, R, H, stats);
+          else k.batchNormBackward(dx, dg, db, dout, raw, g, inv, R, H, stats, accumulate);
+          return { dx, dg, db };
+        };
+        const nan = () => {
+          const b = arena.f32(R * H + GUARD);
+          b.view.fill(NaN, 0, R * H);
+          return b;
+        };
+        const over = run(nan(), false); // overwrites: the NaNs before must not show through
+        const byDefault = run(nan());
+        const acc = run(arena.f32From(dx0.view), true);
+        const w = `${k.name} ${where}`;
+        assert.ok(over.dx.view.subarray(0, R * H).every((v) => !Number.isNaN(v)), `${w}: accumulate=false read dX`);
+        assert.deepEqual(byDefault.dx.view, over.dx.view, `${w}: the default is accumulate=false`);
+        for (let i = 0; i < R * H; i++) {
+          const want = Math.fround(dx0.view[i] + over.dx.view[i]);
+          if (!Object.is(acc.dx.view[i], want)) assert.fail(`${w}: dX[${i}] ${acc.dx.view[i]}, want ${dx0.view[i]} + ${over.dx.view[i]} = ${want}`);
+        }
+        guardKept(acc.dx, R * H, dx0.view, `${w} dX`);
+        assert.deepEqual(acc.dg.view, over.dg.view, `${w}: dgain does not depend on accumulate`);
+        assert.deepEqual(acc.db.view, over.db.view, `${w}: dbias does not depend on accumulate`);
+        return acc;
+      });
+      // the reference's accumulated dX against float64 straight from the formula, wasm against the reference
+      const [w, t] = results;
+      const d = dout.view, rw = raw.view;
+      const c = stats === "batch-unbiased" ? R / (R - 1) : 1;
+      for (let j = 0; j < H; j++) {
+        let sd = 0, sr = 0, a1 = 0, a2 = 0;
+        for (let r = 0; r < R; r++) {
+          sd += d[r * H + j];
+          sr += d[r * H + j] * rw[r * H + j];
+          a1 += Math.abs(d[r * H + j]);
+          a2 += Math.abs(d[r * H + j] * rw[r * H + j]);
+        }
+        const gi = g.view[j] * inv.view[j];
+        for (let r = 0; r < R; r++) {
+          const i = r * H + j;
+          const grad = stats === "fixed" ? gi * d[i] : (gi / R) * (R * d[i] - sd - c * rw[i] * sr);
+          const mag = stats === "fixed" ? Math.abs(gi * d[i]) : (Math.abs(gi) / R) * (R * Math.abs(d[i]) + a1 + c * Math.abs(rw[i]) * a2);
+          const want = dx0.view[i] + grad;
+          const tb = 2 * U32 * (Math.abs(dx0.view[i]) + mag) + 1e-30;
+          if (!(Math.abs(t.dx.view[i] - want) <= tb)) assert.fail(`${where}: ts dX[${i}] ${t.dx.view[i]} vs float64 ${want}`);
+          const wb = 2 * U32 * Math.abs(dx0.view[i]) + (R + 4) * 2 * U32 * mag + 1e-30;
+          if (!(Math.abs(w.dx.view[i] - t.dx.view[i]) <= wb)) assert.fail(`${where}: wasm dX[${i}] ${w.dx.view[i]} vs ts ${t.dx.view[i]}`);
+        }
+      }
       arena.release(mark);
     }
   }
