@@ -16,6 +16,8 @@ export interface Dataset {
   size: number;
   /** T. */
   blockSize: number;
+  /** 1. Generic code reads example e's targets as Y[e·targetsPerRow, (e+1)·targetsPerRow). */
+  targetsPerRow: number;
 }
 
 export function checkBlockSize(blockSize: number): void {
@@ -44,5 +46,5 @@ export function buildDataset(words: readonly string[], vocab: Vocabulary, blockS
       context[blockSize - 1] = ix;
     }
   }
-  return { X, Y, size, blockSize };
+  return { X, Y, size, blockSize, targetsPerRow: 1 };
 }
