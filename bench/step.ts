@@ -12,9 +12,9 @@
 // Letters: B batch (32), T block size (3).
 
 import {
-  buildCorpus, createTsKernels, Generator, initialize, MLP, mlpConfig, readWordFile, sgdStep, stepSchedule, Trainer,
-  wasmKernels, type Kernels, type Tokens,
-} from "../src/index.ts";
+  buildCorpus, createOptimizer, createTsKernels, Generator, initModel, LectureMLP, modelConfig, numParameters, readWordFile, sgdStep,
+  stepSchedule, Trainer, wasmKernels, zeroGrad, type Kernels, type LectureConfig, type Tokens,
+} from "../src/node/index.ts";
 
 const STEPS = Number(process.argv[2] ?? 4000);
 const REPEATS = 5;
@@ -25,9 +25,9 @@ const corpus = buildCorpus(readWordFile().words, { blockSize: 3, splitSeed: 42 }
 const train = corpus.data.train;
 const V = corpus.vocab.size;
 
-function lectureModel(kernels: Kernels, g: Generator): MLP {
-  const model = new MLP(mlpConfig(V), kernels, B);
-  initialize(model, "lecture", g);
+function lectureModel(kernels: Kernels, g: Generator): LectureMLP {
+  const model = new LectureMLP(modelConfig("lecture", { vocabSize: V }) as LectureConfig, kernels, B);
+  initModel(model, g);
   return model;
 }
 
@@ -47,7 +47,7 @@ function usPerCall(fn: () => void, n: number): number {
 function stepTime(kernels: Kernels, n: number): { us: number; loss: number } {
   const g = new Generator(SEED);
   const model = lectureModel(kernels, g);
-  const trainer = new Trainer(model, train, g, {
+  const trainer = new Trainer(model, train, g, createOptimizer({ type: "sgd" }, model.parameters(), kernels), {
     steps: Math.ceil(n * (REPEATS + 0.25)) + 10,
     batchSize: B,
     schedule: stepSchedule(0.1, 100000),
@@ -78,7 +78,7 @@ function phases(kernels: Kernels, n: number): { name: string; us: number }[] {
   };
   const backward = () => {
     loss();
-    model.zeroGrad();
+    zeroGrad(model);
     model.backward();
   };
   const step = () => {
@@ -95,7 +95,7 @@ function phases(kernels: Kernels, n: number): { name: string; us: number }[] {
 
 const wasm = wasmKernels();
 const ts = createTsKernels();
-console.log(`makemore-ts training step: the lecture model (${lectureModel(wasm, new Generator(SEED)).numParameters()} parameters), batch ${B}`);
+console.log(`makemore-ts training step: the lecture model (${numParameters(lectureModel(wasm, new Generator(SEED)))} parameters), batch ${B}`);
 console.log(`node ${process.version}; ${STEPS} steps per timing, best of ${REPEATS}\n`);
 const w = stepTime(wasm, STEPS);
 const t = stepTime(ts, Math.max(200, Math.round(STEPS / 4)));

@@ -7,9 +7,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DEFAULT_RUN, DEFAULT_WORDS_FILE, TrainingRun } from "../src/index.ts";
+import { createRun, DEFAULT_WORDS_FILE, LECTURE } from "../src/node/index.ts";
 
-const { values } = parseArgs({ options: { steps: { type: "string", default: String(DEFAULT_RUN.steps) }, "no-torch": { type: "boolean" } } });
+const { values } = parseArgs({ options: { steps: { type: "string", default: String(LECTURE.training.steps) }, "no-torch": { type: "boolean" } } });
 const steps = Number(values.steps);
 if (!Number.isInteger(steps) || steps < 1) {
   console.error(`bench:train: --steps must be a positive integer (got ${values.steps})`);
@@ -20,7 +20,7 @@ const fmt = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(4));
 console.log(`makemore-ts bench:train — the lectures' MLP (12297 parameters), ${steps} steps of batch 32, seed 2147483647`);
 console.log(`node ${process.version}, one thread, wasm SIMD kernels\n`);
 
-const run = TrainingRun.create({ ...DEFAULT_RUN, steps });
+const run = createRun({ steps });
 const t0 = performance.now();
 run.train();
 const ours = (performance.now() - t0) / 1000;

@@ -2,7 +2,7 @@
 // word, and example counts per split for a block size — before any training.
 
 import type { Command } from "commander";
-import { readWordFile } from "../data/files.ts";
+import { readWordFile } from "../node/words.ts";
 import { buildCorpus, DEFAULT_SPLIT_SEED, SPLITS, type SplitSeed } from "../data/splits.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "../data/words.ts";
 import { intFlag, type Output } from "./options.ts";

@@ -8,9 +8,10 @@ import type { Command } from "commander";
 import { diagnoseRun, type RunDiagnostics } from "../diagnostics/run_report.ts";
 import { stageLabel } from "../diagnostics/init_stages.ts";
 import { defaultCollectEvery, TrainingCollector } from "../diagnostics/collector.ts";
-import { writeHtmlReport } from "../report/html.ts";
-import { runReportPage } from "../report/pages.ts";
-import { TrainingRun } from "../train/run.ts";
+import { writeHtmlReport } from "../node/report.ts";
+import { describeModel, runReportPage } from "../report/pages.ts";
+import { loadRun } from "../node/run_dir.ts";
+import type { TrainingRun } from "../train/run.ts";
 import { bigintFlag, intFlag, type Output } from "./options.ts";
 
 interface DiagnoseFlags {
@@ -46,23 +47,25 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function formatDiagnostics(d: RunDiagnostics, dir: string): string {
   const lines: string[] = [];
-  const t = d.run.settings.training;
+  const m = d.run.settings.model;
   const f = d.run.final;
   lines.push(
-    `${dir}: ${d.run.stepsDone} of ${d.run.steps} steps, init ${t.init}, ${d.run.settings.model.batchNorm ? "BatchNorm" : "no BatchNorm"}` +
-      (f ? `; train ${f4(f.train)}  val ${f4(f.val)}  test ${f4(f.test)}` : ""),
+    `${dir}: ${m.type} (${describeModel(m)}), ${d.run.stepsDone} of ${d.run.steps} steps` +
+      (f ? `; ${(["train", "val", "test"] as const).filter((k) => f[k] !== undefined).map((k) => `${k} ${f4(f[k])}`).join("  ")}` : ""),
   );
-  lines.push(`first loss ${f4(d.run.firstLoss)} against −ln(1/${d.run.settings.model.vocabSize}) = ${f4(d.expectedInitialLoss)}`);
-  lines.push(`init stages (first step, batch ${d.init.batchSize}, seed ${d.init.seed}):`);
-  lines.push(`  ${"stage".padEnd(28)} ${"first loss".padStart(10)} ${"|h|>0.97".padStart(9)}`);
-  for (const s of d.init.stages) {
-    lines.push(`  ${stageLabel(s).padEnd(28)} ${f4(s.firstLoss).padStart(10)} ${pct(s.saturated).padStart(9)}`);
+  lines.push(`first loss ${f4(d.run.firstLoss)} against −ln(1/${m.vocabSize}) = ${f4(d.expectedInitialLoss)}`);
+  if (d.init) {
+    lines.push(`init stages (first step, batch ${d.init.batchSize}, seed ${d.init.seed}):`);
+    lines.push(`  ${"stage".padEnd(28)} ${"first loss".padStart(10)} ${"|h|>0.97".padStart(9)}`);
+    for (const s of d.init.stages) {
+      lines.push(`  ${stageLabel(s).padEnd(28)} ${f4(s.firstLoss).padStart(10)} ${pct(s.saturated).padStart(9)}`);
+    }
   }
   const b = d.batch;
   lines.push(`one batch of ${b.batchSize} (loss ${f4(b.loss)}):`);
   for (const l of b.layers) {
     lines.push(
-      `  ${l.name.padEnd(8)} ${l.kind.padEnd(12)} mean ${l.output.mean.toFixed(2).padStart(6)}  std ${l.output.std.toFixed(2).padStart(6)}` +
+      `  ${l.name.padEnd(18)} ${l.kind.padEnd(12)} mean ${l.output.mean.toFixed(2).padStart(6)}  std ${l.output.std.toFixed(2).padStart(6)}` +
         (l.kind === "Tanh" ? `  saturated ${pct(l.output.saturated)}` : "") +
         (l.grad ? `  grad std ${l.grad.std.toExponential(3)}` : ""),
     );
@@ -74,10 +77,12 @@ export function formatDiagnostics(d: RunDiagnostics, dir: string): string {
         `  log10 update:data ${p.updateToDataLog10 === null || !Number.isFinite(p.updateToDataLog10) ? "–" : p.updateToDataLog10.toFixed(2)}`,
     );
   }
-  lines.push(
-    `dead neurons (|h| > 0.99 on every example): ${b.deadOnBatch.length} of ${b.saturation.cols} on the batch, ` +
-      `${d.deadNeurons.dead.length} of ${d.deadNeurons.units} over the ${d.deadNeurons.examples} training examples`,
-  );
+  if (b.saturation && d.deadNeurons) {
+    lines.push(
+      `dead neurons of the last tanh layer (|h| > 0.99 on every example): ${b.deadOnBatch.length} of ${b.saturation.cols} on the batch, ` +
+        `${d.deadNeurons.dead.length} of ${d.deadNeurons.units} over the ${d.deadNeurons.examples} training rows`,
+    );
+  }
   return lines.join("\n");
 }
 
@@ -92,7 +97,7 @@ export function registerDiagnose(program: Command, io: Output): void {
     .option("--batch-size <n>", "examples in the batch looked at (default: the run's batch size)", intFlag(2))
     .option("--seed <s>", "seed of the Generator drawing that batch (default: the run's seed)", bigintFlag)
     .action((flags: DiagnoseFlags) => {
-      const run = TrainingRun.load(flags.workDir, { inputFile: flags.inputFile });
+      const run = loadRun(flags.workDir, { inputFile: flags.inputFile });
       const d = diagnoseRun(run, { batchSize: flags.batchSize, seed: flags.seed });
       let file: string | null = null;
       if (flags.report) {

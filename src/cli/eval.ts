@@ -1,14 +1,16 @@
-// `makemore eval`: the split losses of a trained run, with BatchNorm calibrated on the training set
-// (seed 001) or with its running statistics (seed 002).
+// `makemore eval`: the split losses of a trained run; a model with BatchNorm evaluates with its
+// statistics calibrated on the training set (makemore part 4) or with its running ones (parts 3, 5).
 
 import { Option, type Command } from "commander";
+import { ConfigError } from "../errors.ts";
 import type { EvalStats } from "../train/evaluate.ts";
-import { TrainingRun } from "../train/run.ts";
+import { loadRun } from "../node/run_dir.ts";
 import type { Output } from "./options.ts";
+import { bnNote, formatLosses } from "./train.ts";
 
 interface EvalFlags {
   workDir: string;
-  bnStats: EvalStats;
+  bnStats?: EvalStats;
   inputFile?: string;
   json?: boolean;
 }
@@ -18,20 +20,20 @@ export function registerEval(program: Command, io: Output): void {
     .command("eval")
     .description("loss of a trained run on the train, val and test splits")
     .option("-o, --work-dir <dir>", "run directory written by makemore train", "out")
-    .addOption(new Option("--bn-stats <s>", "BatchNorm statistics to evaluate with").choices(["calibrated", "running"]).default("calibrated"))
+    .addOption(new Option("--bn-stats <s>", "BatchNorm statistics to evaluate with (default: the run's)").choices(["calibrated", "running"]))
     .option("-i, --input-file <file>", "the run's word file, if it has moved")
     .option("--json", "print the losses as JSON")
     .action((flags: EvalFlags) => {
-      const run = TrainingRun.load(flags.workDir, { inputFile: flags.inputFile });
-      const losses = run.evaluate(flags.bnStats);
+      const run = loadRun(flags.workDir, { inputFile: flags.inputFile });
+      const hasBn = run.model.batchNorms().length > 0;
+      if (flags.bnStats && !hasBn) throw new ConfigError(`--bn-stats: this ${run.model.type} model has no BatchNorm`);
+      const bnStats = hasBn ? (flags.bnStats ?? run.settings.training.evalStats ?? "running") : null;
+      const losses = run.evaluate(bnStats);
       const step = run.trainer.step;
       if (flags.json) {
-        io.out(JSON.stringify({ workDir: flags.workDir, step, bnStats: flags.bnStats, ...losses }, null, 2));
+        io.out(JSON.stringify({ workDir: flags.workDir, step, bnStats, ...losses }, null, 2));
       } else {
-        io.out(
-          `${flags.workDir} after ${step} steps (BatchNorm ${flags.bnStats}): ` +
-            `train ${losses.train!.toFixed(4)}  val ${losses.val!.toFixed(4)}  test ${losses.test!.toFixed(4)}`,
-        );
+        io.out(`${flags.workDir} after ${step} steps${bnNote(bnStats)}: ${formatLosses(losses)}`);
       }
     });
 }

@@ -5,14 +5,14 @@
 // parameters, batch, intermediates and gradients) each row is also held against PyTorch's numbers.
 
 import type { Command } from "commander";
-import { readWordFile } from "../data/files.ts";
+import { readWordFile } from "../node/words.ts";
 import { buildCorpus, DEFAULT_SPLIT_SEED } from "../data/splits.ts";
 import { ConfigError } from "../errors.ts";
 import {
   formatGradcheck, GradcheckError, gradcheckFromSeed, gradcheckReference, type GradcheckReport,
 } from "../ninja/gradcheck.ts";
 import { MIN_BATCH } from "../ninja/forward.ts";
-import { readNinjaReference } from "../ninja/reference.ts";
+import { readNinjaReference } from "../node/ninja.ts";
 import { intFlag, type Output } from "./options.ts";
 
 /** Seed 001's setup: Generator(2147483647), n_hidden 64, a minibatch of 32. */

@@ -1,12 +1,13 @@
-// `makemore lr-find`: the learning-rate finder of makemore part 2 (seed 003) on a fresh model — one step
+// `makemore lr-find`: the learning-rate finder of makemore part 2 on a fresh model — one step
 // at each lr = 10^e, e from --min-exp to --max-exp — printing the loss against the exponent, and the
 // suggested learning rate where the smoothed loss is lowest; --report draws the curve in an HTML file.
 
 import type { Command } from "commander";
 import { lrFinderPage } from "../report/pages.ts";
-import { writeHtmlReport } from "../report/html.ts";
+import { writeHtmlReport } from "../node/report.ts";
 import { findLearningRate, type LrFinderResult } from "../train/lr_finder.ts";
-import { TrainingRun } from "../train/run.ts";
+import { createRun } from "../node/run_dir.ts";
+import { describeModel } from "../report/pages.ts";
 import { intFlag, numberFlag, type Output } from "./options.ts";
 import { addRunFlags, runOptions, type RunFlags } from "./run_flags.ts";
 
@@ -52,17 +53,17 @@ export function registerLrFind(program: Command, io: Output): void {
     .option("--min-exp <e>", "exponent of the first learning rate", numberFlag(), -3)
     .option("--max-exp <e>", "exponent of the last learning rate", numberFlag(), 0)
     .option("--window <n>", "moving-average window for the suggestion (default: steps / 20)", intFlag(1));
-  addRunFlags(cmd)
+  addRunFlags(cmd, { training: false })
     .option("--report [file]", "write the curve as a self-contained HTML file (default: lr-find.html)")
     .option("--json", "print the sweep as JSON")
-    .action((flags: LrFindFlags) => {
-      // lr is unused (every step overrides it), and there is no decay
-      const run = TrainingRun.create(runOptions(flags, { steps: flags.steps, lr: 0.1, lrDecayStep: Infinity }));
+    .action((flags: LrFindFlags, cmd: Command) => {
+      const given = (k: string) => cmd.getOptionValueSource(k) === "cli";
+      // the schedule is unused: every step overrides the learning rate
+      const run = createRun({ ...runOptions(flags, (k) => k !== "steps" && given(k)), steps: flags.steps });
       const r = findLearningRate(run.trainer, { steps: flags.steps, minExp: flags.minExp, maxExp: flags.maxExp, window: flags.window });
-      const m = run.settings.model;
+      const s = run.settings;
       const description =
-        `${run.settings.data.file}: block ${m.blockSize}, n_embd ${m.nEmbd}, n_hidden ${m.nHidden}, ` +
-        `${m.batchNorm ? "BatchNorm" : "no BatchNorm"}, init ${flags.init}, batch ${flags.batchSize}, seed ${flags.seed}; ` +
+        `${s.data.file}: ${s.model.type} (${describeModel(s.model)}), ${s.optimizer.type}, batch ${s.training.batchSize}, seed ${s.training.seed}; ` +
         `${flags.steps} steps from 10^${flags.minExp} to 10^${flags.maxExp}`;
       let file: string | null = null;
       if (flags.report) {

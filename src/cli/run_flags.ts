@@ -1,60 +1,142 @@
-// The flags that define a model and its data, shared by `train` and `lr-find`: the word file, the
-// split, the MLP's sizes, the init preset, the seed and the PyTorch generation to match.
+// The flags that define a run, shared by `train` and `lr-find`: the word file, --type and the flags of
+// every model type's settings (made from the registry's field lists, so a new type's settings become
+// flags by themselves), the training and the split. A flag only overrides the type's default when it
+// is given: defaults live in the type (src/models/), written once.
 
-import { Option, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { ConfigError } from "../errors.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "../data/words.ts";
-import { INIT_PRESETS, type InitPreset } from "../models/init.ts";
+import { DEFAULT_MODEL_TYPE, modelType, modelTypes, type ConfigField } from "../models/registry.ts";
 import type { TorchVersion } from "../random/generator.ts";
-import { DEFAULT_RUN, type RunOptions } from "../train/run.ts";
-import { intFlag, seedOption } from "./options.ts";
+import type { RunOptions } from "../train/config.ts";
+import type { EvalStats } from "../train/evaluate.ts";
+import { intFlag, numberFlag, seedOption } from "./options.ts";
 
 export interface RunFlags {
   inputFile?: string;
   maxLineLength: number;
-  batchSize: number;
-  blockSize: number;
-  nEmbd: number;
-  nHidden: number;
-  batchnorm: boolean;
-  init: InitPreset;
-  seed: bigint;
-  splitSeed: number;
+  type: string;
+  steps?: number;
+  batchSize?: number;
+  lr?: number;
+  lrDecayStep?: number | null;
+  optimizer?: "sgd" | "adamw";
+  weightDecay?: number;
+  seed?: bigint;
+  splitSeed?: number;
   shuffle: boolean;
   torchVersion: TorchVersion;
+  bnStats?: EvalStats;
+  [field: string]: unknown;
 }
 
-/** Adds the model and data flags to a command. */
-export function addRunFlags(cmd: Command): Command {
-  const d = DEFAULT_RUN;
-  return cmd
+/** camelCase key of a flag: "--n-embd" → "nEmbd", "--no-batchnorm" → "batchnorm". */
+function attributeOf(flag: string): string {
+  return flag.replace(/^--(no-)?/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Every distinct model-setting flag of the registry, with the types that take it. */
+function modelFlags(): { field: ConfigField; types: string[] }[] {
+  const out = new Map<string, { field: ConfigField; types: string[] }>();
+  for (const t of modelTypes()) {
+    for (const f of t.fields) {
+      const e = out.get(f.flag) ?? { field: f, types: [] };
+      e.types.push(f.kind === "bool" ? t.type : `${t.type} ${String((t.defaults as Record<string, unknown>)[f.key])}`);
+      out.set(f.flag, e);
+    }
+  }
+  return [...out.values()];
+}
+
+function parserOf(f: ConfigField): ((v: string) => unknown) | undefined {
+  if (f.kind === "int") return intFlag(f.min ?? 1);
+  if (f.kind === "number") {
+    return (v: string) => {
+      const n = numberFlag()(v);
+      if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)) {
+        throw new InvalidArgumentError(`must be a number in [${f.min ?? "-inf"}, ${f.max ?? "inf"}].`);
+      }
+      return n;
+    };
+  }
+  return undefined;
+}
+
+/** "none" or an integer >= 0. */
+function decayStepFlag(v: string): number | null {
+  return v.trim() === "none" ? null : intFlag(0)(v);
+}
+
+/** Adds the run flags to a command; `training` adds --steps, --lr and the schedule's (train; lr-find has its own). */
+export function addRunFlags(cmd: Command, { training = true }: { training?: boolean } = {}): Command {
+  const typeNames = modelTypes().map((t) => t.type);
+  cmd
     .option("-i, --input-file <file>", "word file, one word per line (default: the bundled names.txt)")
-    .option("--batch-size <n>", "examples per minibatch", intFlag(1), d.batchSize)
-    .option("--block-size <n>", "context length: characters used to predict the next one", intFlag(1), d.blockSize)
-    .option("--n-embd <n>", "width of each character's embedding", intFlag(1), d.nEmbd)
-    .option("--n-hidden <n>", "neurons in the hidden layer", intFlag(1), d.nHidden)
-    .addOption(seedOption("seed of the torch.Generator for init and minibatches", d.seed))
-    .option("--split-seed <s>", "seed of the CPython shuffle before the 80/10/10 split", intFlag(0), 42)
-    .option("--no-shuffle", "split in file order (no shuffle)")
-    .option("--no-batchnorm", "no BatchNorm layer (the hidden layer feeds tanh directly)")
-    .addOption(new Option("--init <preset>", "initialization (seed 002's stages)").choices(INIT_PRESETS).default(d.init))
+    .addOption(
+      new Option("--type <type>", `model type: ${modelTypes().map((t) => `${t.type} (${t.description})`).join("; ")}`)
+        .choices(typeNames)
+        .default(DEFAULT_MODEL_TYPE),
+    );
+  if (training) {
+    cmd
+      .option("--steps <n>", "optimization steps (default: the type's; lecture 200000)", intFlag(0))
+      .option("--lr <x>", "learning rate (default: the type's; lecture 0.1)", numberFlag({ positive: true }))
+      .option("--lr-decay-step <n>", "step from which the learning rate is divided by 10, or none (default: the type's)", decayStepFlag);
+  }
+  cmd
+    .option("--batch-size <n>", "examples per minibatch (default: the type's; 32)", intFlag(1))
+    .addOption(new Option("--optimizer <o>", "optimizer (default: the type's: SGD for lecture and wavenet, AdamW for bigram)").choices(["sgd", "adamw"]))
+    .option("--weight-decay <x>", "AdamW's decoupled weight decay (default 0.01)", numberFlag())
+    .addOption(seedOption("seed of the torch.Generator for the split (randperm), init and minibatches (default: the type's; lecture 2147483647)"))
+    .option("--split-seed <s>", "seed of the CPython shuffle before the lectures' 80/10/10 split (default 42)", intFlag(0))
+    .option("--no-shuffle", "split in file order (no shuffle)");
+  for (const { field: f, types } of modelFlags()) {
+    const help = f.kind === "bool" ? `${f.help} (--type ${types.join(", ")})` : `${f.help} (default: ${types.join(", ")})`;
+    if (f.kind === "bool") cmd.option(f.flag, help);
+    else if (f.kind === "choice") cmd.addOption(new Option(`${f.flag} <${f.key}>`, help).choices(f.choices!));
+    else cmd.option(`${f.flag} <n>`, help, parserOf(f) as (v: string) => number);
+  }
+  return cmd
     .addOption(new Option("--torch-version <v>", "PyTorch generation whose random streams to match").choices(["2.x", "1.13"]).default("2.x"))
     .option("--max-line-length <n>", "longest line accepted in the word file", intFlag(1), DEFAULT_MAX_LINE_LENGTH);
 }
 
-/** RunOptions from the flags and the training schedule. */
-export function runOptions(flags: RunFlags, training: Pick<RunOptions, "steps" | "lr" | "lrDecayStep">): RunOptions {
+/**
+ * RunOptions from the flags the user gave (`given(attr)`: set on the command line). A setting of
+ * another model type than --type's is an error naming the type's own flags.
+ */
+export function runOptions(flags: RunFlags, given: (attr: string) => boolean): RunOptions & { inputFile?: string; maxLineLength: number } {
+  const type = modelType(flags.type);
+  const own = new Map(type.fields.map((f) => [f.flag, f]));
+  const model: Record<string, unknown> = {};
+  for (const { field: f } of modelFlags()) {
+    const attr = attributeOf(f.flag);
+    if (!given(attr)) continue;
+    const mine = own.get(f.flag);
+    if (!mine) {
+      const flagsOf = type.fields.map((x) => x.flag).join(", ") || "none";
+      throw new ConfigError(`${f.flag} is not a setting of --type ${type.type} (its settings: ${flagsOf})`);
+    }
+    model[f.key] = f.kind === "bool" ? flags[attr] === true : flags[attr];
+  }
+  if (given("shuffle") && given("splitSeed")) throw new ConfigError("--split-seed and --no-shuffle exclude each other");
+  const optimizer =
+    flags.optimizer !== undefined || flags.weightDecay !== undefined
+      ? { ...(flags.optimizer ? { type: flags.optimizer } : {}), ...(flags.weightDecay !== undefined ? { weightDecay: flags.weightDecay } : {}) }
+      : undefined;
   return {
     inputFile: flags.inputFile,
     maxLineLength: flags.maxLineLength,
-    blockSize: flags.blockSize,
-    nEmbd: flags.nEmbd,
-    nHidden: flags.nHidden,
-    batchNorm: flags.batchnorm,
+    type: type.type,
+    model,
+    steps: flags.steps,
     batchSize: flags.batchSize,
+    lr: flags.lr,
+    lrDecayStep: flags.lrDecayStep,
+    optimizer,
     seed: flags.seed,
-    splitSeed: flags.shuffle ? flags.splitSeed : null,
-    init: flags.init,
+    splitSeed: given("shuffle") ? null : flags.splitSeed,
     torchVersion: flags.torchVersion,
-    ...training,
+    evalStats: flags.bnStats,
   };
 }

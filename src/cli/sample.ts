@@ -3,7 +3,7 @@
 
 import type { Command } from "commander";
 import type { Sample } from "../sample/sample.ts";
-import { sampleFromRun } from "../train/run.ts";
+import { sampleFromRun } from "../node/run_dir.ts";
 import { bigintFlag, intFlag, numberFlag, type Output } from "./options.ts";
 
 interface SampleFlags {

@@ -1,26 +1,26 @@
-// `makemore train`: the lectures' run on a word file — split, init, 200000 steps of SGD with a
-// progress bar, split losses with BatchNorm calibrated on the training set, 10 samples — saved to a run
-// directory that `sample`, `eval` and `train --resume` read back. Ctrl-C saves the run and stops.
+// `makemore train`: a run of any registered model type on a word file (the lectures' MLP by default:
+// split, init, 200000 steps of SGD) with a progress bar, the split losses, 10 samples — saved to a run
+// directory that `sample`, `eval`, `diagnose` and `train --resume` read back. Ctrl-C saves the run and
+// stops.
 
 import { Option, type Command } from "commander";
 import cliProgress from "cli-progress";
 import { ConfigError, MakemoreError } from "../errors.ts";
+import { numParameters } from "../models/model.ts";
+import { modelType } from "../models/registry.ts";
+import { createRun, hasRun, loadRun, readRunConfig, saveRun, checkRunDir } from "../node/run_dir.ts";
+import { describeModel, describeTraining } from "../report/pages.ts";
+import { explicitSettings, settingsConflict } from "../train/config.ts";
 import type { EvalStats } from "../train/evaluate.ts";
-import { checkRunDir, DEFAULT_RUN, TrainingRun } from "../train/run.ts";
+import type { TrainingRun } from "../train/run.ts";
 import { DivergedError } from "../train/trainer.ts";
-import { hasRun, readRunConfig } from "../train/checkpoint.ts";
-import type { RunSettings } from "../train/checkpoint.ts";
-import { intFlag, numberFlag, type Output } from "./options.ts";
+import { intFlag, type Output } from "./options.ts";
 import { addRunFlags, runOptions, type RunFlags } from "./run_flags.ts";
 import { formatSamples } from "./sample.ts";
 import { collectDuring, reportPath, writeRunReport } from "./diagnose.ts";
 
 interface TrainFlags extends RunFlags {
   workDir: string;
-  steps: number;
-  lr: number;
-  lrDecayStep: number;
-  bnStats: EvalStats;
   resume?: boolean;
   force?: boolean;
   logEvery: number;
@@ -31,33 +31,14 @@ interface TrainFlags extends RunFlags {
   report?: string | boolean;
 }
 
-/** Flags that define the run: with --resume, giving one that differs from the saved run is an error. */
-const SETTING_FLAGS: [keyof TrainFlags, (s: RunSettings) => unknown][] = [
-  ["batchSize", (s) => s.training.batchSize],
-  ["lr", (s) => s.training.lr],
-  ["lrDecayStep", (s) => s.training.lrDecayStep],
-  ["blockSize", (s) => s.model.blockSize],
-  ["nEmbd", (s) => s.model.nEmbd],
-  ["nHidden", (s) => s.model.nHidden],
-  ["seed", (s) => BigInt(s.training.seed)],
-  ["splitSeed", (s) => s.data.splitSeed],
-  ["batchnorm", (s) => s.model.batchNorm],
-  ["init", (s) => s.training.init],
-  ["torchVersion", (s) => s.training.torchVersion],
-];
-
 export function registerTrain(program: Command, io: Output): void {
-  const d = DEFAULT_RUN;
   const cmd = program
     .command("train")
-    .description("train the MLP on a word file, then print split losses and samples")
-    .option("-o, --work-dir <dir>", "run directory for the checkpoint, config and metrics", "out")
-    .option("--steps <n>", "optimization steps", intFlag(0), d.steps)
-    .option("--lr <x>", "learning rate", numberFlag({ positive: true }), d.lr)
-    .option("--lr-decay-step <n>", "step from which the learning rate is divided by 10", intFlag(0), d.lrDecayStep);
+    .description("train a model (--type, default: the lectures' MLP) on a word file, then print split losses and samples")
+    .option("-o, --work-dir <dir>", "run directory for the checkpoint, config and metrics", "out");
   addRunFlags(cmd)
     .addOption(
-      new Option("--bn-stats <s>", "BatchNorm statistics for the final evaluation").choices(["calibrated", "running"]).default("calibrated"),
+      new Option("--bn-stats <s>", "BatchNorm statistics for the final evaluation (default: the type's; lecture calibrated, wavenet running)").choices(["calibrated", "running"]),
     )
     .option("--resume", "continue the run in the work dir (up to --steps)")
     .option("--force", "replace a run already in the work dir")
@@ -75,27 +56,25 @@ export function registerTrain(program: Command, io: Output): void {
 async function train(flags: TrainFlags, cmd: Command, io: Output): Promise<void> {
   if (flags.resume && flags.force) throw new ConfigError("--resume and --force exclude each other");
   const dir = flags.workDir;
+  const given = (k: string) => cmd.getOptionValueSource(k) === "cli";
   let run: TrainingRun;
   const mode = checkRunDir(dir, null, { resume: !!flags.resume, force: !!flags.force });
   if (mode === "resume") {
-    const explicit = (k: string) => cmd.getOptionValueSource(k) === "cli";
-    run = TrainingRun.load(dir, {
-      steps: explicit("steps") ? flags.steps : undefined,
-      logEvery: flags.logEvery,
-      inputFile: flags.inputFile,
-    });
-    for (const [key, get] of SETTING_FLAGS) {
-      if (explicit(key) && get(run.settings) !== flags[key]) {
-        throw new ConfigError(
-          `--resume: --${kebab(key)} ${String(flags[key])} differs from the run's ${String(get(run.settings))}; drop the flag or use --force`,
-        );
-      }
+    const saved = readRunConfig(dir);
+    const options = runOptions({ ...flags, type: given("type") ? flags.type : saved.model.type }, given);
+    const conflict = settingsConflict(saved, explicitSettings({ ...options, type: given("type") ? flags.type : undefined, torchVersion: given("torchVersion") ? flags.torchVersion : undefined }));
+    if (conflict !== null) {
+      const flag = flagOf(conflict.path, saved.model.type);
+      const show = (v: unknown) => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+      throw new ConfigError(
+        `--resume: ${flag} ${show(conflict.given)} differs from the run's ${show(conflict.saved)} (${conflict.path}); drop the flag or use --force`,
+      );
     }
+    run = loadRun(dir, { steps: given("steps") ? flags.steps : undefined, logEvery: flags.logEvery, inputFile: flags.inputFile });
   } else {
-    run = TrainingRun.create(runOptions(flags, { steps: flags.steps, lr: flags.lr, lrDecayStep: flags.lrDecayStep }), {
-      logEvery: flags.logEvery,
-    });
+    run = createRun(runOptions(flags, given), { logEvery: flags.logEvery });
   }
+  if (flags.bnStats && run.model.batchNorms().length === 0) throw new ConfigError(`--bn-stats: this ${run.model.type} model has no BatchNorm`);
   try {
     await trainLoop(run, dir, flags, mode, io);
   } catch (e) {
@@ -108,14 +87,12 @@ async function train(flags: TrainFlags, cmd: Command, io: Output): Promise<void>
 
 async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode: "fresh" | "resume", io: Output): Promise<void> {
   const { model, corpus, trainer, settings } = run;
-  const t = settings.training;
   if (!flags.json) {
+    const sizes = corpus.splits.map((s) => `${corpus.data[s]!.size} ${s}`).join(" / ");
     io.err(
-      `makemore-ts: MLP with ${model.numParameters()} parameters on ${settings.data.file}: ` +
-        `${corpus.data.train.size} / ${corpus.data.val.size} / ${corpus.data.test.size} examples\n` +
-        `config: block ${settings.model.blockSize}, n_embd ${settings.model.nEmbd}, n_hidden ${settings.model.nHidden}, ` +
-        `${settings.model.batchNorm ? "batchnorm" : "no batchnorm"}, init ${t.init}, batch ${t.batchSize}, ` +
-        `lr ${t.lr} → ${t.lrAfterDecay} at step ${t.lrDecayStep}, seed ${t.seed}` +
+      `makemore-ts: ${settings.model.type} with ${numParameters(model)} parameters on ${settings.data.file}: ${sizes} rows\n` +
+        `model: ${describeModel(settings.model)}\n` +
+        `training: ${describeTraining(settings)}` +
         (mode === "resume" ? `\nresuming at step ${trainer.step} of ${trainer.config.steps}` : ""),
     );
   }
@@ -143,7 +120,7 @@ async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode:
       const speed = Math.round((trainer.step - startStep) / Math.max(seconds, 1e-9));
       bar?.update(trainer.step, { loss: trainer.losses[trainer.step - 1]?.toFixed(4), speed });
       if (trainer.step >= nextCheckpoint && !trainer.done) {
-        run.save(dir);
+        saveRun(run, dir);
         if (!showBar && !flags.json) {
           io.err(`step ${trainer.step}/${trainer.config.steps}: loss ${trainer.losses[trainer.step - 1].toFixed(4)} (${speed} steps/s)`);
         }
@@ -157,12 +134,13 @@ async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode:
   }
   const seconds = (performance.now() - start) / 1000;
   if (interrupted) {
-    run.save(dir);
+    saveRun(run, dir);
     io.err(`interrupted at step ${trainer.step}: saved to ${dir}; continue with --resume`);
     return;
   }
-  const losses = run.evaluate(flags.bnStats);
-  run.save(dir);
+  const bnStats = model.batchNorms().length ? (flags.bnStats ?? settings.training.evalStats ?? "running") : null;
+  const losses = run.evaluate(bnStats);
+  saveRun(run, dir);
   const samples = run.sample({ count: flags.samples });
   const report = flags.report ? reportPath(flags.report, dir) : null;
   if (report) writeRunReport(run, report, collector);
@@ -177,7 +155,7 @@ async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode:
           seconds,
           stepsPerSecond: stepsRun / Math.max(seconds, 1e-9),
           losses,
-          bnStats: flags.bnStats,
+          bnStats,
           samples,
           report,
         },
@@ -188,15 +166,30 @@ async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode:
     return;
   }
   io.out(`trained ${stepsRun} steps in ${seconds.toFixed(1)} s (${Math.round(stepsRun / Math.max(seconds, 1e-9))} steps/s)`);
-  io.out(
-    `split losses (BatchNorm ${flags.bnStats === "calibrated" ? "calibrated on the training set" : "running statistics"}): ` +
-      `train ${losses.train!.toFixed(4)}  val ${losses.val!.toFixed(4)}  test ${losses.test!.toFixed(4)}`,
-  );
+  io.out(`split losses${bnNote(bnStats)}: ${formatLosses(losses)}`);
   if (samples.length) io.out(formatSamples(samples));
   io.out(`saved to ${dir}/ (model.safetensors, config.json, metrics.jsonl)`);
   if (report) io.out(`report: ${report}`);
 }
 
-function kebab(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+/** The flag that sets a settings-tree path ("model.nHidden" → "--n-hidden"). */
+function flagOf(path: string, type: string): string {
+  const fixed: Record<string, string> = {
+    "model.type": "--type", "schedule.lr": "--lr", "schedule.decayStep": "--lr-decay-step", "training.batchSize": "--batch-size",
+    "training.seed": "--seed", "training.torchVersion": "--torch-version", "data.split": "--split-seed/--no-shuffle",
+    "optimizer.type": "--optimizer", "optimizer.weightDecay": "--weight-decay",
+  };
+  if (fixed[path]) return fixed[path];
+  const key = path.replace(/^model\./, "");
+  return modelType(type).fields.find((f) => f.key === key)?.flag ?? path;
+}
+
+/** "train 2.0711  val 2.1119  test 2.1107" for the splits there are. */
+export function formatLosses(losses: Partial<Record<"train" | "val" | "test", number>>): string {
+  return (["train", "val", "test"] as const).filter((k) => losses[k] !== undefined).map((k) => `${k} ${losses[k]!.toFixed(4)}`).join("  ");
+}
+
+/** " (BatchNorm calibrated on the training set)" and the like; "" without BatchNorm. */
+export function bnNote(bnStats: EvalStats | null): string {
+  return bnStats === null ? "" : bnStats === "calibrated" ? " (BatchNorm calibrated on the training set)" : " (BatchNorm running statistics)";
 }

@@ -8,9 +8,9 @@
 //
 // Between collection steps the listener does one modulo; a run without a collector pays nothing.
 
-import type { MLP } from "../models/mlp.ts";
+import type { Model } from "../models/model.ts";
 import type { Trainer, TrainEvent } from "../train/trainer.ts";
-import { actValues, SATURATION_THRESHOLD, updateToDataRatios } from "./layers.ts";
+import { actValues, lastTanh, SATURATION_THRESHOLD, updateToDataRatios } from "./layers.ts";
 import { readBatch, type BatchDiagnostics } from "./probe.ts";
 import { shareAbove, std } from "./stats.ts";
 
@@ -26,12 +26,12 @@ export interface TrainingSeries {
   steps: number[];
   loss: number[];
   lr: number[];
-  /** Share of |h| > 0.97 on the step's batch. */
+  /** Share of |h| > 0.97 of the last tanh layer on the step's batch (NaN without one). */
   saturated: number[];
   /** Parameter names (C, W1, b1, W2, b2, bngain, bnbias) and, per parameter, its update:data log10 ratio. */
   parameters: string[];
   updateToData: number[][];
-  /** Layer output names (hprebn, hpreact, h, logits) and, per layer, the std of its output and gradient. */
+  /** Activation names (the lecture model: hprebn, hpreact, h, logits) and, per layer, the std of its output and gradient. */
   layers: string[];
   outputStd: number[][];
   gradStd: number[][];
@@ -51,20 +51,19 @@ export class TrainingCollector {
   private lastLoss = NaN;
   private lastLr = NaN;
   private readonly ratios: Float64Array;
-  private readonly layerIdx: [number, string][];
+
   private readonly every: number;
   private readonly bins: number;
 
   constructor(
-    readonly model: MLP,
+    readonly model: Model,
     { every = 100, bins = 50 }: CollectorOptions = {},
   ) {
     if (!Number.isInteger(every) || every < 1) throw new RangeError(`collector: every must be a positive integer (got ${every})`);
     this.every = every;
     this.bins = bins;
     const params = model.parameters().map((p) => p.name);
-    const layerIdx = this.layerIndices();
-    this.layerIdx = layerIdx;
+    const layers = model.activations().map((a) => a.name);
     this.series = {
       every,
       steps: [],
@@ -73,27 +72,11 @@ export class TrainingCollector {
       saturated: [],
       parameters: params,
       updateToData: params.map(() => []),
-      layers: layerIdx.map(([, name]) => name),
-      outputStd: layerIdx.map(() => []),
-      gradStd: layerIdx.map(() => []),
+      layers,
+      outputStd: layers.map(() => []),
+      gradStd: layers.map(() => []),
     };
     this.ratios = new Float64Array(params.length);
-  }
-
-  private layerIndices(): [number, string][] {
-    const m = this.model;
-    const named: [unknown, string][] = [
-      [m.hidden, m.bn ? "hprebn" : "hpreact"],
-      [m.bn, "hpreact"],
-      [m.tanh, "h"],
-      [m.output, "logits"],
-    ];
-    const out: [number, string][] = [];
-    m.net.layers.forEach((l, i) => {
-      const hit = named.find(([layer]) => layer === l);
-      if (hit) out.push([i, hit[1]]);
-    });
-    return out;
   }
 
   /** Listens to `trainer`; returns the function that stops listening. */
@@ -122,15 +105,15 @@ export class TrainingCollector {
     s.steps.push(step);
     s.loss.push(loss);
     s.lr.push(lr);
-    s.saturated.push(shareAbove(actValues(m.tanh.out!), SATURATION_THRESHOLD));
+    const h = lastTanh(m);
+    s.saturated.push(h?.act ? shareAbove(actValues(h.act), SATURATION_THRESHOLD) : NaN);
     updateToDataRatios(m, lr, this.ratios);
     for (let i = 0; i < this.ratios.length; i++) s.updateToData[i].push(this.ratios[i]);
-    this.layerIdx.forEach(([li], k) => {
-      const layer = m.net.layers[li];
-      const out = actValues(layer.out!);
+    m.activations().forEach((a, k) => {
+      if (a.act === null) return;
+      const out = actValues(a.act);
       s.outputStd[k].push(std(out));
-      const g = m.net.outGrads[li];
-      s.gradStd[k].push(g === null ? NaN : std(g.view.subarray(0, out.length)));
+      s.gradStd[k].push(a.grad === null ? NaN : std(a.grad.view.subarray(0, out.length)));
     });
   }
 }

@@ -1,4 +1,4 @@
-// The embedding table C in two dimensions (makemore part 2, seed 003: "visualize the embedding" with
+// The embedding table C in two dimensions (makemore part 2: "visualize the embedding" with
 // n_embd = 2, each point labelled by its character). With a wider table, its first two principal
 // components: centre the columns, take the covariance (E × E), and project on the two eigenvectors of
 // largest eigenvalue (found by the cyclic Jacobi method, exact enough for the small E of these models).

@@ -1,7 +1,7 @@
-// The initialization experiments of makemore part 3 (seed 002), side by side: for a model's size, each
+// The initialization experiments of makemore part 3, side by side: for a lecture model's size, each
 // stage of the lecture — naive (plain randn: confidently wrong logits, the hockey stick, a saturated
 // tanh), scaled-output (W2·0.01, b2 = 0: the first loss near −ln(1/V)), kaiming (W1·(5/3)/√fan_in:
-// tanh no longer saturated), batchnorm (kaiming with a BatchNorm layer, seed 002’s last stage) — is initialized from
+// tanh no longer saturated), batchnorm (kaiming with a BatchNorm layer, the lecture's last stage) — is initialized from
 // the seed and takes its first training step, as `makemore train --init STAGE` would: the batch is
 // drawn from the same generator right after the init. The first three stages have no BatchNorm, as in
 // the lecture; the run's own preset and BatchNorm setting are added as a last row.
@@ -10,10 +10,11 @@
 
 import type { Dataset } from "../data/dataset.ts";
 import type { Kernels } from "../kernels/index.ts";
-import { initialize, type InitPreset } from "../models/init.ts";
-import { MLP, type MLPConfig } from "../models/mlp.ts";
+import { initialize, type InitPreset } from "../models/lecture_init.ts";
+import { LectureMLP, type LectureConfig } from "../models/lecture.ts";
 import { Generator, type TorchVersion } from "../random/generator.ts";
 import { stepSchedule } from "../train/schedule.ts";
+import { createOptimizer } from "../train/optimizer.ts";
 import { Trainer } from "../train/trainer.ts";
 import { actValues, SATURATION_THRESHOLD } from "./layers.ts";
 import { bitImage, expectedInitialLoss, type BitImage } from "./probe.ts";
@@ -71,23 +72,25 @@ export function stageLabel(s: { preset: InitPreset; batchNorm: boolean; run: boo
 }
 
 /** Each stage's first-step loss and saturation, for models of `config`'s size on `data`. */
-export function initExperiments(config: MLPConfig, data: Dataset, kernels: Kernels, options: InitExperimentOptions): InitExperiments {
+export function initExperiments(config: LectureConfig, data: Dataset, kernels: Kernels, options: InitExperimentOptions): InitExperiments {
   const { seed, batchSize, torchVersion = "2.x", runPreset, bins = 50 } = options;
   const rows = INIT_STAGES.map((s) => ({ ...s, run: false }));
   if (runPreset !== undefined) rows.push({ preset: runPreset, batchNorm: config.batchNorm, run: true });
   const mark = kernels.arena.mark();
   try {
     const stages = rows.map(({ preset, batchNorm, run }) => {
-      const model = new MLP({ ...config, batchNorm }, kernels, batchSize);
+      const model = new LectureMLP({ ...config, batchNorm, init: preset }, kernels, batchSize);
       const g = new Generator(seed, { torchVersion });
       initialize(model, preset, g);
       // The first step of `makemore train`: the same generator draws the batch; lr 0 leaves the weights.
-      const trainer = new Trainer(model, data, g, { steps: 1, batchSize, schedule: stepSchedule(1) });
+      const sgd = createOptimizer({ type: "sgd" }, model.parameters(), kernels);
+      const trainer = new Trainer(model, data, g, sgd, { steps: 1, batchSize, schedule: stepSchedule(1) });
       model.train(true);
       const firstLoss = trainer.trainStep(0);
-      const h = actValues(model.tanh.out!);
-      const logits = actValues(model.output.out!);
-      const hpre = actValues((model.bn ?? model.hidden).out!);
+      const rec = (layer: Parameters<typeof model.recordOf>[0]) => model.recordOf(layer).out!;
+      const h = actValues(rec(model.tanh));
+      const logits = actValues(rec(model.output));
+      const hpre = actValues(rec(model.bn ?? model.hidden));
       return {
         preset,
         batchNorm,

@@ -1,24 +1,21 @@
-// Inside one step of the MLP (makemore part 3, "diagnostic tools"): after a forward and a backward
+// Inside one step of a model (makemore part 3, "diagnostic tools"): after a forward and a backward
 // pass, the distribution of every layer's output and of the gradient it received, and of every
-// parameter's gradient with its grad:data ratio. Reads what the fast path leaves behind — each layer's
-// `out`, `Sequential.outGrads`, each parameter's `.grad` — and allocates only the numbers it returns.
+// parameter's gradient with its grad:data ratio. Reads what the fast path leaves behind — the model's
+// named activations (`Model.activations()`: each output and its gradient), each parameter's `.grad` —
+// and allocates only the numbers it returns.
 //
-// Layers get the lectures' names: hprebn (Linear W1), hpreact (BatchNorm1d, or Linear W1 without it),
-// h (Tanh), logits (Linear W2).
+// Layers keep the names their model gives them: the lecture model's hprebn (Linear W1), hpreact
+// (BatchNorm1d, or Linear W1 without it), h (Tanh), logits (Linear W2); "layer 3 (Tanh)" elsewhere.
 
-import type { MLP } from "../models/mlp.ts";
-import type { Act, Layer } from "../nn/layer.ts";
+import type { Model, NamedAct } from "../models/model.ts";
+import type { Act } from "../nn/layer.ts";
 import { numel } from "../nn/layer.ts";
-import { BatchNorm1d } from "../nn/batchnorm.ts";
-import { FlattenConsecutive } from "../nn/flatten.ts";
-import { Linear } from "../nn/linear.ts";
-import { Tanh } from "../nn/tanh.ts";
 import { histogram, log10Ratio, shareAbove, summarize, type Histogram } from "./stats.ts";
 
 /** makemore part 3: a tanh unit is saturated when |t| > 0.97. */
 export const SATURATION_THRESHOLD = 0.97;
 
-export type LayerKind = "Linear" | "BatchNorm1d" | "Tanh";
+export type LayerKind = string;
 
 export interface ActivationStats {
   mean: number;
@@ -35,9 +32,9 @@ export interface GradientStats {
 }
 
 export interface LayerStats {
-  /** Position in `model.net.layers`. */
+  /** Position in `model.activations()`. */
   index: number;
-  /** The lectures' name of the output (hprebn, hpreact, h, logits). */
+  /** The model's name of the output (the lecture model: hprebn, hpreact, h, logits). */
   name: string;
   kind: LayerKind;
   shape: number[];
@@ -63,20 +60,10 @@ export interface StatsOptions {
   bins?: number;
 }
 
-/** The lectures' names of the MLP's layer outputs. */
-export function layerName(model: MLP, layer: Layer, index: number): string {
-  if (layer === model.hidden) return model.bn ? "hprebn" : "hpreact";
-  if (layer === model.bn) return "hpreact";
-  if (layer === model.tanh) return "h";
-  if (layer === model.output) return "logits";
-  return `layer${index}`;
-}
-
-function kindOf(layer: Layer): LayerKind | null {
-  if (layer instanceof Linear) return "Linear";
-  if (layer instanceof BatchNorm1d) return "BatchNorm1d";
-  if (layer instanceof Tanh) return "Tanh";
-  return null; // FlattenConsecutive: a view of the embedding, not a new activation
+/** The model's last Tanh activation (the lecture model's h), or null if it has none. */
+export function lastTanh(model: Model): NamedAct | null {
+  const t = model.activations().filter((a) => a.kind === "Tanh");
+  return t.length ? t[t.length - 1] : null;
 }
 
 /** The live values of an activation (the buffer holds `capacity` rows; a batch uses the first). */
@@ -84,38 +71,34 @@ export function actValues(a: Act): Float32Array {
   return a.data.view.subarray(0, numel(a.shape));
 }
 
-/** Output and output-gradient statistics of every Linear, BatchNorm1d and Tanh layer of the MLP. */
-export function layerStats(model: MLP, { bins = 50 }: StatsOptions = {}): LayerStats[] {
+/** Output and output-gradient statistics of every named activation of the model (after a forward). */
+export function layerStats(model: Model, { bins = 50 }: StatsOptions = {}): LayerStats[] {
   const out: LayerStats[] = [];
-  const layers = model.net.layers;
-  for (let i = 0; i < layers.length; i++) {
-    const layer = layers[i];
-    const kind = kindOf(layer);
-    if (kind === null || layer instanceof FlattenConsecutive || layer.out === null) continue;
-    const values = actValues(layer.out);
+  model.activations().forEach((a: NamedAct, i) => {
+    if (a.act === null) return;
+    const values = actValues(a.act);
     const s = summarize(values);
-    const range: [number, number] | undefined = kind === "Tanh" ? [-1, 1] : undefined;
-    const g = model.net.outGrads[i];
+    const range: [number, number] | undefined = a.kind === "Tanh" ? [-1, 1] : undefined;
     let grad: GradientStats | null = null;
-    if (g !== null) {
-      const gv = g.view.subarray(0, values.length);
+    if (a.grad !== null) {
+      const gv = a.grad.view.subarray(0, values.length);
       const gs = summarize(gv);
       grad = { mean: gs.mean, std: gs.std, histogram: histogram(gv, { bins }) };
     }
     out.push({
       index: i,
-      name: layerName(model, layer, i),
-      kind,
-      shape: [...layer.out.shape],
+      name: a.name,
+      kind: a.kind,
+      shape: [...a.act.shape],
       output: { mean: s.mean, std: s.std, saturated: shareAbove(values, SATURATION_THRESHOLD), histogram: histogram(values, { bins, range }) },
       grad,
     });
-  }
+  });
   return out;
 }
 
-/** Gradient statistics and grad:data ratio of every parameter (C, W1, b1, W2, b2, bngain, bnbias). */
-export function parameterStats(model: MLP, { bins = 50, lr }: StatsOptions & { lr?: number } = {}): ParameterStats[] {
+/** Gradient statistics and grad:data ratio of every parameter (the lecture model: C, W1, b1, W2, b2, bngain, bnbias). */
+export function parameterStats(model: Model, { bins = 50, lr }: StatsOptions & { lr?: number } = {}): ParameterStats[] {
   return model.parameters().map((p) => {
     const d = summarize(p.data.view);
     const g = summarize(p.grad.view);
@@ -136,7 +119,7 @@ export function parameterStats(model: MLP, { bins = 50, lr }: StatsOptions & { l
  * log10(std(lr·grad) / std(data)) of every parameter, into `out` (makemore part 3's `ud`); allocates
  * nothing. std(lr·grad) = lr·std(grad).
  */
-export function updateToDataRatios(model: MLP, lr: number, out: Float64Array): void {
+export function updateToDataRatios(model: Model, lr: number, out: Float64Array): void {
   const ps = model.parameters();
   for (let i = 0; i < ps.length; i++) out[i] = log10Ratio(lr * stdNoAlloc(ps[i].grad.view), stdNoAlloc(ps[i].data.view));
 }

@@ -1,10 +1,14 @@
 // Everything `makemore diagnose` and `makemore train --report` show, as numbers (the HTML report in
 // src/report/ draws them; `--json` prints them): the run's config and final losses, the loss curve,
-// the init stages side by side, one batch through the trained model (layer and parameter statistics,
-// the saturation image, dlogits), the dead neurons over the training split, the embedding in 2D, and —
+// the init stages side by side (the lecture model), one batch through the trained model (layer and
+// parameter statistics, the saturation image, dlogits), the dead neurons over the training split, the
+// embedding in 2D (models with one), and —
 // when a TrainingCollector watched the run — the curves collected during training.
 
-import type { RunSettings } from "../train/checkpoint.ts";
+import type { RunSettings } from "../train/config.ts";
+import { numParameters } from "../models/model.ts";
+import { LectureMLP } from "../models/lecture.ts";
+import { learningRate } from "../train/schedule.ts";
 import type { TrainingRun } from "../train/run.ts";
 import type { TrainingCollector, TrainingSeries } from "./collector.ts";
 import { embedding2d, type Embedding2D } from "./embedding.ts";
@@ -31,12 +35,14 @@ export interface RunDiagnostics {
   /** −ln(1/V): the loss of uniform predictions (3.2958 for 27 tokens). */
   expectedInitialLoss: number;
   lossCurve: LossCurve;
-  init: InitExperiments;
+  /** makemore part 3's init stages at this size (the lecture model only; null for other types). */
+  init: InitExperiments | null;
   /** One training-mode batch through the model as it is now (no update). */
   batch: BatchDiagnostics;
-  /** Tanh units saturated (|h| > 0.99) on every example of the training split, evaluation mode. */
-  deadNeurons: DeadNeurons;
-  embedding: Embedding2D;
+  /** Tanh units saturated (|h| > 0.99) on every example of the training split, evaluation mode (null without tanh). */
+  deadNeurons: DeadNeurons | null;
+  /** The character embedding in 2D (null for a model without one). */
+  embedding: Embedding2D | null;
   /** Collected during training (null for `diagnose` on a saved run). */
   training: { series: TrainingSeries; first: (BatchDiagnostics & { step: number }) | null; last: (BatchDiagnostics & { step: number }) | null } | null;
 }
@@ -59,19 +65,17 @@ export function diagnoseRun(run: TrainingRun, { batchSize, seed, bins = 50, coll
   const t = settings.training;
   const B = batchSize ?? t.batchSize;
   const runSeed = BigInt(t.seed);
-  const kernels = model.ctx.kernels;
+  const kernels = model.kernels;
   const stepsDone = trainer.step;
   const lastLr = collector?.series.lr.at(-1);
-  const init = initExperiments(model.config, corpus.data.train, kernels, {
-    seed: runSeed,
-    batchSize: t.batchSize,
-    torchVersion: t.torchVersion,
-    runPreset: t.init,
-    bins,
-  });
-  const deadNeurons = deadNeuronsOverSplit(model, corpus.data.train);
-  const batch = probeBatch(model, corpus.data.train, { batchSize: B, seed: seed ?? runSeed, bins, lr: lastLr ?? (stepsDone < t.lrDecayStep ? t.lr : t.lrAfterDecay) });
-  const C = model.embedding.weight;
+  const train = corpus.data.train!;
+  const init = model instanceof LectureMLP
+    ? initExperiments(model.config, train, kernels, { seed: runSeed, batchSize: t.batchSize, torchVersion: t.torchVersion, runPreset: model.config.init, bins })
+    : null;
+  const deadNeurons = deadNeuronsOverSplit(model, train);
+  const lr = lastLr ?? learningRate(settings.schedule, Math.max(0, stepsDone - 1));
+  const batch = probeBatch(model, train, { batchSize: B, seed: seed ?? runSeed, bins, lr });
+  const C = model.embeddingTable();
   return {
     format: REPORT_FORMAT,
     version: 1,
@@ -79,16 +83,16 @@ export function diagnoseRun(run: TrainingRun, { batchSize, seed, bins = 50, coll
       settings,
       steps: trainer.config.steps,
       stepsDone,
-      numParameters: model.numParameters(),
+      numParameters: numParameters(model),
       final: run.final,
       firstLoss: stepsDone > 0 ? trainer.losses[0] : NaN,
     },
-    expectedInitialLoss: expectedInitialLoss(model.config.vocabSize),
+    expectedInitialLoss: expectedInitialLoss(model.vocabSize),
     lossCurve: lossCurve(trainer.losses.subarray(0, stepsDone)),
     init,
     batch,
     deadNeurons,
-    embedding: embedding2d(C.data.view, model.config.vocabSize, model.config.nEmbd, settings.vocabulary),
+    embedding: C === null ? null : embedding2d(C.data.view, C.shape[0], C.shape[1], settings.vocabulary),
     training: collector ? { series: collector.series, first: collector.first, last: collector.last } : null,
   };
 }

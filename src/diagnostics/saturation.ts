@@ -1,4 +1,4 @@
-// Saturated and dead tanh units (makemore part 3, seed 002): `plt.imshow(h.abs() > 0.99)` draws a
+// Saturated and dead tanh units (makemore part 3): `plt.imshow(h.abs() > 0.99)` draws a
 // batch × hidden boolean image, white where a unit sits in the flat tail of tanh and so passes (almost)
 // no gradient: (1 − t²)·dout ≈ 0. A column that is white for every example is a dead neuron — it never
 // learns from that data. Over a whole split the same test runs chunk by chunk in evaluation mode.
@@ -6,11 +6,11 @@
 // Letters: B batch (rows), H hidden units (columns).
 
 import type { Dataset } from "../data/dataset.ts";
-import type { MLP } from "../models/mlp.ts";
+import type { Model } from "../models/model.ts";
 import type { Tokens } from "../nn/embedding.ts";
-import { actValues } from "./layers.ts";
+import { actValues, lastTanh } from "./layers.ts";
 
-/** The threshold of seed 002's saturation image. */
+/** The threshold of makemore part 3's saturation image. */
 export const SATURATION_MAP_THRESHOLD = 0.99;
 
 export interface SaturationMap {
@@ -89,16 +89,17 @@ export interface DeadNeurons {
 }
 
 /**
- * Units of the tanh layer saturated (|h| > threshold) on every example of `data`, with the model in
- * evaluation mode (BatchNorm with its stored statistics). Parameters and statistics are unchanged.
+ * Units of the model's last tanh layer saturated (|h| > threshold) on every example of `data`, with the
+ * model in evaluation mode (BatchNorm with its stored statistics); null for a model without tanh.
+ * Parameters and statistics are unchanged.
  */
-export function deadNeuronsOverSplit(model: MLP, data: Dataset, threshold = SATURATION_MAP_THRESHOLD): DeadNeurons {
-  const H = model.config.nHidden;
-  const tracker = new DeadNeuronTracker(H, threshold);
-  const arena = model.ctx.kernels.arena;
-  const cap = model.ctx.capacity;
+export function deadNeuronsOverSplit(model: Model, data: Dataset, threshold = SATURATION_MAP_THRESHOLD): DeadNeurons | null {
+  if (lastTanh(model) === null) return null;
+  const arena = model.kernels.arena;
+  const cap = model.capacity;
   const T = data.blockSize;
-  const wasTraining = model.bn?.isTraining ?? true;
+  const wasTraining = model.training;
+  let tracker: DeadNeuronTracker | null = null;
   const mark = arena.mark();
   model.train(false);
   try {
@@ -107,16 +108,16 @@ export function deadNeuronsOverSplit(model: MLP, data: Dataset, threshold = SATU
       const rows = Math.min(cap, data.size - start);
       xb.view.set(data.X.subarray(start * T, (start + rows) * T));
       const tokens: Tokens = { data: xb, shape: [rows, T] };
-      let a = model.embedding.forward(tokens);
-      for (const layer of model.net.layers) {
-        a = layer.forward(a);
-        if (layer === model.tanh) break;
-      }
-      tracker.add(actValues(a), rows);
+      model.forward(tokens);
+      const h = lastTanh(model)!.act!;
+      const H = h.shape[h.shape.length - 1];
+      tracker ??= new DeadNeuronTracker(H, threshold);
+      tracker.add(actValues(h), actValues(h).length / H);
     }
   } finally {
     arena.release(mark);
     model.train(wasTraining);
   }
-  return { examples: tracker.rowsSeen, units: H, threshold, dead: tracker.dead() };
+  if (tracker === null) return null;
+  return { examples: tracker.rowsSeen, units: tracker.units, threshold, dead: tracker.dead() };
 }

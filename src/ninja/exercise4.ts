@@ -1,7 +1,7 @@
 // Exercise 4 of makemore part 4, "putting it all together": train the MLP with the hand-written backward
 // pass, and check it against the same training driven by autograd. Two runs from one seed:
 //   - manual:   the fast path — src/nn's layers (whose backward passes are exercises 2 and 3 and the
-//               matmul/tanh/scatter-add steps of exercise 1) in src/models/mlp.ts, driven by the Trainer;
+//               matmul/tanh/scatter-add steps of exercise 1) in src/models/lecture.ts, driven by the Trainer;
 //   - autograd: the engine (src/tensor/) on a copy of the same parameters, the lecture's compact forward
 //               pass (bnmean, bnvar with Bessel's correction, F.cross_entropy as log-softmax + pick + mean,
 //               all composed from the engine's primitives) and loss.backward().
@@ -13,8 +13,9 @@
 import type { Dataset } from "../data/dataset.ts";
 import { ConfigError } from "../errors.ts";
 import type { Kernels } from "../kernels/index.ts";
-import { initialize } from "../models/init.ts";
-import { MLP, mlpConfig } from "../models/mlp.ts";
+import { LectureMLP } from "../models/lecture.ts";
+import { modelConfig, initModel } from "../models/registry.ts";
+import { createOptimizer } from "../train/optimizer.ts";
 import { Generator } from "../random/generator.ts";
 import { learningRate, stepSchedule, type StepSchedule } from "../train/schedule.ts";
 import { Trainer } from "../train/trainer.ts";
@@ -42,10 +43,10 @@ export interface Exercise4Options {
 /** The manual run: the lecture preset on the fast path, trained by the Trainer; the loss of every step. */
 export function trainManual(kernels: Kernels, o: Exercise4Options): Float32Array {
   const g = new Generator(o.seed);
-  const config = mlpConfig(o.vocabSize, { nHidden: o.nHidden, nEmbd: o.nEmbd ?? 10, blockSize: o.train.blockSize });
-  const model = new MLP(config, kernels, o.batchSize);
-  initialize(model, "lecture", g);
-  const trainer = new Trainer(model, o.train, g, {
+  const config = modelConfig("lecture", { vocabSize: o.vocabSize }, { nHidden: o.nHidden, nEmbd: o.nEmbd ?? 10, blockSize: o.train.blockSize });
+  const model = new LectureMLP(config as never, kernels, o.batchSize);
+  initModel(model, g);
+  const trainer = new Trainer(model, o.train, g, createOptimizer({ type: "sgd" }, model.parameters(), kernels), {
     steps: o.steps,
     batchSize: o.batchSize,
     schedule: o.schedule ?? stepSchedule(0.1, 100000),

@@ -1,5 +1,5 @@
 // The fast path's gradients for the exploded pass's parameters and batch: the lecture MLP built from src/nn's
-// layers (src/models/mlp.ts) — the code the Trainer runs — forward, loss, and then its hand-written backward
+// layers (src/models/lecture.ts) — the code the Trainer runs — forward, loss, and then its hand-written backward
 // one layer at a time, so that the gradient flowing out of every layer can be held against autograd's
 // gradient of the same intermediate: CrossEntropyLoss → dlogits (exercise 2), Linear → dh, dW2, db2,
 // Tanh → dhpreact, BatchNorm1d → dhprebn, dbngain, dbnbias (exercise 3), Linear → dembcat, dW1, db1,
@@ -7,7 +7,8 @@
 // Letters: n batch, T block size, E n_embd, H n_hidden, V vocabulary.
 
 import type { F32Buf, Kernels } from "../kernels/index.ts";
-import { MLP, mlpConfig } from "../models/mlp.ts";
+import { LectureMLP } from "../models/lecture.ts";
+import { zeroGrad } from "../models/model.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { PARAM_NAMES, type Batch, type GradName, type NinjaParams } from "./forward.ts";
 
@@ -39,20 +40,30 @@ export function fastPath(params: NinjaParams, { Xb, Yb }: Batch, kernels: Kernel
   const arena = kernels.arena;
   const mark = arena.mark();
   try {
-    const model = new MLP(mlpConfig(V, { blockSize: T, nEmbd: E, nHidden: H, batchNorm: true, bnUnbiased: true }), kernels, n);
+    const model = new LectureMLP(
+      { type: "lecture", vocabSize: V, blockSize: T, nEmbd: E, nHidden: H, batchNorm: true, bnMomentum: 0.001, bnUnbiased: true, init: "lecture" },
+      kernels,
+      n,
+    );
     for (const k of PARAM_NAMES) model.parameter(k).data.view.set(params[k].data);
     model.train(true);
     model.forward({ data: arena.i32From(Xb.data), shape: [n, T] }); //      (n, T) -> (n, V)
     const loss = model.loss(Yb.data as Int32Array);
-    model.zeroGrad();
+    zeroGrad(model);
     const bn = model.bn!;
+    const rec = (layer: Parameters<typeof model.recordOf>[0]) => model.recordOf(layer) as never;
+    const zeros = (size: number): F32Buf => arena.f32(size); // each layer adds into a zeroed input gradient
     const dlogits = model.lossFn.backward(); //                          (n, V)
-    const dh = model.output.backward(dlogits); //                        (n, V) -> (n, H)
-    const dhpreact = model.tanh.backward(dh); //                         (n, H)
-    const dhprebn = bn.backward(dhpreact); //                            (n, H)
-    const dembcat = model.hidden.backward(dhprebn); //                   (n, H) -> (n, T*E)
-    const demb = model.flatten.backward(dembcat); //                     (n, T*E) -> (n, T, E), the same buffer
-    model.embedding.backward(demb); //                                   scatter-add into dC (V, E)
+    const dh = zeros(n * H);
+    model.output.backward(rec(model.output), dlogits, dh); //           (n, V) -> (n, H)
+    const dhpreact = zeros(n * H);
+    model.tanh.backward(rec(model.tanh), dh, dhpreact); //               (n, H)
+    const dhprebn = zeros(n * H);
+    bn.backward(rec(bn), dhpreact, dhprebn); //                          (n, H)
+    const dembcat = zeros(n * T * E);
+    model.hidden.backward(rec(model.hidden), dhprebn, dembcat); //       (n, H) -> (n, T*E)
+    const demb = dembcat; //                                             (n, T*E) -> (n, T, E): a view, the same buffer
+    model.embedding.backward(model.embRec, demb); //                     scatter-add into dC (V, E)
     const grads = {
       logits: copyOut(dlogits, [n, V]),
       h: copyOut(dh, [n, H]),
@@ -63,14 +74,15 @@ export function fastPath(params: NinjaParams, { Xb, Yb }: Batch, kernels: Kernel
     } as Record<FastPathName, Tensor>;
     for (const k of PARAM_NAMES) grads[k] = copyOut(model.parameter(k).grad, params[k].shape);
     const out = (a: { data: F32Buf; shape: readonly number[] } | null): Tensor => copyOut(a!.data, a!.shape);
+    const outOf = (layer: Parameters<typeof model.recordOf>[0]) => model.recordOf(layer).out;
     const values = {
       ...params,
-      logits: out(model.output.out),
-      h: out(model.tanh.out),
-      hpreact: out(bn.out),
-      hprebn: out(model.hidden.out),
-      embcat: out(model.flatten.out),
-      emb: out(model.embedding.out),
+      logits: out(outOf(model.output)),
+      h: out(outOf(model.tanh)),
+      hpreact: out(outOf(bn)),
+      hprebn: out(outOf(model.hidden)),
+      embcat: out(outOf(model.flatten)),
+      emb: out(model.embRec.out),
     };
     return { loss, values, grads };
   } finally {

@@ -1,9 +1,9 @@
-// The exploded forward pass of makemore part 4 ("becoming a backprop ninja", seed 001): the MLP of
+// The exploded forward pass of makemore part 4 ("becoming a backprop ninja"): the MLP of
 // Bengio et al. 2003 with BatchNorm (Ioffe & Szegedy 2015) and the cross-entropy loss, "chunkated into
 // smaller steps that are possible to backward one at a time", built with the autograd engine
 // (src/tensor/) so that every intermediate keeps its gradient (retain_grad) for cmp.
 //
-// The init is seed 001's, every draw from one Generator in this order — C, W1·(5/3)/√(T·E), b1·0.1,
+// The init is makemore part 4's, every draw from one Generator in this order — C, W1·(5/3)/√(T·E), b1·0.1,
 // W2·0.1, b2·0.1, bngain = 1 + 0.1·randn, bnbias = 0.1·randn — then the minibatch
 // `randint(0, ntrain, (n,))` (shared/reference/make/torch_ninja_ref.py). The small non-zero biases are
 // deliberate: "initializing with e.g. all zeros could mask an incorrect implementation of the backward".
@@ -28,7 +28,7 @@ export const INTERMEDIATE_NAMES = [
 ] as const;
 export type IntermediateName = (typeof INTERMEDIATE_NAMES)[number];
 
-/** Every tensor whose gradient exercise 1 derives, in seed 001's order (backward, from the loss). */
+/** Every tensor whose gradient exercise 1 derives, in makemore part 4's order (backward, from the loss). */
 export const GRAD_ORDER = [
   "logprobs", "probs", "counts_sum_inv", "counts_sum", "counts", "norm_logits", "logit_maxes", "logits", "h",
   "W2", "b2", "hpreact", "bngain", "bnbias", "bnraw", "bnvar_inv", "bnvar", "bndiff2", "bndiff", "bnmeani",
@@ -51,7 +51,7 @@ export interface NinjaDims {
   blockSize: number;
   /** E: embedding width (10). */
   nEmbd: number;
-  /** H: hidden neurons (seed 001: 64). */
+  /** H: hidden neurons (makemore part 4: 64). */
   nHidden: number;
 }
 

@@ -72,7 +72,7 @@ export interface GradcheckReport {
   nHidden: number;
   batchSize: number;
   loss: number;
-  /** Exercise 1: one row per intermediate and parameter, in seed 001's order (d<name>). */
+  /** Exercise 1: one row per intermediate and parameter, in makemore part 4's order (d<name>). */
   rows: GradcheckRow[];
   /** Exercise 2 (dlogits in one expression) and exercise 3 (dhprebn in one expression). */
   exercises: GradcheckRow[];
@@ -159,11 +159,11 @@ function valueRef(reference: NinjaReference, name: GradName): Tensor {
 }
 
 export interface SeedOptions {
-  /** Seed of the one Generator every draw comes from (seed 001: 2147483647). */
+  /** Seed of the one Generator every draw comes from (makemore part 4: 2147483647). */
   seed: number;
-  /** H (seed 001: 64). */
+  /** H (makemore part 4: 64). */
   nHidden: number;
-  /** n (seed 001: 32). */
+  /** n (makemore part 4: 32). */
   batchSize: number;
 }
 

@@ -12,7 +12,7 @@ export {
 } from "./forward.ts";
 export { manualBackward, type ManualGrads } from "./backward.ts";
 export { crossEntropyBackward, batchNormBackward, type BatchNormSaved } from "./fused.ts";
-export { readNinjaReference, ninjaReferenceFromRecords, referenceShapes, type NinjaReference } from "./reference.ts";
+export { ninjaReferenceFromRecords, referenceShapes, type NinjaReference } from "./reference.ts";
 export {
   gradcheck, gradcheckFromSeed, gradcheckReference, formatGradcheck, referenceTolerance, fastPathTolerance, GradcheckError,
   type GradcheckReport, type GradcheckRow, type GradcheckOptions, type ReferenceDiffs, type SeedOptions,

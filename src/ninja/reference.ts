@@ -10,7 +10,6 @@
 // Letters: n batch, T block size, E n_embd, H n_hidden, V vocabulary.
 
 import { CheckpointError } from "../errors.ts";
-import { readSafetensors } from "../tensor/safetensors-file.ts";
 import type { TensorRecord } from "../tensor/safetensors.ts";
 import { tensorFromRecord } from "../tensor/safetensors-tensor.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -54,13 +53,7 @@ export function referenceShapes(d: NinjaDims, n: number): Record<string, number[
 
 const fmt = (shape: readonly number[]): string => `[${shape.join(", ")}]`;
 
-/** Reads and checks a reference file (see the file header for its layout). */
-export async function readNinjaReference(path: string): Promise<NinjaReference> {
-  const file = await readSafetensors(path);
-  return ninjaReferenceFromRecords(file.tensors, path, file.metadata);
-}
-
-/** The same check on records already parsed (browser-safe). */
+/** Checks a reference file's parsed records (see the file header for its layout); src/node/ reads the file. */
 export function ninjaReferenceFromRecords(
   records: Record<string, TensorRecord>,
   file: string,

@@ -1,7 +1,7 @@
 // BatchNorm1d (Ioffe & Szegedy 2015), as makemore parts 3 and 4 write it: normalize each feature over
 // the batch, then scale by `bngain` and shift by `bnbias`. The lectures use Bessel's correction (n−1)
 // in the batch variance; `unbiased: false` gives PyTorch's nn.BatchNorm1d (biased variance to
-// normalize, unbiased for the running estimate). The backward is seed 001's exercise 3, the fused
+// normalize, unbiased for the running estimate). The backward is makemore part 4's exercise 3, the fused
 // expression; src/ninja/ derives it step by step.
 //
 // Letters: R rows (batch, or batch × positions for (B, T, H) inputs), H features.
@@ -12,17 +12,18 @@
 //                     out    = bngain · bnraw + bnbias                     // (R,H)
 //                     running ← (1 − momentum) · running + momentum · batch statistic
 //   forward (eval):   the same with stored statistics: the running ones, or ones calibrated on a
-//                     whole split (`calibrate`, seed 001's "calibrate the batch norm at the end").
+//                     whole split (`calibrate`, makemore part 4's "calibrate the batch norm at the end").
 //   backward (train): dbngain += Σ_r bnraw · dout;  dbnbias += Σ_r dout
-//                     dx = bngain · bnvar_inv / n · (n·dout − Σ_r dout − n/(n−1) · bnraw · Σ_r dout·bnraw)
+//                     dx += bngain · bnvar_inv / n · (n·dout − Σ_r dout − n/(n−1) · bnraw · Σ_r dout·bnraw)
 //                     (with n/(n−1) replaced by 1 for the biased variance)
-//   backward (eval):  dx = bngain · bnvar_inv · dout (the statistics are constants).
+//   backward (eval):  dx += bngain · bnvar_inv · dout (the statistics are constants).
 // The arithmetic is the kernels' (Kernels.batchNormTrain / batchNormEval / batchNormBackward: fused,
-// float64 sums for the statistics); this file keeps the state: running and calibrated statistics.
+// float64 sums for the statistics); this file keeps the layer's state (running and calibrated
+// statistics, the mode) and each call's record (bnraw and the statistics the call used).
 
-import type { BatchNormStats, F32Buf } from "../kernels/index.ts";
+import type { BatchNormStats, F32Buf, Kernels } from "../kernels/index.ts";
 import { ConfigError } from "../errors.ts";
-import { checkInput, parameter, sameShape, positiveInt, type Act, type Buffer, type Layer, type LayerContext, type Parameter } from "./layer.ts";
+import { checkFeatures, checkInput, needForward, rowsOf, parameter, sameShape, positiveInt, type Act, type Buffer, type Layer, type Parameter, type Rec } from "./layer.ts";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -30,14 +31,31 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Bessel's correction in the batch variance used to normalize (the lectures: true). */
   unbiased?: boolean;
-  /** Name prefix of the parameters and buffers ("bn" gives bngain, bnbias, bnmean_running, …). */
+  /** Parameter and buffer names: gain, bias, running mean and variance, calibrated mean and variance. */
+  names?: { gain: string; bias: string; runningMean: string; runningVar: string; mean: string; var: string };
+  /** Shape of the parameters and buffers: (1, H) as the lectures' bngain, or (H) as nn.BatchNorm1d's weight. */
+  vector?: boolean;
+  /** Shorthand for the lectures' names: "bn" gives bngain, bnbias, bnmean_running, bnvar_running, bnmean, bnvar. */
   prefix?: string;
 }
 
 /** Which statistics evaluation mode normalizes with. */
 export type EvalStats = "running" | "calibrated";
 
-export class BatchNorm1d implements Layer {
+export interface BatchNormRec extends Rec {
+  readonly outBuf: F32Buf; // (R,H)
+  readonly bnraw: F32Buf; // (R,H), kept for backward
+  readonly bnmean: F32Buf; // (H) mean of the last forward (batch or stored)
+  readonly bnvar: F32Buf; // (H) unbiased batch variance of the last training forward
+  readonly bnvarInv: F32Buf; // (H) bnvar_inv of the last forward
+  /** Whether the last forward used batch statistics (decides the backward formula, as in PyTorch). */
+  trained: boolean;
+  rows: number;
+  scratch: F32Buf | null;
+}
+
+export class BatchNorm1d implements Layer<BatchNormRec> {
+  readonly kind = "BatchNorm1d";
   readonly gain: Parameter;
   readonly bias: Parameter;
   /** Running estimates, updated in every training forward. */
@@ -50,21 +68,12 @@ export class BatchNorm1d implements Layer {
   readonly momentum: number;
   readonly unbiased: boolean;
   evalStats: EvalStats = "running";
-  out: Act | null = null;
 
   private training = true;
-  private forwardTrained = true;
-  private rows = 0;
-  private readonly outBuf: F32Buf;
-  private readonly dx: F32Buf;
-  private readonly bnraw: F32Buf; // (R,H), kept for backward
-  private readonly bnmean: F32Buf; // (H) mean of the last forward (batch or stored)
-  private readonly bnvar: F32Buf; // (H) unbiased batch variance of the last training forward
-  private readonly bnvarInv: F32Buf; // (H) bnvar_inv of the last forward
   private calibration: { n: number; sum: Float64Array; sumSq: Float64Array } | null = null;
 
   constructor(
-    private readonly ctx: LayerContext,
+    private readonly kernels: Kernels,
     readonly features: number,
     options: BatchNormOptions = {},
   ) {
@@ -77,24 +86,38 @@ export class BatchNorm1d implements Layer {
       throw new ConfigError(`BatchNorm1d momentum must be in [0, 1] (got ${this.momentum})`);
     }
     const p = options.prefix ?? "bn";
+    const n = options.names ?? {
+      gain: `${p}gain`, bias: `${p}bias`, runningMean: `${p}mean_running`, runningVar: `${p}var_running`, mean: `${p}mean`, var: `${p}var`,
+    };
     const H = features;
-    const a = ctx.kernels.arena;
-    this.gain = parameter(ctx, `${p}gain`, [1, H]);
-    this.bias = parameter(ctx, `${p}bias`, [1, H]);
+    const a = kernels.arena;
+    const shape = () => (options.vector ? [H] : [1, H]);
+    this.gain = parameter(kernels, n.gain, shape());
+    this.bias = parameter(kernels, n.bias, shape());
     this.gain.data.view.fill(1);
-    this.runningMean = { name: `${p}mean_running`, shape: [1, H], data: a.f32(H) };
-    this.runningVar = { name: `${p}var_running`, shape: [1, H], data: a.f32(H) };
+    this.runningMean = { name: n.runningMean, shape: shape(), data: a.f32(H) };
+    this.runningVar = { name: n.runningVar, shape: shape(), data: a.f32(H) };
     this.runningVar.data.view.fill(1);
-    this.calibratedMean = { name: `${p}mean`, shape: [1, H], data: a.f32(H) };
-    this.calibratedVar = { name: `${p}var`, shape: [1, H], data: a.f32(H) };
+    this.calibratedMean = { name: n.mean, shape: shape(), data: a.f32(H) };
+    this.calibratedVar = { name: n.var, shape: shape(), data: a.f32(H) };
     this.calibratedMean.data.view.fill(NaN);
     this.calibratedVar.data.view.fill(NaN);
-    this.outBuf = a.f32(ctx.capacity * H);
-    this.dx = a.f32(ctx.capacity * H);
-    this.bnraw = a.f32(ctx.capacity * H);
-    this.bnmean = a.f32(H);
-    this.bnvar = a.f32(H);
-    this.bnvarInv = a.f32(H);
+  }
+
+  outShape(inShape: readonly number[]): number[] {
+    checkFeatures("BatchNorm1d", inShape, this.features);
+    return [...inShape];
+  }
+
+  record(inShape: readonly number[]): BatchNormRec {
+    const rows = rowsOf(this.outShape(inShape));
+    const a = this.kernels.arena;
+    const H = this.features;
+    return {
+      capacity: rows, x: null, out: null,
+      outBuf: a.f32(rows * H), bnraw: a.f32(rows * H), bnmean: a.f32(H), bnvar: a.f32(H), bnvarInv: a.f32(H),
+      trained: true, rows: 0, scratch: null,
+    };
   }
 
   train(mode: boolean): void {
@@ -109,23 +132,23 @@ export class BatchNorm1d implements Layer {
     return !Number.isNaN(this.calibratedMean.data.view[0]);
   }
 
-  forward(x: Act): Act {
-    const R = checkInput("BatchNorm1d", x, this.features, this.ctx);
+  forward(rec: BatchNormRec, x: Act): Act {
+    const R = checkInput("BatchNorm1d", x, this.features, rec);
     const H = this.features;
-    const k = this.ctx.kernels;
+    const k = this.kernels;
     if (this.calibration) this.accumulateCalibration(x.data.view, R);
-    this.forwardTrained = this.training;
+    rec.trained = this.training;
     if (this.training) {
       if (R < 2) {
         throw new ConfigError("BatchNorm1d: expected more than 1 value per feature when training (batch of 1)");
       }
       k.batchNormTrain(
-        this.outBuf, this.bnraw, this.bnmean, this.bnvar, this.bnvarInv,
+        rec.outBuf, rec.bnraw, rec.bnmean, rec.bnvar, rec.bnvarInv,
         x.data, this.gain.data, this.bias.data, R, H, this.eps, this.unbiased,
       );
       // running ← (1 − momentum)·running + momentum·batch, each product rounded to float32 (as PyTorch)
-      const mean = this.bnmean.view;
-      const bvar = this.bnvar.view; // always unbiased, as the lectures' running estimate
+      const mean = rec.bnmean.view;
+      const bvar = rec.bnvar.view; // always unbiased, as the lectures' running estimate
       const rm = this.runningMean.data.view;
       const rv = this.runningVar.data.view;
       const m = Math.fround(this.momentum);
@@ -141,29 +164,30 @@ export class BatchNorm1d implements Layer {
       }
       const ms = (calibrated ? this.calibratedMean : this.runningMean).data.view;
       const vs = (calibrated ? this.calibratedVar : this.runningVar).data.view;
-      const mean = this.bnmean.view;
-      const inv = this.bnvarInv.view;
+      const mean = rec.bnmean.view;
+      const inv = rec.bnvarInv.view;
       for (let j = 0; j < H; j++) {
         mean[j] = ms[j];
         inv[j] = 1 / Math.sqrt(Math.fround(vs[j] + this.eps)); // (var + eps)^-0.5, rounded on store
       }
-      k.batchNormEval(this.outBuf, this.bnraw, x.data, this.gain.data, this.bias.data, this.bnmean, this.bnvarInv, R, H);
+      k.batchNormEval(rec.outBuf, rec.bnraw, x.data, this.gain.data, this.bias.data, rec.bnmean, rec.bnvarInv, R, H);
     }
-    this.rows = R;
+    rec.rows = R;
+    rec.x = x;
     // the same Act object while the shape is the same (no allocation per step)
-    if (this.out === null || !sameShape(this.out.shape, x.shape)) this.out = { data: this.outBuf, shape: x.shape };
-    return this.out;
+    if (rec.out === null || !sameShape(rec.out.shape, x.shape)) rec.out = { data: rec.outBuf, shape: x.shape };
+    return rec.out;
   }
 
-  backward(dout: F32Buf): F32Buf {
-    if (this.out === null) throw new Error("BatchNorm1d.backward called before forward");
-    // The statistics the last forward used decide the formula (not the mode now), as in PyTorch.
-    const stats: BatchNormStats = !this.forwardTrained ? "fixed" : this.unbiased ? "batch-unbiased" : "batch-biased";
-    this.ctx.kernels.batchNormBackward(
-      this.dx, this.gain.grad, this.bias.grad, dout, this.bnraw, this.gain.data, this.bnvarInv,
-      this.rows, this.features, stats,
+  backward(rec: BatchNormRec, dout: F32Buf, dx: F32Buf | null): void {
+    needForward("BatchNorm1d", rec);
+    // The statistics the forward used decide the formula (not the mode now), as in PyTorch.
+    const stats: BatchNormStats = !rec.trained ? "fixed" : this.unbiased ? "batch-unbiased" : "batch-biased";
+    const into = dx ?? (rec.scratch ??= this.kernels.arena.f32(rec.capacity * this.features));
+    this.kernels.batchNormBackward(
+      into, this.gain.grad, this.bias.grad, dout, rec.bnraw, this.gain.data, rec.bnvarInv,
+      rec.rows, this.features, stats, dx !== null,
     );
-    return this.dx;
   }
 
   /** Starts accumulating the statistics of every row this layer sees (any mode) until `endCalibration`. */

@@ -1,30 +1,34 @@
 // Cross-entropy of logits against target indices, fused and numerically stable, mean over rows —
-// F.cross_entropy(logits, Y). The backward is seed 001's exercise 2: dlogits = (softmax − one_hot) / n.
+// F.cross_entropy(logits, Y, ignore_index=-1): a row whose target is -1 (makemore.py's padding after
+// the end of a word) adds no loss and gets no gradient, and the mean is over the other rows. The backward is makemore part 4's exercise 2: dlogits = (softmax − one_hot) / n.
 // Both come from one kernel call in forward (Kernels.crossEntropy: logsumexp per row, the mean in
 // float64, dlogits written beside it); backward returns the gradient the forward already wrote.
 //
 // Letters: R rows, V classes (the vocabulary).
-//   forward:   loss = mean_r [ logsumexp(logits[r]) − logits[r, Y[r]] ]      // (R,V), (R) -> ()
-//   backward:  dlogits[r] = (softmax(logits[r]) − one_hot(Y[r])) / R         // (R,V)
+//   forward:   loss = mean_{r: Y[r] ≠ -1} [ logsumexp(logits[r]) − logits[r, Y[r]] ]   // (R,V), (R) -> ()
+//   backward:  dlogits[r] = (softmax(logits[r]) − one_hot(Y[r])) / n,  0 where Y[r] = -1  // (R,V)
+// (n: the rows not ignored).
 
 import { KernelIndexError, type F32Buf, type I32Buf, type Kernels } from "../kernels/index.ts";
 import { ConfigError } from "../errors.ts";
-import { rowsOf, type Act, type LayerContext } from "./layer.ts";
+import { rowsOf, type Act } from "./layer.ts";
 
 export class CrossEntropyLoss {
   private readonly dlogits: F32Buf;
   private readonly targets: I32Buf; // (R) the last forward's targets, in the kernels' memory
   private done = false;
 
+  /** For logits of up to `rows` rows of `classes` values. */
   constructor(
-    private readonly ctx: LayerContext,
+    private readonly kernels: Kernels,
     readonly classes: number,
+    rows: number,
   ) {
-    this.dlogits = ctx.kernels.arena.f32(ctx.capacity * classes);
-    this.targets = ctx.kernels.arena.i32(ctx.capacity);
+    this.dlogits = kernels.arena.f32(rows * classes);
+    this.targets = kernels.arena.i32(rows);
   }
 
-  /** The mean loss (a float32 value); keeps what backward needs. */
+  /** The mean loss (a float32 value; NaN when every target is ignored); keeps what backward needs. */
   forward(logits: Act, targets: Int32Array): number {
     const V = this.classes;
     if (logits.shape[logits.shape.length - 1] !== V) {
@@ -39,7 +43,7 @@ export class CrossEntropyLoss {
     this.done = false;
     let loss: number;
     try {
-      loss = this.ctx.kernels.crossEntropy(this.dlogits, logits.data, this.targets, R, V);
+      loss = this.kernels.crossEntropy(this.dlogits, logits.data, this.targets, R, V);
     } catch (e) {
       throw targetError(e, V);
     }
@@ -82,5 +86,5 @@ export function crossEntropyRowLosses(
 
 /** A kernel's out-of-range target as the layer's ConfigError; other errors unchanged. */
 function targetError(e: unknown, V: number): unknown {
-  return e instanceof KernelIndexError ? new ConfigError(`cross_entropy: target ${e.value} is outside 0..${V - 1}`) : e;
+  return e instanceof KernelIndexError ? new ConfigError(`cross_entropy: target ${e.value} is outside 0..${V - 1} (and is not -1, the ignored index)`) : e;
 }

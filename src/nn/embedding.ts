@@ -6,10 +6,11 @@
 //   forward:   out[r, :] = C[idx[r], :]                 // (R) -> (R, E)
 //   backward:  dC[idx[r], :] += dout[r, :]              // scatter-add: a row used twice gets both
 // Both are kernels (Kernels.embeddingGather / embeddingScatterAdd), which check every index first.
+// The input is integers, so there is no input gradient.
 
-import { KernelIndexError, type F32Buf, type I32Buf } from "../kernels/index.ts";
+import { KernelIndexError, type F32Buf, type I32Buf, type Kernels } from "../kernels/index.ts";
 import { ConfigError } from "../errors.ts";
-import { numel, sameShape, parameter, positiveInt, type Act, type Buffer, type LayerContext, type Parameter } from "./layer.ts";
+import { numel, sameShape, parameter, positiveInt, type Act, type Buffer, type Parameter } from "./layer.ts";
 
 /** Token indices: int32 values in [0, V), `shape` e.g. (B, T). */
 export interface Tokens {
@@ -17,54 +18,56 @@ export interface Tokens {
   readonly shape: readonly number[];
 }
 
+export interface EmbeddingRec {
+  readonly capacity: number;
+  readonly outBuf: F32Buf; // (R,E)
+  idx: Tokens | null;
+  out: Act | null;
+}
+
 export class Embedding {
+  readonly kind = "Embedding";
   readonly weight: Parameter;
-  out: Act | null = null;
-  private idx: Tokens | null = null;
-  private rows = 0;
-  private readonly outBuf: F32Buf;
-  private outIdxShape: readonly number[] = [];
 
   constructor(
-    private readonly ctx: LayerContext,
+    private readonly kernels: Kernels,
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    name = "C",
+    name = "weight",
   ) {
     positiveInt("Embedding size", numEmbeddings);
     positiveInt("Embedding width", embeddingDim);
-    this.weight = parameter(ctx, name, [numEmbeddings, embeddingDim]);
-    this.outBuf = ctx.kernels.arena.f32(ctx.capacity * embeddingDim);
+    this.weight = parameter(kernels, name, [numEmbeddings, embeddingDim]);
   }
 
-  forward(idx: Tokens): Act {
+  /** A record for up to `rows` indices. */
+  record(rows: number): EmbeddingRec {
+    return { capacity: rows, outBuf: this.kernels.arena.f32(rows * this.embeddingDim), idx: null, out: null };
+  }
+
+  forward(rec: EmbeddingRec, idx: Tokens): Act {
     const R = numel(idx.shape);
-    if (R > this.ctx.capacity) {
-      throw new ConfigError(`Embedding: ${R} indices exceed the capacity of ${this.ctx.capacity}`);
-    }
+    if (R > rec.capacity) throw new ConfigError(`Embedding: ${R} indices exceed the ${rec.capacity} this model was built for`);
     const E = this.embeddingDim;
     const V = this.numEmbeddings;
     try {
-      this.ctx.kernels.embeddingGather(this.outBuf, this.weight.data, idx.data, R, V, E); // (R) -> (R,E)
+      this.kernels.embeddingGather(rec.outBuf, this.weight.data, idx.data, R, V, E); // (R) -> (R,E)
     } catch (e) {
       if (e instanceof KernelIndexError) throw new ConfigError(`Embedding: index ${e.value} is outside the table of ${V} rows`);
       throw e;
     }
-    this.idx = idx;
-    this.rows = R;
     // the same Act object while the index shape is the same (no allocation per step)
-    if (this.out === null || !sameShape(this.outIdxShape, idx.shape)) {
-      this.out = { data: this.outBuf, shape: [...idx.shape, E] };
-      this.outIdxShape = idx.shape;
+    if (rec.out === null || rec.idx === null || !sameShape(rec.idx.shape, idx.shape)) {
+      rec.out = { data: rec.outBuf, shape: [...idx.shape, E] };
     }
-    return this.out;
+    rec.idx = idx;
+    return rec.out;
   }
 
   /** Accumulates dC; there is no gradient for integer inputs. */
-  backward(dout: F32Buf): null {
-    if (this.idx === null) throw new Error("Embedding.backward called before forward");
-    this.ctx.kernels.embeddingScatterAdd(this.weight.grad, dout, this.idx.data, this.rows, this.numEmbeddings, this.embeddingDim);
-    return null;
+  backward(rec: EmbeddingRec, dout: F32Buf): void {
+    if (rec.idx === null) throw new Error("Embedding.backward called before forward");
+    this.kernels.embeddingScatterAdd(this.weight.grad, dout, rec.idx.data, numel(rec.idx.shape), this.numEmbeddings, this.embeddingDim);
   }
 
   parameters(): Parameter[] {

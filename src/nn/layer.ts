@@ -1,12 +1,22 @@
-// What every layer of the fast path shares (llm.c style): `forward` writes its output into a buffer it
-// owns and keeps what `backward` needs as fields; `backward` takes the gradient of its output, writes
-// the gradient of its input into another buffer it owns, and ACCUMULATES into its parameters'
-// gradients (zero them with `zeroGrad` before each step, as PyTorch's `p.grad = None`). All buffers are
-// allocated once, at construction, for up to `capacity` rows; a step allocates nothing.
+// What every layer of the fast path shares (llm.c's contract). A layer object holds its parameters and
+// nothing of a particular call: the activations belong to the model, one record per call (and per
+// time step, for a cell that runs T times). So the same layer can run at every position, and two
+// branches can add into one gradient.
 //
-// An activation is a float32 buffer and a shape whose last dimension is the feature dimension: rows =
-// the product of the others (B for (B, H); B·T for (B, T, C)). Buffers hold `capacity` rows; a batch
-// uses the first rows.
+//   rec = layer.record(shape)         // once, at model construction: the output buffer and whatever
+//                                     // backward needs (BatchNorm's bnraw, …), sized for inputs of
+//                                     // `shape` (the largest batch it will see)
+//   y   = layer.forward(rec, x)       // writes rec.out; keeps x in rec
+//   layer.backward(rec, dout, dx)     // dx += ∂loss/∂x (dx may be null: no input gradient wanted)
+//                                     // and p.grad += ∂loss/∂p for every parameter
+//
+// Both gradients ACCUMULATE, as llm.c's `dinp +=` and PyTorch's `.grad`: the caller zeroes them
+// (parameters with `zeroGrad` before each step, activation gradients before each backward). Buffers
+// are allocated once, in the kernels' arena; a training step allocates nothing.
+//
+// An activation is a float32 buffer and a shape whose last dimension is the feature dimension:
+// rows = the product of the others (B for (B, H); B·T for (B, T, C)). A record holds `capacity` rows
+// at most; a smaller batch uses the first rows.
 
 import type { F32Buf, Kernels } from "../kernels/index.ts";
 import { ConfigError } from "../errors.ts";
@@ -17,7 +27,7 @@ export interface Act {
   readonly shape: readonly number[];
 }
 
-/** A trainable tensor and its gradient, under the lectures' name (C, W1, b1, bngain, …). */
+/** A trainable tensor and its gradient, under the name PyTorch's `state_dict` would give it. */
 export interface Parameter {
   name: string;
   readonly shape: readonly number[];
@@ -32,19 +42,26 @@ export interface Buffer {
   readonly data: F32Buf;
 }
 
-/** Where a layer allocates, and for how many rows. */
-export interface LayerContext {
-  readonly kernels: Kernels;
-  /** Most rows (examples × positions) a forward pass takes. */
+/** One call of a layer: its input and output (null before the first forward) and the rows it holds. */
+export interface Rec {
+  /** Most rows this record takes. */
   readonly capacity: number;
+  x: Act | null;
+  out: Act | null;
 }
 
-export interface Layer {
-  /** Output of the last forward pass (valid until the next). */
-  readonly out: Act | null;
-  forward(x: Act): Act;
-  /** dout: gradient of the last output (same shape); returns the gradient of the input, or null. */
-  backward(dout: F32Buf): F32Buf | null;
+export interface Layer<R extends Rec = Rec> {
+  /** PyTorch's class name: "Linear", "BatchNorm1d", "Tanh", … */
+  readonly kind: string;
+  /** True when the output is the input's buffer under another shape (a view): no copy either way. */
+  readonly isView?: boolean;
+  /** The output shape for an input of shape `inShape` (throws a ConfigError if it cannot take it). */
+  outShape(inShape: readonly number[]): number[];
+  /** A record for inputs of up to `inShape` (its rows: every dimension but the last). */
+  record(inShape: readonly number[]): R;
+  forward(rec: R, x: Act): Act;
+  /** dout: gradient of rec's last output. Adds into dx (null: not wanted) and into the parameters' grads. */
+  backward(rec: R, dout: F32Buf, dx: F32Buf | null): void;
   parameters(): Parameter[];
   buffers(): Buffer[];
   /** Training mode (batch statistics) or evaluation mode (stored statistics). */
@@ -63,20 +80,27 @@ export function rowsOf(shape: readonly number[]): number {
 }
 
 /** A new parameter with a zeroed gradient. */
-export function parameter(ctx: LayerContext, name: string, shape: number[]): Parameter {
+export function parameter(kernels: Kernels, name: string, shape: number[]): Parameter {
   const n = numel(shape);
-  return { name, shape, data: ctx.kernels.arena.f32(n), grad: ctx.kernels.arena.f32(n) };
+  return { name, shape, data: kernels.arena.f32(n), grad: kernels.arena.f32(n) };
 }
 
-/** Throws unless `x` has `features` columns and at most `capacity` rows. */
-export function checkInput(layer: string, x: Act, features: number, ctx: LayerContext): number {
+/** Throws unless a shape's last dimension is `features`. */
+export function checkFeatures(layer: string, shape: readonly number[], features: number): void {
+  if (shape[shape.length - 1] !== features) {
+    throw new ConfigError(`${layer}: expected ${features} input features, got shape (${shape.join(", ")})`);
+  }
+}
+
+/** Throws unless `x` has `features` columns and at most `rec.capacity` rows; returns its rows. */
+export function checkInput(layer: string, x: Act, features: number, rec: Rec): number {
   const last = x.shape[x.shape.length - 1];
   if (last !== features) {
     throw new ConfigError(`${layer}: expected ${features} input features, got shape (${x.shape.join(", ")})`);
   }
   const rows = rowsOf(x.shape);
-  if (rows > ctx.capacity) {
-    throw new ConfigError(`${layer}: ${rows} rows exceed the capacity of ${ctx.capacity} this model was built for`);
+  if (rows > rec.capacity) {
+    throw new ConfigError(`${layer}: ${rows} rows exceed the ${rec.capacity} this model was built for`);
   }
   return rows;
 }
@@ -104,4 +128,10 @@ export function outputAct(prev: Act | null, data: F32Buf, like: readonly number[
     if (same) return prev;
   }
   return { data, shape: [...like.slice(0, -1), last] };
+}
+
+/** Throws the error of a backward called on a record that has not run forward. */
+export function needForward(layer: string, rec: Rec): Act {
+  if (rec.x === null || rec.out === null) throw new Error(`${layer}.backward called before forward`);
+  return rec.x;
 }

@@ -5,61 +5,69 @@
 //   forward:   out = x @ W + b                     // (R,I) @ (I,O) + (O) -> (R,O)
 //   backward:  dW += xᵀ @ dout                      // (I,R) @ (R,O) -> (I,O)
 //              db += dout.sum(0)                    // (R,O) -> (O)
-//              dx  = dout @ Wᵀ                      // (R,O) @ (O,I) -> (R,I)
+//              dx += dout @ Wᵀ                      // (R,O) @ (O,I) -> (R,I)
 
-import type { F32Buf } from "../kernels/index.ts";
-import { checkInput, outputAct, parameter, positiveInt, type Act, type Buffer, type Layer, type LayerContext, type Parameter } from "./layer.ts";
+import type { F32Buf, Kernels } from "../kernels/index.ts";
+import {
+  checkFeatures, checkInput, needForward, outputAct, parameter, positiveInt, rowsOf,
+  type Act, type Buffer, type Layer, type Parameter, type Rec,
+} from "./layer.ts";
 
 export interface LinearOptions {
   bias?: boolean;
-  /** Parameter names (the lectures': W1/b1, W2/b2). */
+  /** Parameter names (the lectures' W1/b1; PyTorch's "weight"/"bias" by default). */
   weightName?: string;
   biasName?: string;
 }
 
-export class Linear implements Layer {
+export interface LinearRec extends Rec {
+  readonly outBuf: F32Buf; // (R,O)
+}
+
+export class Linear implements Layer<LinearRec> {
+  readonly kind = "Linear";
   readonly weight: Parameter;
   readonly bias: Parameter | null;
-  out: Act | null = null;
-  private x: Act | null = null;
-  private rows = 0;
-  private readonly outBuf: F32Buf;
-  private readonly dx: F32Buf;
 
   constructor(
-    private readonly ctx: LayerContext,
+    private readonly kernels: Kernels,
     readonly fanIn: number,
     readonly fanOut: number,
     options: LinearOptions = {},
   ) {
     positiveInt("Linear fanIn", fanIn);
     positiveInt("Linear fanOut", fanOut);
-    this.weight = parameter(ctx, options.weightName ?? "weight", [fanIn, fanOut]);
-    this.bias = options.bias === false ? null : parameter(ctx, options.biasName ?? "bias", [fanOut]);
-    this.outBuf = ctx.kernels.arena.f32(ctx.capacity * fanOut);
-    this.dx = ctx.kernels.arena.f32(ctx.capacity * fanIn);
+    this.weight = parameter(kernels, options.weightName ?? "weight", [fanIn, fanOut]);
+    this.bias = options.bias === false ? null : parameter(kernels, options.biasName ?? "bias", [fanOut]);
   }
 
-  forward(x: Act): Act {
-    const R = checkInput("Linear", x, this.fanIn, this.ctx);
-    const k = this.ctx.kernels;
-    k.matmulNN(this.outBuf, x.data, this.weight.data, R, this.fanIn, this.fanOut); // (R,I) @ (I,O)
-    if (this.bias) k.addRow(this.outBuf, this.bias.data, R, this.fanOut); // + (O)
-    this.x = x;
-    this.rows = R;
-    this.out = outputAct(this.out, this.outBuf, x.shape, this.fanOut);
-    return this.out;
+  outShape(inShape: readonly number[]): number[] {
+    checkFeatures("Linear", inShape, this.fanIn);
+    return [...inShape.slice(0, -1), this.fanOut];
   }
 
-  backward(dout: F32Buf): F32Buf {
-    const x = this.x;
-    if (x === null) throw new Error("Linear.backward called before forward");
-    const R = this.rows;
-    const k = this.ctx.kernels;
+  record(inShape: readonly number[]): LinearRec {
+    const rows = rowsOf(this.outShape(inShape));
+    return { capacity: rows, x: null, out: null, outBuf: this.kernels.arena.f32(rows * this.fanOut) };
+  }
+
+  forward(rec: LinearRec, x: Act): Act {
+    const R = checkInput("Linear", x, this.fanIn, rec);
+    const k = this.kernels;
+    k.matmulNN(rec.outBuf, x.data, this.weight.data, R, this.fanIn, this.fanOut); // (R,I) @ (I,O)
+    if (this.bias) k.addRow(rec.outBuf, this.bias.data, R, this.fanOut); // + (O)
+    rec.x = x;
+    rec.out = outputAct(rec.out, rec.outBuf, x.shape, this.fanOut);
+    return rec.out;
+  }
+
+  backward(rec: LinearRec, dout: F32Buf, dx: F32Buf | null): void {
+    const x = needForward("Linear", rec);
+    const R = rowsOf(x.shape);
+    const k = this.kernels;
     k.matmulTN(this.weight.grad, x.data, dout, this.fanIn, R, this.fanOut, true); // dW += xᵀ @ dout
     if (this.bias) k.colSum(this.bias.grad, dout, R, this.fanOut, true); // db += Σ_rows dout
-    k.matmulNT(this.dx, dout, this.weight.data, R, this.fanOut, this.fanIn); // dx = dout @ Wᵀ
-    return this.dx;
+    if (dx !== null) k.matmulNT(dx, dout, this.weight.data, R, this.fanOut, this.fanIn, true); // dx += dout @ Wᵀ
   }
 
   parameters(): Parameter[] {
@@ -72,3 +80,4 @@ export class Linear implements Layer {
 
   train(): void {}
 }
+

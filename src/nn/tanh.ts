@@ -1,34 +1,43 @@
-// Tanh, the lectures' non-linearity.   forward: y = tanh(x)   backward: dx = (1 - y²) · dy
+// Tanh, the lectures' non-linearity.   forward: y = tanh(x)   backward: dx += (1 - y²) · dy
 
-import type { F32Buf } from "../kernels/index.ts";
-import { numel, outputAct, type Act, type Buffer, type Layer, type LayerContext, type Parameter } from "./layer.ts";
+import type { F32Buf, Kernels } from "../kernels/index.ts";
+import { checkFeatures, needForward, numel, rowsOf, outputAct, type Act, type Buffer, type Layer, type Parameter, type Rec } from "./layer.ts";
 
-export class Tanh implements Layer {
-  out: Act | null = null;
-  private readonly outBuf: F32Buf;
-  private readonly dx: F32Buf;
+export interface TanhRec extends Rec {
+  readonly outBuf: F32Buf; // (R,H)
+}
+
+export class Tanh implements Layer<TanhRec> {
+  readonly kind = "Tanh";
 
   constructor(
-    private readonly ctx: LayerContext,
+    private readonly kernels: Kernels,
     readonly features: number,
-  ) {
-    this.outBuf = ctx.kernels.arena.f32(ctx.capacity * features);
-    this.dx = ctx.kernels.arena.f32(ctx.capacity * features);
+  ) {}
+
+  outShape(inShape: readonly number[]): number[] {
+    checkFeatures("Tanh", inShape, this.features);
+    return [...inShape];
   }
 
-  forward(x: Act): Act {
+  record(inShape: readonly number[]): TanhRec {
+    const rows = rowsOf(this.outShape(inShape));
+    return { capacity: rows, x: null, out: null, outBuf: this.kernels.arena.f32(rows * this.features) };
+  }
+
+  forward(rec: TanhRec, x: Act): Act {
     const n = numel(x.shape);
-    if (n > this.outBuf.length) throw new RangeError(`Tanh: ${n} values exceed the layer's capacity`);
-    this.ctx.kernels.tanh(this.outBuf, x.data, n);
-    this.out = outputAct(this.out, this.outBuf, x.shape, x.shape[x.shape.length - 1]);
-    return this.out;
+    if (n > rec.outBuf.length) throw new RangeError(`Tanh: ${n} values exceed the record's ${rec.outBuf.length}`);
+    this.kernels.tanh(rec.outBuf, x.data, n);
+    rec.x = x;
+    rec.out = outputAct(rec.out, rec.outBuf, x.shape, x.shape[x.shape.length - 1]);
+    return rec.out;
   }
 
-  backward(dout: F32Buf): F32Buf {
-    const out = this.out;
-    if (out === null) throw new Error("Tanh.backward called before forward");
-    this.ctx.kernels.tanhBackward(this.dx, out.data, dout, numel(out.shape));
-    return this.dx;
+  backward(rec: TanhRec, dout: F32Buf, dx: F32Buf | null): void {
+    needForward("Tanh", rec);
+    const out = rec.out!;
+    if (dx !== null) this.kernels.tanhBackward(dx, out.data, dout, numel(out.shape), true);
   }
 
   parameters(): Parameter[] {

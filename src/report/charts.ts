@@ -87,7 +87,7 @@ export function lrFinderChart(r: LrFinderResult, id = "lr-finder"): ChartSpec {
     kind: "chartjs",
     title: "Learning-rate finder",
     explain:
-      "One training step at each learning rate 10^e, e rising linearly (seed 003's lre = torch.linspace(-3, 0, 1000)): the loss falls while the rate helps and turns unstable when it is too large, and the suggested rate is where the smoothed loss is lowest.",
+      "One training step at each learning rate 10^e, e rising linearly (makemore part 2's lre = torch.linspace(-3, 0, 1000)): the loss falls while the rate helps and turns unstable when it is too large, and the suggested rate is where the smoothed loss is lowest.",
     caption: `suggested lr ${fmt(s.lr, 4)} (exponent ${fmt(s.exp, 3)}, smoothed loss ${fmt(s.loss)}); smoothing window ${r.window} steps${r.divergedAt === null ? "" : `; diverged at step ${r.divergedAt}`}`,
     config: lineChart(
       [

@@ -17,7 +17,7 @@ export function initTable(e: InitExperiments): TableSpec {
     kind: "table",
     id: "init-table",
     title: "Init stages: first step",
-    explain: `Each stage of seed 002 initialized from seed ${e.seed} and given its first batch of ${e.batchSize}; a uniform prediction would lose −ln(1/V) = ${fmt(e.expectedLoss)}.`,
+    explain: `Each stage of makemore part 3 initialized from seed ${e.seed} and given its first batch of ${e.batchSize}; a uniform prediction would lose −ln(1/V) = ${fmt(e.expectedLoss)}.`,
     head: ["stage", "BatchNorm", "first loss", "saturated |h|>0.97", "|h|>0.99", "hpreact std", "logits std"],
     rows: e.stages.map((s) => [stageName(s), s.batchNorm ? "yes" : "no", fmt(s.firstLoss), pct(s.saturated), pct(s.saturation.share), fmt(s.hpreactStd, 3), fmt(s.logitsStd, 3)]),
   };
@@ -75,7 +75,7 @@ export function initMapsChart(e: InitExperiments): ChartSpec {
     id: "init-maps",
     kind: "bits",
     title: "Saturation maps at initialization",
-    explain: "White where |h| > 0.99 on the first batch (rows: examples, columns: hidden units), as seed 002's imshow: the naive init is mostly white, each fix darkens it.",
+    explain: "White where |h| > 0.99 on the first batch (rows: examples, columns: hidden units), as makemore part 3's imshow: the naive init is mostly white, each fix darkens it.",
     images: e.stages.map((s) => ({ label: `${stageName(s)}: ${pct(s.saturation.share)}`, image: s.saturation })),
   };
 }
@@ -109,7 +109,7 @@ export function parameterTable(b: BatchDiagnostics, id = "param-table"): TableSp
 export function activationCharts(b: BatchDiagnostics, prefix: string, when: string): ChartSpec[] {
   const tanh = b.layers.filter((l) => l.kind === "Tanh");
   const other = b.layers.filter((l) => l.kind !== "Tanh");
-  return [
+  const charts: ChartSpec[] = [
     {
       id: `${prefix}-tanh`,
       kind: "chartjs",
@@ -139,6 +139,8 @@ export function activationCharts(b: BatchDiagnostics, prefix: string, when: stri
       ),
     },
   ];
+  // a model without tanh (makemore.py's bigram) has no tanh histogram to draw, one without gradients of its outputs no gradient one
+  return charts.filter((c) => (c.id.endsWith("-tanh") ? tanh.length > 0 : c.id.endsWith("-grads") ? b.layers.some((l) => l.grad !== null) : other.length > 0));
 }
 
 const isMatrix = (p: ParameterStats) => p.shape.length === 2 && p.shape[0] > 1 && p.shape[1] > 1;
@@ -176,11 +178,11 @@ export function saturationChart(b: BatchDiagnostics, deadOnTrain: { dead: number
     id,
     kind: "bits",
     title: "Saturation map of one batch",
-    explain: "White where |h| > 0.99 (rows: the batch's examples, columns: hidden units), as seed 002's imshow: an all-white column is a dead neuron that no example of the batch can train.",
+    explain: "White where |h| > 0.99 (rows: the batch's examples, columns: hidden units), as makemore part 3's imshow: an all-white column is a dead neuron that no example of the batch can train.",
     caption:
-      `${pct(b.saturation.share)} saturated; dead on this batch: ${b.deadOnBatch.length} of ${b.saturation.cols}` +
+      `${pct(b.saturation!.share)} saturated; dead on this batch: ${b.deadOnBatch.length} of ${b.saturation!.cols}` +
       (deadOnTrain ? `; dead over the training split (${deadOnTrain.examples} examples): ${deadOnTrain.dead.length} of ${deadOnTrain.units}` : ""),
-    images: [{ label: `batch of ${b.batchSize}`, image: b.saturation }],
+    images: [{ label: `batch of ${b.batchSize}`, image: b.saturation! }],
   };
 }
 

@@ -1,26 +1,10 @@
 // One self-contained HTML file for a report page: the titles, explanations and tables as HTML, the
-// chart specs as JSON, Chart.js (its minified UMD build, read from node_modules at generation time)
-// and the renderer (browser.ts) inlined — it opens offline, with no network request.
+// chart specs as JSON, Chart.js (its minified UMD build, which the caller supplies: src/node/report.ts
+// reads it from node_modules) and the renderer (browser.ts) inlined — it opens offline, with no
+// network request.
 
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { MakemoreError } from "../errors.ts";
-import { writeFileAtomicSync } from "../util/atomic-write.ts";
 import { BROWSER_BOOT, BROWSER_RENDERER } from "./browser.ts";
 import { chartsOf, type Item, type ReportPage } from "./spec.ts";
-
-let chartJsSource: string | null = null;
-
-/** Chart.js's minified UMD build (dist/chart.umd.min.js of the chart.js package), read once. */
-export function chartJsBundle(): string {
-  if (chartJsSource === null) {
-    const require = createRequire(import.meta.url);
-    const main = require.resolve("chart.js"); // …/chart.js/dist/chart.cjs
-    chartJsSource = readFileSync(join(dirname(main), "chart.umd.min.js"), "utf8");
-  }
-  return chartJsSource;
-}
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -58,8 +42,8 @@ th { background: #f4f4f4; } .image-grid { display: flex; flex-wrap: wrap; gap: 1
 figure { margin: 0; } figcaption { font-size: 0.85em; color: #555; } canvas { max-width: 100%; }
 `;
 
-/** The page as one HTML document. */
-export function renderHtml(page: ReportPage, { generator = "makemore-ts" }: { generator?: string } = {}): string {
+/** The page as one HTML document, with `chartJs` (Chart.js's UMD build) inlined. */
+export function renderHtml(page: ReportPage, { chartJs, generator = "makemore-ts" }: { chartJs: string; generator?: string }): string {
   const ids = new Set<string>();
   for (const s of page.sections) {
     for (const i of s.items) {
@@ -82,7 +66,7 @@ export function renderHtml(page: ReportPage, { generator = "makemore-ts" }: { ge
 ${page.subtitle ? `<p class="subtitle">${escapeHtml(page.subtitle)}</p>` : ""}
 ${body}
 <script type="application/json" id="makemore-report-data">${scriptJson({ charts: chartsOf(page) })}</script>
-<script>${scriptText(chartJsBundle())}</script>
+<script>${scriptText(chartJs)}</script>
 <script>${scriptText(BROWSER_RENDERER)}</script>
 <script>${scriptText(BROWSER_BOOT)}</script>
 </body>
@@ -90,13 +74,3 @@ ${body}
 `;
 }
 
-/** Writes the page's HTML to `path` (atomically); returns the number of bytes written. */
-export function writeHtmlReport(path: string, page: ReportPage): number {
-  const html = renderHtml(page);
-  try {
-    writeFileAtomicSync(path, html);
-  } catch (e) {
-    throw new MakemoreError(`${path}: cannot write the report: ${(e as Error).message}`);
-  }
-  return Buffer.byteLength(html);
-}

@@ -20,56 +20,84 @@ import {
 } from "./charts_inside.ts";
 import type { ReportPage, Section, TableSpec } from "./spec.ts";
 
+/** "nEmbd 10, nHidden 200, …": a model config's settings, the type and the data's sizes left out. */
+export function describeModel(m: Record<string, unknown>): string {
+  return Object.entries(m)
+    .filter(([k]) => k !== "type" && k !== "vocabSize")
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+}
+
+/** The optimizer and its schedule in one line. */
+export function describeTraining(s: RunDiagnostics["run"]["settings"]): string {
+  const o = s.optimizer;
+  const opt = o.type === "sgd" ? "SGD" : `AdamW (betas ${o.beta1}, ${o.beta2}, eps ${o.eps}, weight decay ${o.weightDecay})`;
+  const sc = s.schedule;
+  const lr = sc.decayStep === null ? `lr ${sc.lr}` : `lr ${sc.lr} → ${sc.lrAfterDecay} at step ${sc.decayStep}`;
+  const t = s.training;
+  return `${opt}, batch ${t.batchSize}, ${lr}, seed ${t.seed}, torch ${t.torchVersion}`;
+}
+
+function describeSplit(s: RunDiagnostics["run"]["settings"]): string {
+  const sp = s.data.split;
+  return sp.kind === "shuffle" ? `split seed ${sp.seed}` : sp.kind === "file-order" ? "split in file order" : "split by torch.randperm";
+}
+
 function runTable(d: RunDiagnostics): TableSpec {
   const s = d.run.settings;
-  const m = s.model;
-  const t = s.training;
   const f = d.run.final;
+  const losses = f ? (["train", "val", "test"] as const).filter((k) => f[k] !== undefined).map((k) => `${k} ${fmt(f[k])}`).join(", ") : "";
   const rows: (string | number)[][] = [
-    ["data", `${s.data.file} (${s.data.words} words, split seed ${s.data.splitSeed ?? "none"})`],
-    ["model", `block ${m.blockSize}, n_embd ${m.nEmbd}, n_hidden ${m.nHidden}, ${m.batchNorm ? "BatchNorm" : "no BatchNorm"}, vocabulary ${m.vocabSize}: ${d.run.numParameters} parameters`],
-    ["training", `init ${t.init}, batch ${t.batchSize}, lr ${t.lr} → ${t.lrAfterDecay} at step ${t.lrDecayStep}, seed ${t.seed}, torch ${t.torchVersion}`],
+    ["data", `${s.data.file} (${s.data.words} words, ${describeSplit(s)})`],
+    ["model", `${s.model.type}: ${describeModel(s.model)}, vocabulary ${s.model.vocabSize}: ${d.run.numParameters} parameters`],
+    ["training", describeTraining(s)],
     ["steps", `${d.run.stepsDone} of ${d.run.steps}`],
     ["first loss", `${fmt(d.run.firstLoss)} (−ln(1/V) = ${fmt(d.expectedInitialLoss)})`],
-    ["final losses", f ? `train ${fmt(f.train)}, val ${fmt(f.val)}, test ${fmt(f.test)} (BatchNorm ${f.bnStats}, step ${f.step})` : "not evaluated"],
-    ["dead neurons", `${d.deadNeurons.dead.length} of ${d.deadNeurons.units} saturated on all ${d.deadNeurons.examples} training examples`],
+    ["final losses", f ? `${losses}${f.bnStats ? ` (BatchNorm ${f.bnStats})` : ""}, step ${f.step}` : "not evaluated"],
   ];
+  if (d.deadNeurons) {
+    rows.push(["dead neurons", `${d.deadNeurons.dead.length} of ${d.deadNeurons.units} saturated on all ${d.deadNeurons.examples} training examples`]);
+  }
   return { kind: "table", id: "run-table", title: "Configuration and final losses", head: ["", ""], rows };
 }
 
 /** The report of a run. */
 export function runReportPage(d: RunDiagnostics, title = "makemore-ts report"): ReportPage {
   const sections: Section[] = [{ title: "Run", items: [runTable(d), lossChart(d.lossCurve)] }];
-  sections.push({
-    title: "Initialization (seed 002's stages)",
-    items: [initTable(d.init), initLossChart(d.init), initSaturationChart(d.init), initLogitsChart(d.init), initMapsChart(d.init)],
-  });
+  if (d.init) {
+    sections.push({
+      title: "Initialization (makemore part 3's stages)",
+      items: [initTable(d.init), initLossChart(d.init), initSaturationChart(d.init), initLogitsChart(d.init), initMapsChart(d.init)],
+    });
+  }
   const tr = d.training;
   if (tr) {
-    const items = [updateRatioChart(tr.series), saturationOverTrainingChart(tr.series), layerStdOverTrainingChart(tr.series)];
+    const items = [updateRatioChart(tr.series)];
+    if (tr.series.saturated.some(Number.isFinite)) items.push(saturationOverTrainingChart(tr.series));
+    items.push(layerStdOverTrainingChart(tr.series));
     if (tr.first) items.push(...activationCharts(tr.first, "first", `step ${tr.first.step}`));
     sections.push({ title: "During training", items });
   }
   const b = d.batch;
-  sections.push({
-    title: `Inside the trained model (one batch of ${b.batchSize}, loss ${fmt(b.loss)})`,
-    items: [
-      layerTable(b),
-      ...activationCharts(b, "batch", `after step ${d.run.stepsDone}`),
-      parameterTable(b),
-      ...parameterCharts(b, "batch", `after step ${d.run.stepsDone}`),
-      saturationChart(b, d.deadNeurons),
-      dlogitsChart(b, d.run.settings.vocabulary),
-      embeddingChart(d.embedding),
-    ],
-  });
+  const inside = [
+    layerTable(b),
+    ...activationCharts(b, "batch", `after step ${d.run.stepsDone}`),
+    parameterTable(b),
+    ...parameterCharts(b, "batch", `after step ${d.run.stepsDone}`),
+  ];
+  if (b.saturation) inside.push(saturationChart(b, d.deadNeurons));
+  if (b.dlogits.rows > 0) inside.push(dlogitsChart(b, d.run.settings.vocabulary));
+  if (d.embedding) inside.push(embeddingChart(d.embedding));
+  sections.push({ title: `Inside the trained model (one batch of ${b.batchSize}, loss ${fmt(b.loss)})`, items: inside });
   const f = d.run.final;
+  const tanh = b.layers.find((l) => l.kind === "Tanh");
   return {
     title,
     subtitle:
-      `${d.run.stepsDone} steps, init ${d.run.settings.training.init}` +
-      (f ? `; val loss ${fmt(f.val)}` : "") +
-      `; tanh saturated ${pct(b.layers.find((l) => l.kind === "Tanh")?.output.saturated ?? NaN)}`,
+      `${d.run.settings.model.type}, ${d.run.stepsDone} steps` +
+      ("init" in d.run.settings.model ? `, init ${d.run.settings.model.init}` : "") +
+      (f ? `; ${f.val !== undefined ? "val" : "test"} loss ${fmt(f.val ?? f.test)}` : "") +
+      (tanh ? `; tanh saturated ${pct(tanh.output.saturated)}` : ""),
     sections,
   };
 }

@@ -17,7 +17,7 @@ export interface ChartJsConfig {
 export interface BitImageData {
   rows: number;
   cols: number;
-  /** One "0"/"1" string per row; 1 is drawn white (seed 002's imshow of |h| > 0.99). */
+  /** One "0"/"1" string per row; 1 is drawn white (makemore part 3's imshow of |h| > 0.99). */
   bits: string[];
 }
 

@@ -1,11 +1,14 @@
 // Sampling names from a trained model, as the lectures do: start from a context of boundary tokens,
 // run the model on it, softmax the logits, draw the next character with torch.multinomial on a
-// Generator, slide the context, stop at the boundary token. Temperature divides the logits; top-k keeps
-// the k most likely characters. Each word is marked new or already in the training data.
+// Generator, slide the context, stop at the boundary token. A model with a prediction at every
+// position (makemore.py's) reads one row instead: the start token, the characters drawn so far, and
+// the logits at the last of them (the models are causal, so what follows in the row does not count).
+// Temperature divides the logits; top-k keeps the k most likely characters. Each word is marked new
+// or already in the training data.
 
 import { ConfigError } from "../errors.ts";
 import type { Vocabulary } from "../data/vocabulary.ts";
-import type { MLP } from "../models/mlp.ts";
+import type { Model } from "../models/model.ts";
 import type { Generator } from "../random/generator.ts";
 
 export interface SampleOptions {
@@ -31,11 +34,12 @@ export interface Sample {
 
 export const DEFAULT_MAX_SAMPLE_LENGTH = 100;
 
-export function sampleWords(model: MLP, vocab: Vocabulary, g: Generator, options: SampleOptions): Sample[] {
+export function sampleWords(model: Model, vocab: Vocabulary, g: Generator, options: SampleOptions): Sample[] {
   const { count } = options;
   const temperature = options.temperature ?? 1;
-  const V = model.config.vocabSize;
-  const T = model.config.blockSize;
+  const V = model.vocabSize;
+  const T = model.blockSize;
+  const perPosition = model.targetsPerRow > 1;
   const topK = options.topK ?? V;
   const maxLength = options.maxLength ?? DEFAULT_MAX_SAMPLE_LENGTH;
   if (!Number.isInteger(count) || count < 0) throw new ConfigError(`number of samples must be >= 0 (got ${count})`);
@@ -45,9 +49,10 @@ export function sampleWords(model: MLP, vocab: Vocabulary, g: Generator, options
   if (!Number.isInteger(topK) || topK < 1) throw new ConfigError(`top-k must be a positive integer (got ${topK})`);
   if (vocab.size !== V) throw new ConfigError(`the vocabulary has ${vocab.size} tokens, the model ${V}`);
 
-  const arena = model.ctx.kernels.arena;
+  const arena = model.kernels.arena;
   const mark = arena.mark();
   const out: Sample[] = [];
+  const wasTraining = model.training;
   model.train(false);
   try {
     const ctx = arena.i32(T); // (1, T)
@@ -60,8 +65,9 @@ export function sampleWords(model: MLP, vocab: Vocabulary, g: Generator, options
       const ids: number[] = [];
       let truncated = false;
       for (;;) {
-        const logits = model.forward(tokens).data.view; // (1, V)
-        for (let v = 0; v < V; v++) scaled[v] = logits[v] / temperature;
+        const logits = model.forward(tokens).data.view; // (1, V), or (1, T, V): row `at`
+        const at = perPosition ? ids.length * V : 0;
+        for (let v = 0; v < V; v++) scaled[v] = logits[at + v] / temperature;
         if (topK < V) {
           order.sort((a, b) => scaled[b] - scaled[a] || a - b);
           for (let i = topK; i < V; i++) scaled[order[i]] = -Infinity;
@@ -70,20 +76,24 @@ export function sampleWords(model: MLP, vocab: Vocabulary, g: Generator, options
         const ix = g.multinomial(probs, 1)[0]; // torch.multinomial(probs, num_samples=1, generator=g)
         if (ix === 0) break;
         ids.push(ix);
-        if (ids.length >= maxLength) {
+        if (ids.length >= (perPosition ? Math.min(maxLength, T - 1) : maxLength)) {
           truncated = true;
           break;
         }
         const c = ctx.view;
-        c.copyWithin(0, 1); // context = context[1:] + [ix]
-        c[T - 1] = ix;
+        if (perPosition) {
+          c[ids.length] = ix; // row = [0, w…]
+        } else {
+          c.copyWithin(0, 1); // context = context[1:] + [ix]
+          c[T - 1] = ix;
+        }
       }
       const word = vocab.decode(ids);
       out.push({ word, isNew: !(options.known?.has(word) ?? false), truncated });
     }
   } finally {
     arena.release(mark);
-    model.train(true);
+    model.train(wasTraining);
   }
   return out;
 }

@@ -1,13 +1,15 @@
 // Evaluation: the mean cross-entropy of a whole split in evaluation mode (`split_loss` in the
-// lectures), and BatchNorm calibration — seed 001 sets the BatchNorm statistics from the whole training
-// set after training; seed 002 evaluates with the running statistics kept during training.
+// lectures, `evaluate` in makemore.py: the mean over every target that is not -1), and BatchNorm
+// calibration — makemore part 4 sets the BatchNorm statistics from the whole training set after
+// training; parts 3 and 5 evaluate with the running statistics kept during training.
 //
 // A split is fed in chunks of the model's capacity; the buffers for a chunk are scratch in the arena.
+// Letters: T positions per row, P targets per row.
 
 import type { Dataset } from "../data/dataset.ts";
 import type { SplitName } from "../data/splits.ts";
 import { ConfigError } from "../errors.ts";
-import type { MLP } from "../models/mlp.ts";
+import type { Model } from "../models/model.ts";
 import { crossEntropyRowLosses } from "../nn/cross_entropy.ts";
 import type { Tokens } from "../nn/embedding.ts";
 import type { EvalStats } from "../nn/batchnorm.ts";
@@ -16,84 +18,87 @@ export type { EvalStats };
 export type SplitLosses = Partial<Record<SplitName, number>>;
 
 /** Calls `fn` with each chunk of `data` as (tokens, targets, rows), the model in evaluation mode. */
-function forEachChunk(model: MLP, data: Dataset, fn: (tokens: Tokens, Y: Int32Array, rows: number) => void): void {
-  const arena = model.ctx.kernels.arena;
-  const cap = model.ctx.capacity;
+export function forEachChunk(model: Model, data: Dataset, fn: (tokens: Tokens, Y: Int32Array, rows: number) => void): void {
+  const arena = model.kernels.arena;
+  const cap = model.capacity;
   const T = data.blockSize;
-  if (T !== model.config.blockSize) {
-    throw new ConfigError(`the dataset's block size ${T} differs from the model's ${model.config.blockSize}`);
+  const P = data.targetsPerRow;
+  if (T !== model.blockSize) {
+    throw new ConfigError(`the dataset's block size ${T} differs from the model's ${model.blockSize}`);
   }
   const mark = arena.mark();
+  const wasTraining = model.training;
+  model.train(false);
   try {
     const xb = arena.i32(cap * T);
     for (let start = 0; start < data.size; start += cap) {
       const rows = Math.min(cap, data.size - start);
       xb.view.set(data.X.subarray(start * T, (start + rows) * T));
-      fn({ data: xb, shape: [rows, T] }, data.Y.subarray(start, start + rows), rows);
+      fn({ data: xb, shape: [rows, T] }, data.Y.subarray(start * P, (start + rows) * P), rows);
     }
   } finally {
     arena.release(mark);
+    model.train(wasTraining);
   }
 }
 
 /**
  * Sets every BatchNorm layer's calibrated statistics to the mean and unbiased variance of its input
- * over `data` (seed 001: "calibrate the batch norm at the end of training"), and selects them for
- * evaluation.
+ * over `data` (makemore part 4: "calibrate the batch norm at the end of training"), layer after layer
+ * (each with the layers before it already calibrated), and selects them for evaluation.
  */
-export function calibrateBatchNorm(model: MLP, data: Dataset): void {
-  const bn = model.bn;
-  if (bn === null) return;
-  const wasTraining = bn.isTraining;
-  model.train(false);
-  const saved = bn.evalStats;
-  bn.evalStats = "running";
-  bn.beginCalibration();
+export function calibrateBatchNorm(model: Model, data: Dataset): void {
+  const bns = model.batchNorms();
+  const saved = bns.map((bn) => bn.evalStats);
   try {
-    forEachChunk(model, data, (tokens) => {
-      // Only the layers up to BatchNorm matter: emb → embcat → hprebn → (statistics).
-      let a = model.embedding.forward(tokens);
-      for (const layer of model.net.layers) {
-        a = layer.forward(a);
-        if (layer === bn) break;
+    for (const bn of bns) {
+      bn.evalStats = "running";
+      bn.beginCalibration();
+      try {
+        forEachChunk(model, data, (tokens) => model.forward(tokens));
+      } catch (e) {
+        bn.endCalibration();
+        throw e;
       }
-    });
+      bn.endCalibration();
+      bn.evalStats = "calibrated";
+    }
   } catch (e) {
-    bn.evalStats = saved;
+    bns.forEach((bn, i) => (bn.evalStats = saved[i]));
     throw e;
-  } finally {
-    model.train(wasTraining);
   }
-  bn.endCalibration();
-  bn.evalStats = "calibrated";
 }
 
-/** Mean cross-entropy over a split, in evaluation mode with the selected BatchNorm statistics. */
-export function splitLoss(model: MLP, data: Dataset, stats: EvalStats = "calibrated"): number {
+/** Mean cross-entropy over a split (every target but -1), in evaluation mode with the selected BatchNorm statistics. */
+export function splitLoss(model: Model, data: Dataset, stats: EvalStats = "calibrated"): number {
   if (data.size === 0) return NaN;
-  const bn = model.bn;
-  const saved = bn?.evalStats;
-  if (bn) bn.evalStats = stats;
-  const V = model.config.vocabSize;
-  const losses = new Float64Array(model.ctx.capacity);
+  const bns = model.batchNorms();
+  const saved = bns.map((bn) => bn.evalStats);
+  bns.forEach((bn) => (bn.evalStats = stats));
+  const V = model.vocabSize;
+  const P = data.targetsPerRow;
+  const losses = new Float64Array(model.capacity * P);
   let total = 0;
-  model.train(false);
+  let count = 0;
   try {
     forEachChunk(model, data, (tokens, Y, rows) => {
       const logits = model.forward(tokens);
-      crossEntropyRowLosses(model.ctx.kernels, logits.data, Y, rows, V, losses);
-      for (let r = 0; r < rows; r++) total += losses[r];
+      crossEntropyRowLosses(model.kernels, logits.data, Y, rows * P, V, losses);
+      for (let r = 0; r < rows * P; r++) {
+        if (Y[r] === -1) continue;
+        total += losses[r];
+        count++;
+      }
     });
   } finally {
-    if (bn && saved) bn.evalStats = saved;
-    model.train(true);
+    bns.forEach((bn, i) => (bn.evalStats = saved[i]));
   }
-  return total / data.size;
+  return count === 0 ? NaN : total / count;
 }
 
 /** Loss of each given split. */
 export function evaluateSplits(
-  model: MLP,
+  model: Model,
   splits: Partial<Record<SplitName, Dataset>>,
   stats: EvalStats = "calibrated",
 ): SplitLosses {

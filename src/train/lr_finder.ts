@@ -1,4 +1,4 @@
-// The learning-rate finder of makemore part 2 (seed 003): one training step at each of `steps`
+// The learning-rate finder of makemore part 2: one training step at each of `steps`
 // learning rates spaced exponentially, `lre = torch.linspace(-3, 0, 1000); lrs = 10**lre`, recording
 // the minibatch loss; plotted against the exponent, the loss falls, flattens and then becomes unstable,
 // and a good learning rate sits in the valley before that. The suggestion here is the exponent where a
@@ -8,6 +8,7 @@
 // exactly as training does; it changes the model — run it on a fresh one.
 
 import { ConfigError } from "../errors.ts";
+import { isFiniteModel } from "../models/model.ts";
 import { DivergedError, type Trainer } from "./trainer.ts";
 
 export interface LrSweep {
@@ -97,7 +98,7 @@ export function findLearningRate(trainer: Trainer, { steps = 1000, minExp = -3, 
       divergedAt = i;
       break;
     }
-    if (!Number.isFinite(losses[i]) || !trainer.model.isFinite()) {
+    if (!Number.isFinite(losses[i]) || !isFiniteModel(trainer.model)) {
       divergedAt = i + 1;
       break;
     }

@@ -1,80 +1,58 @@
-// A training run end to end (Node): the word file → the lectures' split → the MLP with an init preset →
-// the trainer with its metric log → evaluation → the run directory (checkpoint.ts); and back: a run
-// directory → the same state, to resume exactly where it stopped or to sample and evaluate.
-// The CLI's `train`, `sample` and `eval` are thin layers over this file.
+// A training run end to end, from words (no file system: src/node/ reads word files and keeps run
+// directories): the settings tree → the split (the lectures' shuffle, or makemore.py's randperm as the
+// generator's first draws) → the model of the chosen type, its parameters drawn in PyTorch's order →
+// the optimizer → the trainer with its metric log → evaluation → a checkpoint as bytes; and back: a
+// checkpoint → the same state, to resume exactly where it stopped or to sample and evaluate.
 
-import { createHash } from "node:crypto";
-import { resolve } from "node:path";
 import { ConfigError, DataError } from "../errors.ts";
-import { readWordFile } from "../data/files.ts";
-import { buildCorpus, type Corpus, type SplitSeed } from "../data/splits.ts";
+import { buildRunCorpus, wordsHash, type Corpus } from "../data/corpus.ts";
 import { Vocabulary } from "../data/vocabulary.ts";
+import type { SplitName } from "../data/splits.ts";
 import { wasmKernels, type Kernels } from "../kernels/index.ts";
-import { initialize, isInitPreset, type InitPreset } from "../models/init.ts";
-import { MLP, mlpConfig } from "../models/mlp.ts";
-import { Generator, type TorchVersion } from "../random/generator.ts";
+import { numParameters, type Model } from "../models/model.ts";
+import { initModel, modelConfig, modelType } from "../models/registry.ts";
+import { Generator } from "../random/generator.ts";
 import { sampleWords, type Sample, type SampleOptions } from "../sample/sample.ts";
-import { hasRun, loadRun, readRunConfig, saveRun, settingsDiff, type MetricLine, type RunConfig, type RunSettings } from "./checkpoint.ts";
+import {
+  decodeCheckpoint, encodeCheckpoint, restoreOptimizer,
+  type CheckpointFiles, type MetricLine, type RunConfig,
+} from "./checkpoint.ts";
+import { resolveSettings, splitOf, type RunOptions, type RunSettings } from "./config.ts";
 import { calibrateBatchNorm, evaluateSplits, type EvalStats, type SplitLosses } from "./evaluate.ts";
-import { learningRate, stepSchedule } from "./schedule.ts";
-import { DivergedError, Trainer } from "./trainer.ts";
+import { createOptimizer, type Optimizer } from "./optimizer.ts";
+import { stepSchedule } from "./schedule.ts";
+import { Trainer } from "./trainer.ts";
 
-export interface RunOptions {
-  /** Word file (default: the bundled names.txt). */
-  inputFile?: string;
-  maxLineLength?: number;
-  blockSize: number;
-  nEmbd: number;
-  nHidden: number;
-  batchNorm: boolean;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  lrDecayStep: number;
-  /** Learning rate after the decay step (default lr / 10: the lectures' 0.1 → 0.01). */
-  lrAfterDecay?: number;
-  seed: number | bigint;
-  splitSeed: SplitSeed;
-  init: InitPreset;
-  torchVersion: TorchVersion;
-}
-
-/** The lectures' run: 200000 steps of batch 32, lr 0.1 → 0.01 at step 100000, seed 2147483647. */
-export const DEFAULT_RUN: RunOptions = {
-  blockSize: 3,
-  nEmbd: 10,
-  nHidden: 200,
-  batchNorm: true,
-  steps: 200000,
-  batchSize: 32,
-  lr: 0.1,
-  lrDecayStep: 100000,
-  seed: 2147483647,
-  splitSeed: 42,
-  init: "lecture",
-  torchVersion: "2.x",
-};
+export type { RunOptions, RunSettings };
 
 /** Examples per forward pass when evaluating a split. */
 export const EVAL_CHUNK = 1024;
 /** metrics.jsonl: every step below this, then every `logEvery` steps. */
 export const LOG_ALL_BELOW = 100;
 
-function wordsHash(words: readonly string[]): string {
-  return createHash("sha256").update(words.join("\n")).digest("hex");
+/** Words and where they came from (a path, or a name for text given directly). */
+export interface WordSource {
+  words: readonly string[];
+  source: string;
+}
+
+export interface RunEnv {
+  kernels?: Kernels;
+  logEvery?: number;
 }
 
 export class TrainingRun {
   readonly trainer: Trainer;
+  readonly optimizer: Optimizer;
   /** The metric log written to metrics.jsonl. */
   readonly metrics: MetricLine[];
   /** Split losses after the last `evaluate`. */
-  final: (SplitLosses & { bnStats: EvalStats; step: number }) | null;
+  final: RunConfig["metrics"];
 
   private constructor(
     readonly settings: RunSettings,
     readonly corpus: Corpus,
-    readonly model: MLP,
+    readonly model: Model,
     readonly generator: Generator,
     steps: number,
     readonly logEvery: number,
@@ -82,11 +60,12 @@ export class TrainingRun {
     final: RunConfig["metrics"],
   ) {
     if (!Number.isInteger(logEvery) || logEvery < 1) throw new ConfigError(`log-every must be a positive integer (got ${logEvery})`);
-    const t = settings.training;
-    this.trainer = new Trainer(model, corpus.data.train, generator, {
+    const s = settings.schedule;
+    this.optimizer = createOptimizer(settings.optimizer, model.parameters(), model.kernels);
+    this.trainer = new Trainer(model, corpus.data.train!, generator, this.optimizer, {
       steps,
-      batchSize: t.batchSize,
-      schedule: stepSchedule(t.lr, t.lrDecayStep, t.lrAfterDecay),
+      batchSize: settings.training.batchSize,
+      schedule: stepSchedule(s.lr, s.decayStep, s.lrAfterDecay),
     });
     this.metrics = metrics;
     this.final = final;
@@ -97,72 +76,50 @@ export class TrainingRun {
     });
   }
 
-  /** A new run from options: reads the data, builds and initializes the model. */
-  static create(options: RunOptions, { kernels = wasmKernels(), logEvery = 100 }: { kernels?: Kernels; logEvery?: number } = {}): TrainingRun {
-    if (!isInitPreset(options.init)) throw new ConfigError(`unknown init preset "${options.init}"`);
-    const list = readWordFile(options.inputFile, { maxLineLength: options.maxLineLength });
-    const corpus = buildCorpus(list.words, { blockSize: options.blockSize, splitSeed: options.splitSeed });
-    const model = new MLP(
-      mlpConfig(corpus.vocab.size, {
-        blockSize: options.blockSize,
-        nEmbd: options.nEmbd,
-        nHidden: options.nHidden,
-        batchNorm: options.batchNorm,
-      }),
-      kernels,
-      Math.max(options.batchSize, EVAL_CHUNK),
-    );
-    const generator = new Generator(options.seed, { torchVersion: options.torchVersion });
-    initialize(model, options.init, generator);
-    const schedule = stepSchedule(options.lr, options.lrDecayStep, options.lrAfterDecay);
-    const settings: RunSettings = {
-      model: model.config,
-      vocabulary: [...corpus.vocab.chars],
-      data: {
-        file: resolve(list.source),
-        sha256: wordsHash(list.words),
-        words: list.words.length,
-        splitSeed: options.splitSeed,
-      },
-      training: {
-        batchSize: options.batchSize,
-        lr: schedule.lr,
-        lrDecayStep: schedule.decayStep,
-        lrAfterDecay: schedule.lrAfterDecay,
-        seed: generator.initialSeed().toString(),
-        init: options.init,
-        torchVersion: options.torchVersion,
-      },
-    };
-    return new TrainingRun(settings, corpus, model, generator, options.steps, logEvery, [], null);
+  /** A new run on `words`: the split, the model of the type the options name, its initial parameters. */
+  static create(data: WordSource, options: RunOptions = {}, { kernels = wasmKernels(), logEvery = 100 }: RunEnv = {}): TrainingRun {
+    const type = modelType(options.type ?? "lecture");
+    const generator = new Generator(options.seed ?? type.training.seed, { torchVersion: options.torchVersion ?? "2.x" });
+    const vocab = Vocabulary.fromWords(data.words);
+    // The block size of context windows is a model setting; check it before the data is built on it.
+    const blockSize = type.data === "windows"
+      ? modelConfig(type.type, { vocabSize: vocab.size }, options.model ?? {}).blockSize
+      : undefined;
+    const corpus = buildRunCorpus(data.words, { rows: type.data, split: splitOf(options), blockSize, generator, vocab });
+    const { settings, steps } = resolveSettings(options, {
+      vocabulary: [...vocab.chars],
+      blockSize: corpus.blockSize,
+      file: data.source,
+      sha256: wordsHash(data.words),
+      words: data.words.length,
+    });
+    checkSplits(corpus, settings);
+    const model = modelType(settings.model.type).build(settings.model as never, kernels, Math.max(settings.training.batchSize, EVAL_CHUNK));
+    initModel(model, generator);
+    return new TrainingRun(settings, corpus, model, generator, steps, logEvery, [], null);
   }
 
   /**
-   * A run loaded from its directory, positioned after its last saved step. `steps` extends (or keeps)
-   * the total; `inputFile` overrides where the words are read from (they must be the same words).
+   * A run from a checkpoint, positioned after its last saved step, on the same words (checked
+   * against the sha256 the checkpoint keeps). `steps` extends (or keeps) the total.
    */
-  static load(
-    dir: string,
-    { kernels = wasmKernels(), steps, logEvery = 100, inputFile }: { kernels?: Kernels; steps?: number; logEvery?: number; inputFile?: string } = {},
+  static fromCheckpoint(
+    files: Pick<CheckpointFiles, "model.safetensors" | "train_state.safetensors"> & { config: RunConfig; metrics: MetricLine[] },
+    data: WordSource,
+    { kernels = wasmKernels(), logEvery = 100, steps, where }: RunEnv & { steps?: number; where?: (name: string) => string } = {},
   ): TrainingRun {
-    const header = readRunConfig(dir);
-    const loaded = loadRun(dir, kernels, Math.max(header.training.batchSize, EVAL_CHUNK));
-    const c = loaded.config;
-    const file = inputFile ?? c.data.file;
-    const list = readWordFile(file);
-    if (wordsHash(list.words) !== c.data.sha256) {
-      throw new DataError(
-        `does not hold the words this run was trained on (sha256 differs from config.json); pass the original file with -i`,
-        file,
-      );
+    const c = files.config;
+    if (wordsHash(data.words) !== c.data.sha256) {
+      throw new DataError("does not hold the words this run was trained on (sha256 differs from config.json); pass the original file with -i", data.source);
     }
-    const vocab = new Vocabulary(c.vocabulary);
-    const corpus = buildCorpus(list.words, { blockSize: c.model.blockSize, splitSeed: c.data.splitSeed, vocab });
+    const loaded = decodeCheckpoint(files, kernels, Math.max(c.training.batchSize, EVAL_CHUNK), where);
+    const corpus = corpusOf(c, data.words);
     const generator = new Generator(0, { torchVersion: c.training.torchVersion }).setState(c.generator);
     const total = steps ?? c.steps;
     if (total < c.stepsDone) throw new ConfigError(`--steps ${total} is below the ${c.stepsDone} steps this run has done`);
-    const metrics = loaded.metrics.filter((m) => m.step < c.stepsDone || "split" in m);
+    const metrics = files.metrics.filter((m) => m.step < c.stepsDone || "split" in m);
     const run = new TrainingRun(c, corpus, loaded.model, generator, total, logEvery, metrics, c.metrics);
+    restoreOptimizer(run.optimizer, loaded.optimizerState, c.optimizerSteps ?? 0, where?.("train_state.safetensors"));
     run.trainer.restore(c.stepsDone, loaded.losses);
     return run;
   }
@@ -172,14 +129,27 @@ export class TrainingRun {
     this.trainer.run(maxSteps);
   }
 
-  /** Split losses; with "calibrated", BatchNorm is first calibrated on the whole training split. */
-  evaluate(bnStats: EvalStats = "calibrated", splits: ("train" | "val" | "test")[] = ["train", "val", "test"]): SplitLosses {
-    if (bnStats === "calibrated") calibrateBatchNorm(this.model, this.corpus.data.train);
-    const data = Object.fromEntries(splits.map((s) => [s, this.corpus.data[s]]));
-    const losses = evaluateSplits(this.model, data, bnStats);
+  /** Parameters of the model. */
+  numParameters(): number {
+    return numParameters(this.model);
+  }
+
+  /** Split losses (default: every split); "calibrated" first calibrates BatchNorm on the whole training split. */
+  evaluate(bnStats: EvalStats | null = this.settings.training.evalStats, splits: SplitName[] = this.corpus.splits): SplitLosses {
+    const hasBn = this.model.batchNorms().length > 0;
+    if (bnStats !== null && !hasBn) throw new ConfigError(`--bn-stats: this ${this.model.type} model has no BatchNorm`);
+    const stats = hasBn ? bnStats ?? "running" : "running";
+    if (hasBn && stats === "calibrated") calibrateBatchNorm(this.model, this.corpus.data.train!);
+    const data = Object.fromEntries(splits.map((s) => {
+      const d = this.corpus.data[s];
+      if (!d) throw new ConfigError(`this run has no ${s} split (its splits: ${this.corpus.splits.join(", ")})`);
+      return [s, d];
+    }));
+    const losses = evaluateSplits(this.model, data, stats);
     const step = this.trainer.step;
-    for (const s of splits) this.metrics.push({ step, split: s, loss: losses[s]!, bnStats });
-    this.final = { ...losses, bnStats, step };
+    const used = hasBn ? stats : null;
+    for (const s of splits) this.metrics.push({ step, split: s, loss: losses[s]!, bnStats: used });
+    this.final = { ...losses, bnStats: used, step };
     return losses;
   }
 
@@ -189,72 +159,44 @@ export class TrainingRun {
     return sampleWords(this.model, this.corpus.vocab, generator, { ...options, known });
   }
 
-  /** Writes the run directory; refuses parameters that are not finite (the last good save stays). */
-  save(dir: string): void {
-    if (!this.model.isFinite()) {
-      const lr = learningRate(this.trainer.config.schedule, Math.max(0, this.trainer.step - 1));
-      throw new DivergedError(this.trainer.step, NaN, lr, "the parameters are no longer finite, not saving them");
-    }
-    saveRun({
-      dir,
+  /** The checkpoint's files as they stand now; refuses parameters that are not finite. */
+  checkpoint(): CheckpointFiles {
+    return encodeCheckpoint({
       config: {
         ...this.settings,
         steps: this.trainer.config.steps,
         stepsDone: this.trainer.step,
         generator: this.generator.getState(),
+        optimizerSteps: this.optimizer.stepCount,
         metrics: this.final,
       },
       model: this.model,
+      optimizer: this.optimizer,
       losses: this.trainer.losses,
       metrics: this.metrics,
     });
   }
 }
 
-/**
- * Checks what `dir` holds before a new run is started there: nothing, or a run that `--resume` would
- * continue or `--force` would replace. Throws a ConfigError naming the difference otherwise.
- */
-export function checkRunDir(dir: string, settings: RunSettings | null, flags: { resume: boolean; force: boolean }): "fresh" | "resume" {
-  if (!hasRun(dir)) {
-    if (flags.resume) throw new ConfigError(`--resume: ${dir} holds no run to resume (no config.json)`);
-    return "fresh";
-  }
-  if (flags.force) return "fresh";
-  if (flags.resume) return "resume";
-  const existing = readRunConfig(dir);
-  const diff = settings ? settingsDiff(existing, settings) : null;
-  throw new ConfigError(
-    `${dir} already holds a run (${existing.stepsDone} of ${existing.steps} steps` +
-      (diff ? `, another config: ${diff}` : "") +
-      "): pass --resume to continue it or --force to start over",
-  );
+/** The corpus a saved run was trained on, rebuilt from its words (the randperm split replays its draws). */
+export function corpusOf(c: RunSettings, words: readonly string[]): Corpus {
+  const type = modelType(c.model.type);
+  const g = new Generator(BigInt(c.training.seed), { torchVersion: c.training.torchVersion });
+  return buildRunCorpus(words, {
+    rows: type.data,
+    split: c.data.split,
+    blockSize: type.data === "windows" ? c.model.blockSize : undefined,
+    generator: g,
+    vocab: new Vocabulary(c.vocabulary),
+  });
 }
 
-export interface SampleRunOptions extends SampleOptions {
-  /** A fresh Generator seed; by default the run's own generator continues where training left it. */
-  seed?: number | bigint;
-  /** Word file to mark samples as new (default: the run's; samples are unmarked if it cannot be read). */
-  inputFile?: string;
-}
-
-/** Samples from a run directory without needing its data (which only marks words as new). */
-export function sampleFromRun(dir: string, options: SampleRunOptions, kernels: Kernels = wasmKernels()): { samples: Sample[]; marked: boolean } {
-  const { config, model } = loadRun(dir, kernels, Math.max(1, readRunConfig(dir).training.batchSize));
-  const vocab = new Vocabulary(config.vocabulary);
-  const generator =
-    options.seed === undefined
-      ? new Generator(0, { torchVersion: config.training.torchVersion }).setState(config.generator)
-      : new Generator(options.seed, { torchVersion: config.training.torchVersion });
-  let known = options.known;
-  if (known === undefined) {
-    try {
-      const list = readWordFile(options.inputFile ?? config.data.file);
-      known = new Set(buildCorpus(list.words, { blockSize: config.model.blockSize, splitSeed: config.data.splitSeed, vocab }).words.train);
-    } catch (e) {
-      if (options.inputFile !== undefined) throw e;
+/** Every split non-empty, else a DataError that says how many words the split needs. */
+function checkSplits(corpus: Corpus, s: RunSettings): void {
+  for (const name of corpus.splits) {
+    if ((corpus.words[name]?.length ?? 0) === 0) {
+      const need = s.data.split.kind === "randperm" ? 2 : 10;
+      throw new DataError(`has ${s.data.words} words: too few for a non-empty ${name} split (${corpus.splits.join("/")}); give at least ${need} words`, s.data.file);
     }
   }
-  const samples = sampleWords(model, vocab, generator, { ...options, known });
-  return { samples, marked: known !== undefined };
 }

@@ -1,16 +1,19 @@
-// The training loop of makemore parts 3–4: each step draws a minibatch with
+// The training loop of the makemore lectures and makemore.py: each step draws a minibatch with
 // `randint(0, ntrain, (batch,))` on the same Generator that initialized the model, runs the forward
-// pass, the hand-written backward pass, and an SGD update with the step schedule; the loss of every
-// step is kept (the lectures plot its log10). The trainer prints nothing: listeners get events.
+// pass, the hand-written backward pass, and an optimizer step (SGD or AdamW) at the schedule's
+// learning rate; the loss of every step is kept (the lectures plot its log10). Any Model, any Dataset
+// whose rows it takes. The trainer prints nothing: listeners get events.
+//
+// Letters: B batch, T positions per row (the block size), P targets per row (1 or T).
 
 import type { I32Buf } from "../kernels/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { ConfigError, MakemoreError } from "../errors.ts";
-import type { MLP } from "../models/mlp.ts";
+import { zeroGrad, type Model } from "../models/model.ts";
 import type { Tokens } from "../nn/embedding.ts";
 import type { Generator } from "../random/generator.ts";
+import type { Optimizer } from "./optimizer.ts";
 import { learningRate, type StepSchedule } from "./schedule.ts";
-import { sgdStep } from "./sgd.ts";
 
 export interface TrainConfig {
   /** Total optimization steps of the run (the lectures: 200000). */
@@ -52,15 +55,16 @@ export class Trainer {
   readonly losses: Float32Array;
   private readonly listeners: TrainListener[] = [];
   private readonly ix: Int32Array; // (B) minibatch indices
-  private readonly xb: I32Buf; // (B, T) contexts, in the kernels' memory
-  private readonly yb: Int32Array; // (B) targets
+  private readonly xb: I32Buf; // (B, T) inputs, in the kernels' memory
+  private readonly yb: Int32Array; // (B·P) targets
   private readonly tokens: Tokens;
   private readonly stepEvent = { type: "step" as const, step: 0, loss: 0, lr: 0 };
 
   constructor(
-    readonly model: MLP,
+    readonly model: Model,
     readonly data: Dataset,
     readonly generator: Generator,
+    readonly optimizer: Optimizer,
     readonly config: TrainConfig,
   ) {
     const { steps, batchSize } = config;
@@ -68,18 +72,21 @@ export class Trainer {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ConfigError(`batch size must be a positive integer (got ${batchSize})`);
     }
-    if (batchSize > model.ctx.capacity) {
-      throw new ConfigError(`batch size ${batchSize} exceeds the model's capacity ${model.ctx.capacity}`);
+    if (batchSize > model.capacity) {
+      throw new ConfigError(`batch size ${batchSize} exceeds the model's capacity ${model.capacity}`);
     }
-    if (model.bn && batchSize < 2) throw new ConfigError("batch size must be at least 2 with BatchNorm");
-    if (data.blockSize !== model.config.blockSize) {
-      throw new ConfigError(`the dataset's block size ${data.blockSize} differs from the model's ${model.config.blockSize}`);
+    if (model.batchNorms().length > 0 && batchSize < 2) throw new ConfigError("batch size must be at least 2 with BatchNorm");
+    if (data.blockSize !== model.blockSize) {
+      throw new ConfigError(`the dataset's block size ${data.blockSize} differs from the model's ${model.blockSize}`);
+    }
+    if (data.targetsPerRow !== model.targetsPerRow) {
+      throw new ConfigError(`the dataset has ${data.targetsPerRow} targets per row, the ${model.type} model ${model.targetsPerRow}`);
     }
     if (data.size === 0) throw new ConfigError("the training split has no examples");
     this.losses = new Float32Array(steps);
     this.ix = new Int32Array(batchSize);
-    this.xb = model.ctx.kernels.arena.i32(batchSize * data.blockSize);
-    this.yb = new Int32Array(batchSize);
+    this.xb = model.kernels.arena.i32(batchSize * data.blockSize);
+    this.yb = new Int32Array(batchSize * data.targetsPerRow);
     this.tokens = { data: this.xb, shape: [batchSize, data.blockSize] };
   }
 
@@ -100,6 +107,7 @@ export class Trainer {
   trainStep(lrOverride?: number): number {
     const { model, data, ix, yb } = this;
     const T = data.blockSize;
+    const P = data.targetsPerRow;
     const B = ix.length;
     const i = this.step;
     this.generator.randintInto(ix, 0, data.size); // ix = torch.randint(0, Xtr.shape[0], (B,), generator=g)
@@ -107,15 +115,15 @@ export class Trainer {
     for (let b = 0; b < B; b++) {
       const e = ix[b];
       for (let t = 0; t < T; t++) xb[b * T + t] = data.X[e * T + t]; // Xb = Xtr[ix]
-      yb[b] = data.Y[e]; //                                             Yb = Ytr[ix]
+      for (let t = 0; t < P; t++) yb[b * P + t] = data.Y[e * P + t]; // Yb = Ytr[ix]
     }
     model.forward(this.tokens);
     const loss = model.loss(yb);
     const lr = lrOverride ?? learningRate(this.config.schedule, i);
     if (!Number.isFinite(loss)) throw new DivergedError(i, loss, lr);
-    model.zeroGrad();
+    zeroGrad(model);
     model.backward();
-    sgdStep(model.ctx.kernels, model.parameters(), lr);
+    this.optimizer.step(lr);
     if (i < this.losses.length) this.losses[i] = loss;
     this.step = i + 1;
     const e = this.stepEvent;

@@ -44,7 +44,7 @@ test("train --init naive --no-batchnorm --report, then diagnose: the hockey stic
   assert.match(text.out, /first loss \d+\.\d{4} against −ln\(1\/27\) = 3\.2958/);
   assert.match(text.out, /naive \(this run\)/);
   assert.match(text.out, /one batch of 16/);
-  assert.match(text.out, /dead neurons \(\|h\| > 0\.99 on every example\): \d+ of 64 on the batch, \d+ of 64 over the 182625 training examples/);
+  assert.match(text.out, /dead neurons of the last tanh layer \(\|h\| > 0\.99 on every example\): \d+ of 64 on the batch, \d+ of 64 over the 182625 training rows/);
   assert.match(text.out, new RegExp(`report: ${join(dir, "report.html").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
   const custom = join(tmp(), "r.html");
   assert.equal((await cli("diagnose", "-o", dir, "--report", custom)).code, 0);

@@ -12,7 +12,7 @@ import { parseSafetensors, serializeSafetensors } from "../../src/tensor/safeten
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/ninja-2147483647-h64.safetensors", import.meta.url));
 
-test("makemore gradcheck: the lecture's table for seed 001, exercises 2 and 3, exit code 0", async () => {
+test("makemore gradcheck: the lecture's table for makemore part 4, exercises 2 and 3, exit code 0", async () => {
   const r = await run("gradcheck");
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^gradcheck: seed 2147483647, n_hidden 64, batch 32, loss 3\.5571470$/m);

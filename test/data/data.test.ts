@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readWordFile, DEFAULT_WORDS_FILE } from "../../src/data/files.ts";
+import { readWordFile, DEFAULT_WORDS_FILE } from "../../src/node/words.ts";
 import { parseWordsText, parseWords } from "../../src/data/words.ts";
 import { Vocabulary } from "../../src/data/vocabulary.ts";
 import { buildDataset } from "../../src/data/dataset.ts";
@@ -37,7 +37,7 @@ test("split with seed 42: the lectures' words and example counts 182625 / 22655 
   assert.deepEqual(c.words.train.slice(0, 3), ["yuheng", "diondre", "xavien"]);
 });
 
-test("unshuffled split (seed 001's notebook): 182778 / 22633 / 22735", () => {
+test("unshuffled split (makemore part 4's notebook): 182778 / 22633 / 22735", () => {
   const c = buildCorpus(names.words, { blockSize: 3, splitSeed: null });
   assert.deepEqual([c.data.train.size, c.data.val.size, c.data.test.size], [182778, 22633, 22735]);
   assert.equal(c.words.train[0], "emma");

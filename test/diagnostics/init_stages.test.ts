@@ -1,9 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildCorpus, readWordFile, wasmKernels, mlpConfig } from "../../src/index.ts";
+import { buildCorpus, readWordFile, wasmKernels, modelConfig, createRun, type LectureConfig } from "../../src/node/index.ts";
 import { initExperiments } from "../../src/diagnostics/init_stages.ts";
 import { expectedInitialLoss } from "../../src/diagnostics/probe.ts";
-import { DEFAULT_RUN, TrainingRun } from "../../src/train/run.ts";
 
 const corpus = buildCorpus(readWordFile().words, { blockSize: 3, splitSeed: 42 });
 
@@ -12,7 +11,7 @@ test("expectedInitialLoss: −ln(1/27) = 3.2958", () => {
 });
 
 test("init stages on the lectures' model: the hockey stick and the saturated tanh, then each fix", () => {
-  const e = initExperiments(mlpConfig(27), corpus.data.train, wasmKernels(), { seed: 2147483647, batchSize: 32, runPreset: "kaiming" });
+  const e = initExperiments(modelConfig("lecture", { vocabSize: 27 }) as LectureConfig, corpus.data.train, wasmKernels(), { seed: 2147483647, batchSize: 32, runPreset: "kaiming" });
   const [naive, scaled, kaiming, bn, run] = e.stages;
   assert.deepEqual(e.stages.map((s) => [s.preset, s.batchNorm, s.run]), [
     ["naive", false, false],
@@ -21,7 +20,7 @@ test("init stages on the lectures' model: the hockey stick and the saturated tan
     ["batchnorm", true, false],
     ["kaiming", true, true],
   ]);
-  assert.ok(naive.firstLoss > 20, `naive first loss ${naive.firstLoss} (seed 002: ~27)`);
+  assert.ok(naive.firstLoss > 20, `naive first loss ${naive.firstLoss} (makemore part 3: ~27)`);
   assert.ok(naive.saturated > 0.5, `naive saturation ${naive.saturated}`);
   assert.ok(Math.abs(scaled.firstLoss - e.expectedLoss) < 0.1, `scaled-output ${scaled.firstLoss}`);
   assert.equal(scaled.saturated, naive.saturated); // same W1, b1: the output fix leaves tanh saturated
@@ -34,9 +33,9 @@ test("init stages on the lectures' model: the hockey stick and the saturated tan
 
 test("the run's row is the first step `train` takes: the same loss as the run's lossi[0]", () => {
   for (const init of ["naive", "lecture"] as const) {
-    const r = TrainingRun.create({ ...DEFAULT_RUN, steps: 1, nHidden: 24, batchNorm: init === "lecture", init });
+    const r = createRun({ steps: 1, model: { nHidden: 24, batchNorm: init === "lecture", init } });
     r.train();
-    const e = initExperiments(r.model.config, r.corpus.data.train, wasmKernels(), { seed: DEFAULT_RUN.seed, batchSize: 32, runPreset: init });
+    const e = initExperiments(r.settings.model as unknown as LectureConfig, r.corpus.data.train!, wasmKernels(), { seed: 2147483647, batchSize: 32, runPreset: init });
     assert.equal(e.stages.at(-1)!.firstLoss, r.trainer.losses[0]);
   }
 });

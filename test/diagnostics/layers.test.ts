@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildCorpus, readWordFile, wasmKernels, MLP, mlpConfig, Generator, initialize, Trainer, stepSchedule } from "../../src/index.ts";
+import {
+  buildCorpus, readWordFile, wasmKernels, LectureMLP, modelConfig, Generator, initialize, Trainer, stepSchedule, createOptimizer, type LectureConfig,
+} from "../../src/node/index.ts";
 import { layerStats, parameterStats, updateToDataRatios } from "../../src/diagnostics/layers.ts";
 import { probeBatch } from "../../src/diagnostics/probe.ts";
 import { TrainingCollector, defaultCollectEvery } from "../../src/diagnostics/collector.ts";
@@ -9,14 +11,16 @@ import { summarize } from "../../src/diagnostics/stats.ts";
 const close = (a: number, b: number, tol: number) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 const corpus = buildCorpus(readWordFile().words, { blockSize: 3, splitSeed: 42 });
 
-function model(batchNorm = true, nHidden = 16): MLP {
-  const m = new MLP(mlpConfig(27, { nHidden, batchNorm }), wasmKernels(), 32);
+const lecture = (vocabSize: number, o: Record<string, unknown>) => modelConfig("lecture", { vocabSize }, o) as LectureConfig;
+
+function model(batchNorm = true, nHidden = 16): LectureMLP {
+  const m = new LectureMLP(lecture(27, { nHidden, batchNorm }), wasmKernels(), 32);
   initialize(m, "lecture", new Generator(2147483647));
   return m;
 }
 
 test("parameterStats: grad:data = std(grad)/std(data) and log10(std(lr·grad)/std(data)) on a hand case", () => {
-  const m = new MLP(mlpConfig(3, { blockSize: 1, nEmbd: 2, nHidden: 2, batchNorm: false }), wasmKernels(), 4);
+  const m = new LectureMLP(lecture(3, { blockSize: 1, nEmbd: 2, nHidden: 2, batchNorm: false }), wasmKernels(), 4);
   const W1 = m.parameter("W1");
   W1.data.view.set([1, 2, 3, 4]); // std √(5/3)
   W1.grad.view.set([0.1, 0.2, 0.3, 0.4]); // std √(5/3)/10
@@ -35,14 +39,14 @@ test("probeBatch: lecture names, statistics of the live buffers, dlogits rows su
   const running = m.buffers().map((b) => b.data.view.slice());
   const b = probeBatch(m, corpus.data.train, { batchSize: 32, seed: 1 });
   assert.deepEqual(b.layers.map((l) => `${l.name}:${l.kind}`), ["hprebn:Linear", "hpreact:BatchNorm1d", "h:Tanh", "logits:Linear"]);
-  const h = m.tanh.out!.data.view.subarray(0, 32 * 16);
+  const h = m.recordOf(m.tanh).out!.data.view.subarray(0, 32 * 16);
   const tanh = b.layers[2];
   close(tanh.output.std, summarize(h).std, 1e-12);
   assert.equal(tanh.output.saturated, h.filter((v) => Math.abs(v) > 0.97).length / h.length);
   // BatchNorm output: each unit's bnraw has mean 0 over the batch, so the mean of the output is bnbias's
   close(b.layers[1].output.mean, summarize(m.parameter("bnbias").data.view).mean, 1e-6);
-  assert.equal(b.saturation.rows, 32);
-  assert.equal(b.saturation.cols, 16);
+  assert.equal(b.saturation!.rows, 32);
+  assert.equal(b.saturation!.cols, 16);
   for (let r = 0; r < 32; r++) {
     let sum = 0;
     let neg = 0;
@@ -62,7 +66,7 @@ test("TrainingCollector: every k steps, update:data ratios from the grads the st
   const m = model(true);
   const g = new Generator(2147483647);
   initialize(m, "lecture", g);
-  const trainer = new Trainer(m, corpus.data.train, g, { steps: 20, batchSize: 32, schedule: stepSchedule(0.1, 10) });
+  const trainer = new Trainer(m, corpus.data.train, g, createOptimizer({ type: "sgd" }, m.parameters(), m.kernels), { steps: 20, batchSize: 32, schedule: stepSchedule(0.1, 10) });
   const c = new TrainingCollector(m, { every: 5 });
   c.attach(trainer);
   const expected: number[][] = [];

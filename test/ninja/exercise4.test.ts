@@ -6,18 +6,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { readWordFile } from "../../src/data/files.ts";
+import { readWordFile } from "../../src/node/words.ts";
 import { buildCorpus } from "../../src/data/splits.ts";
 import { createTsKernels, wasmKernels } from "../../src/kernels/index.ts";
-import { initialize } from "../../src/models/init.ts";
-import { MLP, mlpConfig } from "../../src/models/mlp.ts";
+import { initialize } from "../../src/models/lecture_init.ts";
+import { LectureMLP } from "../../src/models/lecture.ts";
+import { modelConfig } from "../../src/models/registry.ts";
 import { Generator } from "../../src/random/generator.ts";
 import { Tensor } from "../../src/tensor/tensor.ts";
 import { manualBackward } from "../../src/ninja/backward.ts";
 import { explodedForward, PARAM_NAMES } from "../../src/ninja/forward.ts";
 import { maxDiff } from "../../src/ninja/cmp.ts";
 import { referenceTolerance } from "../../src/ninja/gradcheck.ts";
-import { readNinjaReference } from "../../src/ninja/reference.ts";
+import { readNinjaReference } from "../../src/node/ninja.ts";
 import { compareLosses, trainAutograd, trainManual } from "../../src/ninja/exercise4.ts";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/ninja-2147483647-h64.safetensors", import.meta.url));
@@ -51,7 +52,7 @@ test("exercise 4 at the lecture's size, n_hidden 200, 1000 steps", { skip: proce
 test("the fast path's gradients for the reference minibatch are exercise 1's and PyTorch's", async () => {
   const ref = await readNinjaReference(FIXTURE);
   for (const kernels of [wasmKernels(), createTsKernels()]) {
-    const model = new MLP(mlpConfig(27, { nHidden: 64 }), kernels, 32);
+    const model = new LectureMLP(modelConfig("lecture", { vocabSize: 27 }, { nHidden: 64 }) as never, kernels, 32);
     initialize(model, "lecture", new Generator(2147483647));
     for (const k of PARAM_NAMES) assert.deepEqual(model.parameter(k).data.view, ref.params[k].data, `${k} is the fixture's`);
     const Xb = kernels.arena.i32From(ref.Xb.data);

@@ -1,4 +1,4 @@
-// makemore part 4's gradient check (src/ninja/): seed 001's exploded forward pass on the engine, every
+// makemore part 4's gradient check (src/ninja/): makemore part 4's exploded forward pass on the engine, every
 // hand-derived gradient (exercise 1) and the fused ones (exercises 2 and 3) against autograd, and against
 // real PyTorch for the reference minibatch (test/fixtures/ninja-2147483647-h64.*, written by
 // shared/reference/make/torch_ninja_ref.py).
@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { readWordFile } from "../../src/data/files.ts";
+import { readWordFile } from "../../src/node/words.ts";
 import { buildCorpus } from "../../src/data/splits.ts";
 import { createTsKernels } from "../../src/kernels/index.ts";
 import { Generator } from "../../src/random/generator.ts";
@@ -15,7 +15,7 @@ import { Tensor } from "../../src/tensor/tensor.ts";
 import { cmp, formatCmp, formatDiff } from "../../src/ninja/cmp.ts";
 import { drawBatch, GRAD_ORDER, initNinja, ninjaDims, PARAM_NAMES } from "../../src/ninja/forward.ts";
 import { formatGradcheck, gradcheck, gradcheckFromSeed, gradcheckReference } from "../../src/ninja/gradcheck.ts";
-import { readNinjaReference } from "../../src/ninja/reference.ts";
+import { readNinjaReference } from "../../src/node/ninja.ts";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/ninja-2147483647-h64.safetensors", import.meta.url));
 const summary = JSON.parse(readFileSync(new URL("../fixtures/ninja-2147483647-h64.json", import.meta.url), "utf8")) as {
@@ -38,7 +38,7 @@ test("cmp prints the lecture's line: exact, approximate (torch.allclose), maxdif
   assert.deepEqual([formatDiff(0.00012345), formatDiff(9.3e-10), formatDiff(2.5e-5)], ["0.00012", "9.3e-10", "2.5e-05"]);
 });
 
-test("seed 001's init and minibatch are the fixture's, bit for bit (so the default table is PyTorch's setup)", async () => {
+test("makemore part 4's init and minibatch are the fixture's, bit for bit (so the default table is PyTorch's setup)", async () => {
   const ref = await readNinjaReference(FIXTURE);
   const g = new Generator(SEED001.seed);
   const params = initNinja(g, ninjaDims(corpus.vocab.size, SEED001.nHidden));

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseSafetensors, serializeSafetensors, type TensorRecord } from "../../src/tensor/safetensors.ts";
-import { readNinjaReference, referenceShapes } from "../../src/ninja/reference.ts";
+import { referenceShapes } from "../../src/ninja/reference.ts";
+import { readNinjaReference } from "../../src/node/ninja.ts";
 import { gradcheckReference } from "../../src/ninja/gradcheck.ts";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/ninja-2147483647-h64.safetensors", import.meta.url));

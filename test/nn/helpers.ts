@@ -4,8 +4,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createTsKernels, wasmKernels, type F32Buf, type Kernels } from "../../src/kernels/index.ts";
-import type { Act, LayerContext } from "../../src/nn/layer.ts";
+import { Embedding } from "../../src/nn/embedding.ts";
+import { numel, type Act, type Layer } from "../../src/nn/layer.ts";
 import { Generator } from "../../src/random/generator.ts";
+import { noGrad } from "../../src/tensor/autograd.ts";
 import { Tensor } from "../../src/tensor/tensor.ts";
 
 /** Both backends: WebAssembly SIMD and the plain-TypeScript reference. */
@@ -26,10 +28,6 @@ export function testBothBackends(name: string, fn: (k: Kernels) => void, options
       }
     });
   }
-}
-
-export function context(k: Kernels, capacity: number): LayerContext {
-  return { kernels: k, capacity };
 }
 
 /** A float32 tensor of normal samples · scale (+ shift). */
@@ -68,6 +66,12 @@ export function leaf(t: Tensor): Tensor {
   return x;
 }
 
+/** a + b elementwise (float64 sums of float32 values), as a tensor of a's shape: what an accumulating backward leaves. */
+export function plus(a: Tensor, b: Tensor | null): Tensor {
+  assert.ok(b !== null, "autograd computed no gradient");
+  return new Tensor(Float32Array.from(a.data, (v, i) => v + b.data[i]), [...a.shape]);
+}
+
 /**
  * Float32 tolerance: |got − want| ≤ atol + rtol·|want| with rtol 1e-5 and atol 2e-6 · max(1e-3, max|want|),
  * a few float32 ulp of the tensor's scale (the backends accumulate in float32 in their own order, the engine in
@@ -90,4 +94,147 @@ export function assertClose(name: string, got: Tensor | Float32Array, want: Tens
     if (!(excess <= worst)) [worst, at] = [excess, i];
   }
   assert.ok(worst <= 1, `${name}: element ${at} is ${g[at]}, autograd says ${want.data[at]} (|diff| ${Math.abs(g[at] - want.data[at])}, atol ${atol})`);
+}
+
+/** What checkLayer checks: a layer of the fast path, or an Embedding (integer inputs, no input gradient). */
+export type Checkable = Layer | Embedding;
+
+export interface CheckOptions<L extends Checkable> {
+  /** Seed of the Generator that draws everything (default: a hash of the test's name). */
+  seed?: number;
+  /** The input: normals · scale + shift (default 1, 0). */
+  input?: { scale?: number; shift?: number };
+  /** Integer inputs in [0, tokens) instead (the layer must then be an Embedding). */
+  tokens?: number;
+  /** Initialization of parameters by name: normals · scale + shift (default 0.3, 0), e.g. BatchNorm's gain near 1. */
+  init?: Record<string, { scale?: number; shift?: number }>;
+  /** The scale of dx's tolerance when dx is a difference of larger terms (see assertClose). */
+  dxScale?: (x: Tensor, params: Tensor[], dout: Tensor) => number;
+  /** The output must equal autograd's bit for bit (a lookup or a view moves values, it computes nothing). */
+  exact?: boolean;
+  /** Extra checks on the layer afterwards (its buffers, its mode, …). */
+  after?: (layer: L, k: Kernels) => void;
+}
+
+/** A small string hash: each test's own seed. */
+function seedOf(name: string): number {
+  let h = 17;
+  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) % 1_000_003;
+  return h;
+}
+
+/**
+ * One test per backend holding a layer against autograd on input shape `inShape` (use odd sizes):
+ * draws the input, every parameter (overwriting the layer's data) and dout; runs record, forward and
+ * backward; asserts the output (y === rec.out, rec.x === x), the input gradient and every parameter
+ * gradient equal `oracle`'s under autograd (`params` in the order of layer.parameters(), the layer's shapes).
+ * Backward is run three times on the same record:
+ *   1. into a zeroed dx and zeroed parameter gradients: the gradients themselves;
+ *   2. into dx and gradients pre-filled with known nonzero values: they must end as prefill + gradient
+ *      (the llm.c contract: backward adds, so a layer that overwrites fails here);
+ *   3. with dx null (no input gradient wanted): the parameter gradients still arrive.
+ * A view (isView) shares its input's buffer: its output must be x's buffer, its backward takes dout's
+ * own buffer as dx (the gradient is already there) and throws on any other.
+ */
+export function checkLayer<L extends Checkable>(
+  name: string,
+  make: (k: Kernels) => L,
+  inShape: number[],
+  oracle: (x: Tensor, params: Tensor[]) => Tensor,
+  options: CheckOptions<L> = {},
+): void {
+  testBothBackends(name, (k) => {
+    const g = new Generator(options.seed ?? seedOf(name));
+    const layer = make(k);
+    const tokens = options.tokens !== undefined;
+    const x = tokens ? randintT(g, options.tokens!, inShape) : leaf(randnT(g, inShape, options.input?.scale ?? 1, options.input?.shift ?? 0));
+    const params = layer.parameters().map((p) => {
+      const { scale = 0.3, shift = 0 } = options.init?.[p.name] ?? {};
+      const t = randnT(g, [...p.shape], scale, shift);
+      setBuf(p.data, t);
+      return leaf(t);
+    });
+    const want = oracle(x, params);
+    const dout = randnT(g, [...want.shape]);
+    want.backward(dout);
+    const n = numel(inShape);
+    const dScale = options.dxScale && noGrad(() => options.dxScale!(x, params, dout));
+
+    // forward
+    let y: Act;
+    let backward: (dx: F32Buf | null) => void;
+    const d = act(k, dout).data;
+    if (layer instanceof Embedding) {
+      assert.ok(tokens, "an Embedding takes integer inputs: pass options.tokens");
+      const rec = layer.record(n);
+      const idx = { data: k.arena.i32From(x.data), shape: [...inShape] };
+      y = layer.forward(rec, idx);
+      assert.equal(rec.idx, idx, "rec.idx is the input");
+      assert.equal(y, rec.out, "forward returns rec.out");
+      backward = () => layer.backward(rec, d);
+    } else {
+      assert.ok(!tokens, "options.tokens is for an Embedding");
+      const rec = layer.record(inShape);
+      const xa = act(k, x);
+      y = layer.forward(rec, xa);
+      assert.equal(rec.x, xa, "rec.x is the input");
+      assert.equal(y, rec.out, "forward returns rec.out");
+      if (layer.isView) assert.equal(y.data, xa.data, "a view's output is its input's buffer");
+      backward = (dx) => layer.backward(rec, d, dx);
+    }
+    assert.deepEqual(y.shape, want.shape, "output shape");
+    if (options.exact) assert.deepEqual(fromBuf(y.data, y.shape).data, want.data, "out (exactly)");
+    else assertClose("out", fromBuf(y.data, y.shape), want);
+
+    const grads = layer.parameters().map((p) => p.grad);
+    const checkParams = (pass: string, prefill: Tensor[] | null) => {
+      layer.parameters().forEach((p, i) => {
+        const w = prefill ? plus(prefill[i], params[i].grad) : params[i].grad;
+        assertClose(`${pass}: d${p.name}`, fromBuf(p.grad, p.shape), w);
+      });
+    };
+
+    if (tokens) {
+      // 1. zeroed gradients
+      for (const gr of grads) k.fill(gr, 0);
+      backward(null);
+      checkParams("backward", null);
+      // 2. pre-filled gradients: backward adds
+      const pre = layer.parameters().map((p) => randnT(g, [...p.shape]));
+      pre.forEach((t, i) => setBuf(grads[i], t));
+      backward(null);
+      checkParams("backward into pre-filled gradients", pre);
+    } else if ((layer as Layer).isView) {
+      // The container hands a view dout's own buffer as its input gradient: it must leave it as it is.
+      backward(d);
+      assertClose("dx (dout's buffer)", fromBuf(d, inShape), x.grad);
+      backward(null);
+      const other = k.arena.f32(n);
+      assert.throws(() => backward(other), /must be its output gradient's buffer/);
+      assert.deepEqual(layer.parameters(), []);
+    } else {
+      // 1. zeroed dx and parameter gradients
+      const dx = k.arena.f32(n);
+      k.fill(dx, 0);
+      for (const gr of grads) k.fill(gr, 0);
+      backward(dx);
+      assertClose("backward: dx", fromBuf(dx, inShape), x.grad, { scale: dScale });
+      checkParams("backward", null);
+
+      // 2. pre-filled: dx and p.grad must end as prefill + gradient
+      const preDx = randnT(g, inShape);
+      const pre = layer.parameters().map((p) => randnT(g, [...p.shape]));
+      setBuf(dx, preDx);
+      pre.forEach((t, i) => setBuf(grads[i], t));
+      backward(dx);
+      assertClose("backward into a pre-filled dx: dx", fromBuf(dx, inShape), plus(preDx, x.grad), { scale: dScale });
+      checkParams("backward into pre-filled gradients", pre);
+
+      // 3. dx null: only the parameter gradients
+      for (const gr of grads) k.fill(gr, 0);
+      backward(null);
+      checkParams("backward with dx null", null);
+    }
+    options.after?.(layer, k);
+  });
 }

@@ -11,11 +11,11 @@ import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { TrainingCollector } from "../../src/diagnostics/collector.ts";
 import { diagnoseRun } from "../../src/diagnostics/run_report.ts";
-import { renderHtml } from "../../src/report/html.ts";
+import { reportHtml as renderHtml } from "../../src/node/report.ts";
 import { lrFinderPage, runReportPage } from "../../src/report/pages.ts";
 import { chartsOf, type ReportPage } from "../../src/report/spec.ts";
 import { findLearningRate } from "../../src/train/lr_finder.ts";
-import { DEFAULT_RUN, TrainingRun } from "../../src/train/run.ts";
+import { createRun } from "../../src/node/run_dir.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const OUT = resolve("test-output");
@@ -93,7 +93,7 @@ function assertAllDrawn(page: ReportPage, r: PageCheck): void {
 }
 
 test("the run report renders every chart in headless Chromium, offline, without console errors", { timeout: 120000 }, async () => {
-  const run = TrainingRun.create({ ...DEFAULT_RUN, steps: 300, nHidden: 48, lrDecayStep: 200 });
+  const run = createRun({ steps: 300, model: { nHidden: 48 }, lrDecayStep: 200 });
   const collector = new TrainingCollector(run.model, { every: 10 });
   collector.attach(run.trainer);
   run.train();
@@ -107,7 +107,23 @@ test("the run report renders every chart in headless Chromium, offline, without 
 });
 
 test("the learning-rate finder's page renders its curve", { timeout: 60000 }, async () => {
-  const run = TrainingRun.create({ ...DEFAULT_RUN, steps: 200, nHidden: 32 });
+  const run = createRun({ steps: 200, model: { nHidden: 32 } });
   const page = lrFinderPage(findLearningRate(run.trainer, { steps: 200 }), "200 steps");
   assertAllDrawn(page, await openAndCheck(page, "lr-find"));
 });
+
+for (const type of ["wavenet", "bigram"] as const) {
+  test(`a ${type} run's report renders every chart it has (no init stages; ${type === "bigram" ? "no tanh, no embedding" : "three tanh layers"})`, { timeout: 120000 }, async () => {
+    const run = createRun({ type, steps: 120 });
+    const collector = new TrainingCollector(run.model, { every: 10 });
+    collector.attach(run.trainer);
+    run.train();
+    run.evaluate();
+    const page = runReportPage(diagnoseRun(run, { collector }));
+    const ids = chartsOf(page).map((c) => c.id);
+    assert.ok(!ids.includes("init-loss"), "the init stages are the lecture model's");
+    assert.equal(ids.includes("embedding"), type === "wavenet");
+    assert.equal(ids.includes("saturation"), type === "wavenet");
+    assertAllDrawn(page, await openAndCheck(page, `report-${type}`));
+  });
+}

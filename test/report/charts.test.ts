@@ -4,13 +4,13 @@ import { diagnoseRun } from "../../src/diagnostics/run_report.ts";
 import { TrainingCollector } from "../../src/diagnostics/collector.ts";
 import { lossCurve } from "../../src/diagnostics/loss_curve.ts";
 import { lossChart } from "../../src/report/charts.ts";
-import { chartJsBundle, renderHtml } from "../../src/report/html.ts";
+import { chartJsBundle, reportHtml as renderHtml } from "../../src/node/report.ts";
 import { runReportPage } from "../../src/report/pages.ts";
 import { chartsOf, type ReportPage } from "../../src/report/spec.ts";
-import { DEFAULT_RUN, TrainingRun } from "../../src/train/run.ts";
+import { createRun } from "../../src/node/run_dir.ts";
 
 function smallReport(collect: boolean) {
-  const run = TrainingRun.create({ ...DEFAULT_RUN, steps: 100, nHidden: 16, nEmbd: 2 });
+  const run = createRun({ steps: 100, model: { nHidden: 16, nEmbd: 2 } });
   const collector = collect ? new TrainingCollector(run.model, { every: 10 }) : null;
   collector?.attach(run.trainer);
   run.train();

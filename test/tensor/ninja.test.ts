@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Generator } from '../../src/random/generator.ts';
 import { randn } from '../../src/tensor/random.ts';
-import { readSafetensors } from '../../src/tensor/safetensors-file.ts';
+import { readSafetensors } from '../../src/node/safetensors-file.ts';
 import { tensorsFromRecords } from '../../src/tensor/safetensors-tensor.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { CheckpointError } from '../../src/errors.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import { type TensorRecord, parseSafetensors, serializeSafetensors } from '../../src/tensor/safetensors.ts';
-import { readSafetensors, writeSafetensors } from '../../src/tensor/safetensors-file.ts';
+import { readSafetensors, writeSafetensors } from '../../src/node/safetensors-file.ts';
 import { prng } from './check-op.ts';
 import { recordsFromTensors, tensorFromRecord, tensorsFromRecords } from '../../src/tensor/safetensors-tensor.ts';
 

@@ -3,12 +3,13 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync, unlinkSync, truncateSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TrainingRun, DEFAULT_RUN, type RunOptions } from "../../src/train/run.ts";
-import { loadRun, FILES } from "../../src/train/checkpoint.ts";
-import { wasmKernels } from "../../src/kernels/index.ts";
+import type { RunOptions } from "../../src/train/config.ts";
+import { FILES } from "../../src/train/checkpoint.ts";
+import { createRun, loadRun, saveRun } from "../../src/node/run_dir.ts";
 import { CheckpointError } from "../../src/errors.ts";
+import { parameterOf } from "../../src/models/model.ts";
 
-const small: RunOptions = { ...DEFAULT_RUN, steps: 300, nHidden: 64 };
+const small: RunOptions = { steps: 300, model: { nHidden: 64 } };
 const tmp = () => mkdtempSync(join(tmpdir(), "makemore-ckpt-"));
 
 /** An independent reader of the safetensors format (not the project's parser). */
@@ -29,28 +30,28 @@ function readSafetensorsIndependently(path: string): Map<string, { shape: number
 }
 
 test("resume: N steps, saved, then N more give exactly the parameters of 2N steps in one go", () => {
-  const a = TrainingRun.create(small);
+  const a = createRun(small);
   a.train();
   const dir = tmp();
-  const b = TrainingRun.create({ ...small, steps: 150 });
+  const b = createRun({ ...small, steps: 150 });
   b.train();
-  b.save(dir);
-  const c = TrainingRun.load(dir, { steps: 300 });
+  saveRun(b, dir);
+  const c = loadRun(dir, { steps: 300 });
   assert.equal(c.trainer.step, 150);
   c.train();
   for (const p of a.model.parameters()) {
-    assert.deepEqual(c.model.parameter(p.name).data.view, p.data.view, `${p.name} differs after resuming`);
+    assert.deepEqual(parameterOf(c.model, p.name).data.view, p.data.view, `${p.name} differs after resuming`);
   }
   assert.deepEqual(c.trainer.losses, a.trainer.losses);
   assert.deepEqual(c.generator.getState(), a.generator.getState());
 });
 
 test("model.safetensors holds the lectures' tensor names, readable by an independent parser", () => {
-  const run = TrainingRun.create({ ...small, steps: 20 });
+  const run = createRun({ ...small, steps: 20 });
   run.train();
   run.evaluate("calibrated", ["val"]);
   const dir = tmp();
-  run.save(dir);
+  saveRun(run, dir);
   const t = readSafetensorsIndependently(join(dir, FILES.model));
   assert.deepEqual([...t.keys()].sort(), ["C", "W1", "W2", "b1", "b2", "bnbias", "bngain", "bnmean", "bnmean_running", "bnvar", "bnvar_running"]);
   assert.deepEqual(t.get("W1")!.shape, [30, 64]);
@@ -66,7 +67,7 @@ test("model.safetensors holds the lectures' tensor names, readable by an indepen
 });
 
 test("metrics.jsonl logs every step below 100, then every --log-every steps", () => {
-  const run = TrainingRun.create({ ...small, steps: 260 }, { logEvery: 50 });
+  const run = createRun({ ...small, steps: 260 }, { logEvery: 50 });
   run.train();
   const steps = run.metrics.map((m) => m.step);
   assert.deepEqual(steps.slice(98), [98, 99, 100, 150, 200, 250]);
@@ -81,28 +82,27 @@ function checkpointError(fn: () => unknown, pattern: RegExp) {
 }
 
 test("missing, truncated, damaged and mismatched checkpoints give a CheckpointError naming the file", () => {
-  const k = wasmKernels();
-  checkpointError(() => loadRun(tmp(), k, 32), /config\.json: missing — is this a run directory/);
-  const run = TrainingRun.create({ ...small, steps: 5 });
+  checkpointError(() => loadRun(tmp()), /config\.json: missing — is this a run directory/);
+  const run = createRun({ ...small, steps: 5 });
   run.train();
   const fresh = () => {
     const d = tmp();
-    run.save(d);
+    saveRun(run, d);
     return d;
   };
   let dir = fresh();
   truncateSync(join(dir, FILES.model), statSync(join(dir, FILES.model)).size - 100);
-  checkpointError(() => loadRun(dir, k, 32), /model\.safetensors: does not match config\.json/);
+  checkpointError(() => loadRun(dir), /model\.safetensors: does not match config\.json/);
   dir = fresh();
   unlinkSync(join(dir, FILES.model));
-  checkpointError(() => loadRun(dir, k, 32), /model\.safetensors: missing/);
+  checkpointError(() => loadRun(dir), /model\.safetensors: missing/);
   dir = fresh();
   writeFileSync(join(dir, FILES.config), "{ not json");
-  checkpointError(() => loadRun(dir, k, 32), /config\.json: is not valid JSON/);
+  checkpointError(() => loadRun(dir), /config\.json: is not valid JSON/);
   dir = fresh();
   const cfg = JSON.parse(readFileSync(join(dir, FILES.config), "utf8"));
   writeFileSync(join(dir, FILES.config), JSON.stringify({ ...cfg, format: "something-else" }));
-  checkpointError(() => loadRun(dir, k, 32), /not a makemore-ts run/);
+  checkpointError(() => loadRun(dir), /not a makemore-ts run/);
   writeFileSync(join(dir, FILES.config), JSON.stringify({ ...cfg, model: { ...cfg.model, nHidden: 65 } }));
-  checkpointError(() => loadRun(dir, k, 32), /tensor "W1" is F32 \(30, 64\), expected F32 \(30, 65\)/);
+  checkpointError(() => loadRun(dir), /tensor "W1" is F32 \(30, 64\), expected F32 \(30, 65\)/);
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { findLearningRate, lrSweep, smooth, suggestLr } from "../../src/train/lr_finder.ts";
-import { DEFAULT_RUN, TrainingRun } from "../../src/train/run.ts";
+import { createRun } from "../../src/node/run_dir.ts";
 
 test("lrSweep: exponents linear from min to max (torch.linspace), lr = 10^e", () => {
   const s = lrSweep(4, -3, 0);
@@ -24,7 +24,7 @@ test("smooth and suggestLr: a centred moving average and its minimum", () => {
 });
 
 test("findLearningRate: step i trains at lr_i, and the loss is recorded", () => {
-  const run = TrainingRun.create({ ...DEFAULT_RUN, steps: 60, nHidden: 16 });
+  const run = createRun({ steps: 60, model: { nHidden: 16 } });
   const seen: number[] = [];
   run.trainer.on((e) => e.type === "step" && seen.push(e.lr));
   const r = findLearningRate(run.trainer, { steps: 60, minExp: -2, maxExp: 0 });
@@ -36,7 +36,7 @@ test("findLearningRate: step i trains at lr_i, and the loss is recorded", () => 
 });
 
 test("findLearningRate: a sweep into huge learning rates stops at the divergence and still suggests one", () => {
-  const run = TrainingRun.create({ ...DEFAULT_RUN, steps: 40, nHidden: 16, batchNorm: false, init: "naive" });
+  const run = createRun({ steps: 40, model: { nHidden: 16, batchNorm: false, init: "naive" } });
   const r = findLearningRate(run.trainer, { steps: 40, minExp: -2, maxExp: 60 });
   assert.notEqual(r.divergedAt, null);
   assert.ok(r.losses.slice(r.divergedAt!).every(Number.isNaN));

@@ -1,4 +1,4 @@
-// Initialization presets: the stages makemore part 3 (seed 002) walks through, and part 4's exercise 4
+// Initialization presets of the lecture model: the stages makemore part 3 walks through, and part 4's exercise 4
 // (the `lecture` preset), each drawing from one Generator in the lectures' order — C, W1, b1, W2, b2,
 // then bngain, bnbias — so the same seed gives PyTorch's weights bit for bit.
 //
@@ -7,7 +7,7 @@
 
 import { ConfigError } from "../errors.ts";
 import type { Generator } from "../random/generator.ts";
-import type { MLP } from "./mlp.ts";
+import type { LectureMLP } from "./lecture.ts";
 
 export const INIT_PRESETS = ["lecture", "naive", "scaled-output", "kaiming", "batchnorm"] as const;
 export type InitPreset = (typeof INIT_PRESETS)[number];
@@ -17,7 +17,7 @@ export const INIT_DESCRIPTIONS: Record<InitPreset, string> = {
   naive: "plain randn everywhere: confidently wrong logits (the hockey stick) and a saturated tanh",
   "scaled-output": "W2·0.01 and b2 = 0: logits near zero, initial loss near −ln(1/V)",
   kaiming: "also W1·(5/3)/√fan_in and b1·0.01: tanh no longer saturated",
-  batchnorm: "kaiming's weights with BatchNorm before tanh (gain 1, bias 0): seed 002's last stage",
+  batchnorm: "kaiming's weights with BatchNorm before tanh (gain 1, bias 0): makemore part 3's last stage",
 };
 
 const f = Math.fround;
@@ -27,7 +27,7 @@ export function isInitPreset(s: string): s is InitPreset {
 }
 
 /** Fills the model's parameters from `g` as the preset says. */
-export function initialize(model: MLP, preset: InitPreset, g: Generator): void {
+export function initialize(model: LectureMLP, preset: InitPreset, g: Generator): void {
   if (!isInitPreset(preset)) throw new ConfigError(`unknown init preset "${preset}": use one of ${INIT_PRESETS.join(", ")}`);
   const fanIn = model.config.nEmbd * model.config.blockSize;
   const draw = (name: string, scale: (x: number) => number) => {

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DataError } from "../errors.ts";
-import { parseWords, type ReadOptions, type WordList } from "./words.ts";
+import { parseWords, type ReadOptions, type WordList } from "../data/words.ts";
 
 /** The bundled dataset: the 32,033 names of the lectures (data/names.txt in the package). */
 export const DEFAULT_WORDS_FILE = fileURLToPath(new URL("../../data/names.txt", import.meta.url));

@@ -1,9 +1,9 @@
 // Reading and writing safetensors files in Node (the format itself is in safetensors.ts, browser-safe).
-// Writing is atomic (src/util/atomic-write.ts): a crash never leaves a half-written file behind.
+// Writing is atomic (atomic-write.ts): a crash never leaves a half-written file behind.
 import { readFile } from 'node:fs/promises';
 import { CheckpointError } from '../errors.ts';
-import { writeFileAtomicSync } from '../util/atomic-write.ts';
-import { type SafetensorsFile, type TensorRecord, parseSafetensors, serializeSafetensors } from './safetensors.ts';
+import { writeFileAtomicSync } from './atomic-write.ts';
+import { type SafetensorsFile, type TensorRecord, parseSafetensors, serializeSafetensors } from '../tensor/safetensors.ts';
 
 export async function readSafetensors(path: string): Promise<SafetensorsFile> {
   let bytes: Uint8Array;

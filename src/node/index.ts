@@ -1,0 +1,14 @@
+// makemore-ts/node: the Node edge — word files on disk, run directories, atomic writes, reports
+// written to disk, gradcheck reference files. The core (makemore-ts) holds everything else and runs in
+// a browser too; this entry re-exports it, so a Node program needs only this one.
+
+export * from "../index.ts";
+export { readWordFile, DEFAULT_WORDS_FILE } from "./words.ts";
+export { writeFileAtomicSync } from "./atomic-write.ts";
+export { readSafetensors, writeSafetensors } from "./safetensors-file.ts";
+export { readNinjaReference } from "./ninja.ts";
+export { chartJsBundle, reportHtml, writeHtmlReport } from "./report.ts";
+export {
+  createRun, saveRun, writeRunFiles, loadRun, hasRun, readRunConfig, readMetrics, checkRunDir, sampleFromRun,
+  type SampleRunOptions,
+} from "./run_dir.ts";

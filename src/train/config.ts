@@ -1,0 +1,155 @@
+// One configuration tree for a run — model (tagged by type), optimizer, schedule, data, training —
+// resolved from a model type's defaults (written once, in the type's file) and what the user set.
+// A run directory's config.json holds it; `--resume` refuses a changed setting by comparing trees.
+
+import { ConfigError } from "../errors.ts";
+import { modelConfig, modelType, type SplitConfig } from "../models/registry.ts";
+import type { ModelConfigBase } from "../models/model.ts";
+import type { TorchVersion } from "../random/generator.ts";
+import { checkOptimizerConfig, type OptimizerConfig } from "./optimizer.ts";
+import { stepSchedule, type StepSchedule } from "./schedule.ts";
+import type { EvalStats } from "./evaluate.ts";
+
+/** What defines a run: two runs with equal settings are the same run (steps may be extended). */
+export interface RunSettings {
+  model: ModelConfigBase & Record<string, unknown>;
+  optimizer: OptimizerConfig;
+  schedule: StepSchedule;
+  /** The tokens: the boundary token "." first, then the characters. */
+  vocabulary: string[];
+  data: { file: string; sha256: string; words: number; split: SplitConfig };
+  training: {
+    batchSize: number;
+    /** The torch.Generator's seed, as a decimal string (PyTorch takes any 64-bit value). */
+    seed: string;
+    torchVersion: TorchVersion;
+    /** BatchNorm statistics of the final evaluation (null: the model has no BatchNorm). */
+    evalStats: EvalStats | null;
+  };
+}
+
+/** What a user may set for a new run; everything left out is the model type's default. */
+export interface RunOptions {
+  /** A registered model type (default "lecture"). */
+  type?: string;
+  /** Settings of the model type (its config fields: nEmbd, nHidden, …). */
+  model?: Record<string, unknown>;
+  steps?: number;
+  batchSize?: number;
+  lr?: number;
+  /** First step at the decayed rate (null: never). */
+  lrDecayStep?: number | null;
+  /** Learning rate from the decay step on (default lr / 10). */
+  lrAfterDecay?: number;
+  /** Replaces the type's optimizer, or some of its fields. */
+  optimizer?: Partial<OptimizerConfig> & { type?: OptimizerConfig["type"] };
+  seed?: number | bigint;
+  /** The lectures' split: a shuffle seed, or null for the file's order (types on context windows only). */
+  splitSeed?: number | null;
+  torchVersion?: TorchVersion;
+  evalStats?: EvalStats;
+}
+
+/** The settings of a new run on a vocabulary of `vocabSize` tokens (and, for sequences, rows of `blockSize`). */
+export function resolveSettings(
+  options: RunOptions,
+  data: { vocabulary: string[]; blockSize?: number; file: string; sha256: string; words: number },
+): { settings: RunSettings; steps: number } {
+  const type = modelType(options.type ?? "lecture");
+  const d = type.training;
+  const model = modelConfig(type.type, { vocabSize: data.vocabulary.length, blockSize: data.blockSize }, options.model ?? {});
+  let optimizer: OptimizerConfig;
+  if (options.optimizer?.type !== undefined && options.optimizer.type !== d.optimizer.type) {
+    optimizer = checkOptimizerConfig(options.optimizer.type === "adamw" ? { ...ADAMW_DEFAULT_FIELDS, ...options.optimizer } : options.optimizer);
+  } else {
+    optimizer = checkOptimizerConfig({ ...d.optimizer, ...options.optimizer });
+  }
+  const lr = options.lr ?? d.schedule.lr;
+  const decay = options.lrDecayStep !== undefined ? options.lrDecayStep : d.schedule.decayStep;
+  const after = options.lrAfterDecay ?? (options.lr !== undefined ? lr / 10 : d.schedule.lrAfterDecay);
+  const schedule = stepSchedule(lr, decay, decay === null ? lr : after);
+  const split = splitOf(options);
+  const hasBn = type.training.evalStats !== null;
+  if (options.evalStats !== undefined && !hasBn && !("batchNorm" in model && model.batchNorm)) {
+    throw new ConfigError(`--bn-stats: model type "${type.type}" has no BatchNorm`);
+  }
+  const steps = options.steps ?? d.steps;
+  if (!Number.isSafeInteger(steps) || steps < 0) throw new ConfigError(`steps must be an integer >= 0 (got ${steps})`);
+  const batchSize = options.batchSize ?? d.batchSize;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new ConfigError(`batch size must be a positive integer (got ${batchSize})`);
+  const batchNorm = "batchNorm" in model ? model.batchNorm === true : hasBn;
+  const settings: RunSettings = {
+    model: model as RunSettings["model"],
+    optimizer,
+    schedule,
+    vocabulary: data.vocabulary,
+    data: { file: data.file, sha256: data.sha256, words: data.words, split },
+    training: {
+      batchSize,
+      seed: BigInt.asUintN(64, BigInt(options.seed ?? d.seed)).toString(),
+      torchVersion: options.torchVersion ?? "2.x",
+      evalStats: batchNorm ? (options.evalStats ?? d.evalStats ?? "running") : null,
+    },
+  };
+  return { settings, steps };
+}
+
+/** The split a new run uses: its type's, or the lectures' shuffle with another seed or none. */
+export function splitOf(options: RunOptions): SplitConfig {
+  const type = modelType(options.type ?? "lecture");
+  if (options.splitSeed === undefined) return type.training.split;
+  if (type.data !== "windows") {
+    throw new ConfigError(`--split-seed / --no-shuffle: model type "${type.type}" splits as makemore.py does (torch.randperm from --seed)`);
+  }
+  return options.splitSeed === null ? { kind: "file-order" } : { kind: "shuffle", seed: options.splitSeed };
+}
+
+const ADAMW_DEFAULT_FIELDS = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01 };
+
+/** The first difference between two settings trees ("model.nHidden: 200 vs 100"), or null when equal. */
+export function settingsDiff(a: unknown, b: unknown, path = ""): string | null {
+  if (a !== null && b !== null && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b)) {
+    if (Array.isArray(a)) {
+      return JSON.stringify(a) === JSON.stringify(b) ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+    }
+    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+    for (const k of keys) {
+      const d = settingsDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  return Object.is(a, b) ? null : `${path}: ${JSON.stringify(a) ?? "(none)"} vs ${JSON.stringify(b) ?? "(none)"}`;
+}
+
+/**
+ * The settings `options` set explicitly, as a partial tree (for `--resume`: a given setting must equal
+ * the saved run's). Learning-rate fields follow the schedule's names; the seed is normalized as saved.
+ */
+export function explicitSettings(o: RunOptions): Record<string, Record<string, unknown>> {
+  const tree: Record<string, Record<string, unknown>> = { model: {}, optimizer: {}, schedule: {}, data: {}, training: {} };
+  if (o.type !== undefined) tree.model.type = o.type;
+  Object.assign(tree.model, o.model ?? {});
+  Object.assign(tree.optimizer, o.optimizer ?? {});
+  if (o.lr !== undefined) tree.schedule.lr = o.lr;
+  if (o.lrDecayStep !== undefined) tree.schedule.decayStep = o.lrDecayStep;
+  if (o.lrAfterDecay !== undefined) tree.schedule.lrAfterDecay = o.lrAfterDecay;
+  if (o.splitSeed !== undefined) tree.data.split = o.splitSeed === null ? { kind: "file-order" } : { kind: "shuffle", seed: o.splitSeed };
+  if (o.batchSize !== undefined) tree.training.batchSize = o.batchSize;
+  if (o.seed !== undefined) tree.training.seed = BigInt.asUintN(64, BigInt(o.seed)).toString();
+  if (o.torchVersion !== undefined) tree.training.torchVersion = o.torchVersion;
+  return tree;
+}
+
+/** The first explicit setting that differs from `saved`: its path in the tree and both values, or null. */
+export function settingsConflict(
+  saved: RunSettings, explicit: Record<string, Record<string, unknown>>,
+): { path: string; saved: unknown; given: unknown } | null {
+  for (const [section, fields] of Object.entries(explicit)) {
+    for (const [k, v] of Object.entries(fields)) {
+      const have = (saved as unknown as Record<string, Record<string, unknown>>)[section]?.[k];
+      if (settingsDiff(have, v) !== null) return { path: `${section}.${k}`, saved: have, given: v };
+    }
+  }
+  return null;
+}

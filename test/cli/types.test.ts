@@ -1,0 +1,91 @@
+// `makemore train --type T` for the registry's other types: bigram (makemore.py's data and AdamW) and
+// wavenet (makemore part 5) from the command line — the same first losses as PyTorch, sample, eval,
+// diagnose, a byte-exact --resume (AdamW's state included), and clear errors for settings of another type.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "./helpers.ts";
+
+const tmp = () => join(mkdtempSync(join(tmpdir(), "makemore-cli-types-")), "run");
+const zoo = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/zoo/${name}.json`, import.meta.url), "utf8"));
+const metricLosses = (dir: string) =>
+  readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((m) => "lr" in m).map((m) => m.loss as number);
+
+test("train --type bigram: makemore.py's split and AdamW, PyTorch's first losses; sample, eval and diagnose on train/test", async () => {
+  const ref = zoo("bigram-3407");
+  const dir = tmp();
+  const r = await run("train", "--type", "bigram", "-o", dir, "--steps", "30", "--torch-version", "1.13", "--samples", "4", "--json");
+  assert.equal(r.code, 0, r.err);
+  const out = JSON.parse(r.out);
+  assert.deepEqual(Object.keys(out.losses).sort(), ["test", "train"], "makemore.py's split: train and test");
+  assert.equal(out.bnStats, null);
+  assert.equal(out.settings.optimizer.type, "adamw");
+  metricLosses(dir).slice(0, 20).forEach((l, i) => assert.ok(Math.abs(l - ref.trace[String(i)]) < 1e-4, `step ${i}: ${l} vs ${ref.trace[String(i)]}`));
+  const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+  assert.equal(config.model.type, "bigram");
+  assert.equal(config.model.blockSize, 16);
+  assert.deepEqual(config.data.split, { kind: "randperm" });
+  const s = await run("sample", "-o", dir, "-n", "6", "--json");
+  assert.equal(s.code, 0, s.err);
+  assert.deepEqual(JSON.parse(s.out).slice(0, 4), out.samples, "sample continues the run's generator");
+  const e = JSON.parse((await run("eval", "-o", dir, "--json")).out);
+  assert.ok(Math.abs(e.test - out.losses.test) < 1e-9);
+  assert.equal((await run("eval", "-o", dir, "--bn-stats", "running")).code, 2, "no BatchNorm to choose statistics for");
+  const d = await run("diagnose", "-o", dir);
+  assert.equal(d.code, 0, d.err);
+  assert.match(d.out, /bigram/);
+});
+
+test("train --type bigram --resume continues AdamW exactly: 15 + 15 steps = 30 in one go, byte for byte", async () => {
+  const one = tmp();
+  const two = tmp();
+  assert.equal((await run("train", "--type", "bigram", "-o", one, "--steps", "30", "--samples", "0", "--json")).code, 0);
+  assert.equal((await run("train", "--type", "bigram", "-o", two, "--steps", "15", "--samples", "0", "--json")).code, 0);
+  const r = await run("train", "-o", two, "--resume", "--steps", "30", "--samples", "0", "--json");
+  assert.equal(r.code, 0, r.err);
+  for (const f of ["model.safetensors", "train_state.safetensors"]) {
+    assert.deepEqual(readFileSync(join(two, f)), readFileSync(join(one, f)), `${f} differs after resuming`);
+  }
+  const c = JSON.parse(readFileSync(join(two, "config.json"), "utf8"));
+  assert.equal(c.optimizerSteps, 30);
+  const bad = await run("train", "-o", two, "--resume", "--steps", "40", "--lr", "0.01");
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--lr 0\.01 differs from the run's 0\.0005/);
+});
+
+test("train --type wavenet: makemore part 5's model from the CLI, PyTorch's first losses, running BatchNorm statistics", async () => {
+  const ref = zoo("wavenet-42");
+  const dir = tmp();
+  const r = await run("train", "--type", "wavenet", "-o", dir, "--steps", "20", "--torch-version", "1.13", "--samples", "3", "--json");
+  assert.equal(r.code, 0, r.err);
+  const out = JSON.parse(r.out);
+  assert.equal(out.bnStats, "running");
+  metricLosses(dir).forEach((l, i) => assert.ok(Math.abs(l - ref.trace[String(i)]) < 1e-4, `step ${i}: ${l} vs ${ref.trace[String(i)]}`));
+  const names = Object.keys(JSON.parse(readFileSync(join(dir, "model.safetensors")).subarray(8, 8 + readFileSync(join(dir, "model.safetensors")).readUInt32LE(0)).toString()));
+  for (const n of ["C", "W0", "gamma0", "beta0", "W2", "Wout", "bout", "running_mean0", "running_var2"]) assert.ok(names.includes(n), `${n} saved`);
+  const d = await run("diagnose", "-o", dir, "--json");
+  assert.equal(d.code, 0, d.err);
+  const diag = JSON.parse(d.out);
+  assert.equal(diag.init, null, "the init stages are the lecture model's");
+  assert.deepEqual(diag.batch.layers.map((l: { kind: string }) => l.kind).slice(0, 3), ["Linear", "BatchNorm1d", "Tanh"]);
+  assert.equal(diag.batch.layers.at(-1).name, "logits");
+});
+
+test("a setting of another type, a bad block size, and --split-seed for a randperm type are one-line errors", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--type", "bigram", "--n-hidden", "64"], /--n-hidden is not a setting of --type bigram \(its settings: none\)/],
+    [["--type", "wavenet", "--init", "naive"], /--init is not a setting of --type wavenet/],
+    [["--type", "wavenet", "--block-size", "6"], /power of two/],
+    [["--type", "bigram", "--split-seed", "3"], /splits as makemore\.py does/],
+    [["--type", "nope"], /Allowed choices are lecture, wavenet, bigram/],
+    [["--type", "lecture", "--weight-decay", "0.1"], /weightDecay/],
+  ];
+  for (const [flags, pattern] of cases) {
+    const r = await run("train", "-o", tmp(), "--steps", "1", ...flags);
+    assert.equal(r.code, 2, `${flags.join(" ")}: ${r.err}`);
+    assert.match(r.err, pattern, flags.join(" "));
+    assert.equal(r.err.trim().split("\n").length, 1, `one line: ${r.err}`);
+  }
+});
