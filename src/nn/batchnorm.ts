@@ -179,14 +179,14 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
     return rec.out;
   }
 
-  backward(rec: BatchNormRec, dout: F32Buf, dx: F32Buf | null): void {
+  backward(rec: BatchNormRec, dout: F32Buf, dx: F32Buf | null, accumulate = true): void {
     needForward("BatchNorm1d", rec);
     // The statistics the forward used decide the formula (not the mode now), as in PyTorch.
     const stats: BatchNormStats = !rec.trained ? "fixed" : this.unbiased ? "batch-unbiased" : "batch-biased";
     const into = dx ?? (rec.scratch ??= this.kernels.arena.f32(rec.capacity * this.features));
     this.kernels.batchNormBackward(
       into, this.gain.grad, this.bias.grad, dout, rec.bnraw, this.gain.data, rec.bnvarInv,
-      rec.rows, this.features, stats, dx !== null,
+      rec.rows, this.features, stats, dx !== null && accumulate,
     );
   }
 

@@ -11,8 +11,10 @@
 //                                     // and p.grad += ∂loss/∂p for every parameter
 //
 // Both gradients ACCUMULATE, as llm.c's `dinp +=` and PyTorch's `.grad`: the caller zeroes them
-// (parameters with `zeroGrad` before each step, activation gradients before each backward). Buffers
-// are allocated once, in the kernels' arena; a training step allocates nothing.
+// (parameters with `zeroGrad` before each step, activation gradients before each backward). A caller
+// that knows it is the only writer of dx (Sequential: each activation gradient has one producer) may
+// pass `accumulate = false` to have dx overwritten instead, which saves zeroing it. Buffers are
+// allocated once, in the kernels' arena; a training step allocates nothing.
 //
 // An activation is a float32 buffer and a shape whose last dimension is the feature dimension:
 // rows = the product of the others (B for (B, H); B·T for (B, T, C)). A record holds `capacity` rows
@@ -60,8 +62,11 @@ export interface Layer<R extends Rec = Rec> {
   /** A record for inputs of up to `inShape` (its rows: every dimension but the last). */
   record(inShape: readonly number[]): R;
   forward(rec: R, x: Act): Act;
-  /** dout: gradient of rec's last output. Adds into dx (null: not wanted) and into the parameters' grads. */
-  backward(rec: R, dout: F32Buf, dx: F32Buf | null): void;
+  /**
+   * dout: gradient of rec's last output. Adds into dx (null: not wanted; overwrites it when
+   * `accumulate` is false) and always adds into the parameters' grads.
+   */
+  backward(rec: R, dout: F32Buf, dx: F32Buf | null, accumulate?: boolean): void;
   parameters(): Parameter[];
   buffers(): Buffer[];
   /** Training mode (batch statistics) or evaluation mode (stored statistics). */

@@ -61,13 +61,13 @@ export class Linear implements Layer<LinearRec> {
     return rec.out;
   }
 
-  backward(rec: LinearRec, dout: F32Buf, dx: F32Buf | null): void {
+  backward(rec: LinearRec, dout: F32Buf, dx: F32Buf | null, accumulate = true): void {
     const x = needForward("Linear", rec);
     const R = rowsOf(x.shape);
     const k = this.kernels;
     k.matmulTN(this.weight.grad, x.data, dout, this.fanIn, R, this.fanOut, true); // dW += xᵀ @ dout
     if (this.bias) k.colSum(this.bias.grad, dout, R, this.fanOut, true); // db += Σ_rows dout
-    if (dx !== null) k.matmulNT(dx, dout, this.weight.data, R, this.fanOut, this.fanIn, true); // dx += dout @ Wᵀ
+    if (dx !== null) k.matmulNT(dx, dout, this.weight.data, R, this.fanOut, this.fanIn, accumulate); // dx += dout @ Wᵀ
   }
 
   parameters(): Parameter[] {

@@ -3,9 +3,10 @@
 //
 // A Sequential's record holds one record per layer and the gradient buffer of every activation
 // between them (grads[i]: the gradient of layer i's output; `dx`, the gradient of the input). A view
-// layer (FlattenConsecutive) shares its input's gradient buffer, so it costs nothing. Backward zeroes
-// each input gradient before the layer adds into it: the gradients of one backward pass are this
-// pass's alone, and the layers keep llm.c's `dx +=` contract.
+// layer (FlattenConsecutive) shares its input's gradient buffer, so it costs nothing. Each activation
+// gradient has exactly one producer here (the layer above it), so backward asks each layer to
+// overwrite its input gradient (`accumulate = false`) rather than zeroing it and adding: the gradients
+// of one backward pass are this pass's alone.
 
 import type { F32Buf, Kernels } from "../kernels/index.ts";
 import { numel, type Act, type Buffer, type Layer, type Parameter, type Rec } from "./layer.ts";
@@ -63,17 +64,14 @@ export class Sequential {
 
   /** Backpropagates dout (the gradient of the last output); returns the gradient of the input. */
   backward(rec: SequentialRec, dout: F32Buf): F32Buf {
-    const k = this.kernels;
     let d = dout;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       rec.outGrads[i] = d;
       const layer = this.layers[i];
       const dIn = i > 0 ? rec.grads[i - 1]! : rec.dx;
       if (!layer.isView) {
-        const x = rec.recs[i].x;
-        if (x === null) throw new Error(`Sequential.backward: layer ${i} (${layer.kind}) has not run forward`);
-        k.fill(dIn, 0, numel(x.shape));
-        layer.backward(rec.recs[i], d, dIn);
+        if (rec.recs[i].x === null) throw new Error(`Sequential.backward: layer ${i} (${layer.kind}) has not run forward`);
+        layer.backward(rec.recs[i], d, dIn, false);
       }
       d = dIn;
     }

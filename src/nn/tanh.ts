@@ -34,10 +34,10 @@ export class Tanh implements Layer<TanhRec> {
     return rec.out;
   }
 
-  backward(rec: TanhRec, dout: F32Buf, dx: F32Buf | null): void {
+  backward(rec: TanhRec, dout: F32Buf, dx: F32Buf | null, accumulate = true): void {
     needForward("Tanh", rec);
     const out = rec.out!;
-    if (dx !== null) this.kernels.tanhBackward(dx, out.data, dout, numel(out.shape), true);
+    if (dx !== null) this.kernels.tanhBackward(dx, out.data, dout, numel(out.shape), accumulate);
   }
 
   parameters(): Parameter[] {

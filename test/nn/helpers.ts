@@ -132,7 +132,9 @@ function seedOf(name: string): number {
  *   1. into a zeroed dx and zeroed parameter gradients: the gradients themselves;
  *   2. into dx and gradients pre-filled with known nonzero values: they must end as prefill + gradient
  *      (the llm.c contract: backward adds, so a layer that overwrites fails here);
- *   3. with dx null (no input gradient wanted): the parameter gradients still arrive.
+ *   3. with dx null (no input gradient wanted): the parameter gradients still arrive;
+ *   4. with `accumulate = false` into a pre-filled dx: dx is overwritten with the gradient (what
+ *      Sequential asks of its layers), while the parameter gradients still add.
  * A view (isView) shares its input's buffer: its output must be x's buffer, its backward takes dout's
  * own buffer as dx (the gradient is already there) and throws on any other.
  */
@@ -162,7 +164,7 @@ export function checkLayer<L extends Checkable>(
 
     // forward
     let y: Act;
-    let backward: (dx: F32Buf | null) => void;
+    let backward: (dx: F32Buf | null, accumulate?: boolean) => void;
     const d = act(k, dout).data;
     if (layer instanceof Embedding) {
       assert.ok(tokens, "an Embedding takes integer inputs: pass options.tokens");
@@ -180,7 +182,7 @@ export function checkLayer<L extends Checkable>(
       assert.equal(rec.x, xa, "rec.x is the input");
       assert.equal(y, rec.out, "forward returns rec.out");
       if (layer.isView) assert.equal(y.data, xa.data, "a view's output is its input's buffer");
-      backward = (dx) => layer.backward(rec, d, dx);
+      backward = (dx, accumulate) => layer.backward(rec, d, dx, accumulate);
     }
     assert.deepEqual(y.shape, want.shape, "output shape");
     if (options.exact) assert.deepEqual(fromBuf(y.data, y.shape).data, want.data, "out (exactly)");
@@ -234,6 +236,13 @@ export function checkLayer<L extends Checkable>(
       for (const gr of grads) k.fill(gr, 0);
       backward(null);
       checkParams("backward with dx null", null);
+
+      // 4. accumulate = false: dx overwritten, parameter gradients still added
+      setBuf(dx, preDx);
+      pre.forEach((t, i) => setBuf(grads[i], t));
+      backward(dx, false);
+      assertClose("backward with accumulate = false: dx", fromBuf(dx, inShape), x.grad, { scale: dScale });
+      checkParams("backward with accumulate = false", pre);
     }
     options.after?.(layer, k);
   });
