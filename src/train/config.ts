@@ -6,7 +6,7 @@ import { ConfigError } from "../errors.ts";
 import { modelConfig, modelType, type SplitConfig } from "../models/registry.ts";
 import type { ModelConfigBase } from "../models/model.ts";
 import type { TorchVersion } from "../random/generator.ts";
-import { checkOptimizerConfig, type OptimizerConfig } from "./optimizer.ts";
+import { ADAMW_DEFAULTS, checkOptimizerConfig, type OptimizerConfig } from "./optimizer.ts";
 import { stepSchedule, type StepSchedule } from "./schedule.ts";
 import type { EvalStats } from "./evaluate.ts";
 
@@ -60,7 +60,7 @@ export function resolveSettings(
   const model = modelConfig(type.type, { vocabSize: data.vocabulary.length, blockSize: data.blockSize }, options.model ?? {});
   let optimizer: OptimizerConfig;
   if (options.optimizer?.type !== undefined && options.optimizer.type !== d.optimizer.type) {
-    optimizer = checkOptimizerConfig(options.optimizer.type === "adamw" ? { ...ADAMW_DEFAULT_FIELDS, ...options.optimizer } : options.optimizer);
+    optimizer = checkOptimizerConfig(options.optimizer.type === "adamw" ? { ...ADAMW_DEFAULTS, ...options.optimizer } : options.optimizer);
   } else {
     optimizer = checkOptimizerConfig({ ...d.optimizer, ...options.optimizer });
   }
@@ -69,15 +69,13 @@ export function resolveSettings(
   const after = options.lrAfterDecay ?? (options.lr !== undefined ? lr / 10 : d.schedule.lrAfterDecay);
   const schedule = stepSchedule(lr, decay, decay === null ? lr : after);
   const split = splitOf(options);
-  const hasBn = type.training.evalStats !== null;
-  if (options.evalStats !== undefined && !hasBn && !("batchNorm" in model && model.batchNorm)) {
-    throw new ConfigError(`--bn-stats: model type "${type.type}" has no BatchNorm`);
-  }
+  // the type's BatchNorm, unless a setting turns it off (the lecture model's --no-batchnorm)
+  const batchNorm = type.training.evalStats !== null && (model as { batchNorm?: boolean }).batchNorm !== false;
+  if (options.evalStats !== undefined && !batchNorm) throw new ConfigError(`--bn-stats: this ${type.type} model has no BatchNorm`);
   const steps = options.steps ?? d.steps;
   if (!Number.isSafeInteger(steps) || steps < 0) throw new ConfigError(`steps must be an integer >= 0 (got ${steps})`);
   const batchSize = options.batchSize ?? d.batchSize;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new ConfigError(`batch size must be a positive integer (got ${batchSize})`);
-  const batchNorm = "batchNorm" in model ? model.batchNorm === true : hasBn;
   const settings: RunSettings = {
     model: model as RunSettings["model"],
     optimizer,
@@ -103,8 +101,6 @@ export function splitOf(options: RunOptions): SplitConfig {
   }
   return options.splitSeed === null ? { kind: "file-order" } : { kind: "shuffle", seed: options.splitSeed };
 }
-
-const ADAMW_DEFAULT_FIELDS = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01 };
 
 /** The first difference between two settings trees ("model.nHidden: 200 vs 100"), or null when equal. */
 export function settingsDiff(a: unknown, b: unknown, path = ""): string | null {

@@ -81,6 +81,8 @@ test("a setting of another type, a bad block size, and --split-seed for a randpe
     [["--type", "bigram", "--split-seed", "3"], /splits as makemore\.py does/],
     [["--type", "nope"], /Allowed choices are lecture, wavenet, bigram/],
     [["--type", "lecture", "--weight-decay", "0.1"], /weightDecay/],
+    [["--no-batchnorm", "--bn-stats", "running"], /--bn-stats: this lecture model has no BatchNorm/],
+    [["--type", "bigram", "--bn-stats", "calibrated"], /--bn-stats: this bigram model has no BatchNorm/],
   ];
   for (const [flags, pattern] of cases) {
     const r = await run("train", "-o", tmp(), "--steps", "1", ...flags);
