@@ -118,15 +118,14 @@ for (const [backend, k] of BACKENDS) {
 }
 
 test("powInt(beta, t): Python's (glibc's) beta**t, so 1 - beta**t is PyTorch's bias correction bit for bit", () => {
+  // (Node 20's V8 rounds some of these `beta ** step` differently from glibc — why powInt exists; Node 24's
+  // agrees. Either way powInt must give Python's value.)
   const f64 = new Float64Array(1);
   const u64 = new BigUint64Array(f64.buffer);
-  let differsFromV8 = 0;
   for (const { beta, step, oneMinusPow } of FIXTURE.biasCorrections) {
     u64[0] = BigInt(`0x${oneMinusPow}`);
     assert.equal(1 - powInt(beta, step), f64[0], `1 - ${beta}**${step}`);
-    if (1 - beta ** step !== f64[0]) differsFromV8++;
   }
-  assert.ok(differsFromV8 > 0, "the fixture has steps where V8's ** rounds differently (why powInt exists)");
   assert.equal(powInt(0.9, 0), 1);
   assert.equal(powInt(0, 3), 0);
 });
