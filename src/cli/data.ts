@@ -1,17 +1,25 @@
-// `makemore data`: what a word file becomes — word count, blank lines skipped, vocabulary, longest
-// word, and example counts per split for a block size — before any training.
+// `makemore data`: what a word file becomes for a model type — word count, blank lines skipped,
+// vocabulary, longest word, and the words and rows of each split (the lectures' context windows and
+// 80/10/10 split, or makemore.py's rows and randperm split) — before any training.
 
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { ConfigError } from "../errors.ts";
 import { readWordFile } from "../node/words.ts";
-import { buildCorpus, DEFAULT_SPLIT_SEED, SPLITS, type SplitSeed } from "../data/splits.ts";
+import { buildRunCorpus, type SplitConfig } from "../data/corpus.ts";
+import { DEFAULT_SPLIT_SEED, type SplitName, type SplitSeed } from "../data/splits.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "../data/words.ts";
-import { intFlag, type Output } from "./options.ts";
+import { DEFAULT_MODEL_TYPE, modelType, modelTypeNames } from "../models/registry.ts";
+import { Generator, type TorchVersion } from "../random/generator.ts";
+import { intFlag, seedOption, type Output } from "./options.ts";
 
 export interface DataFlags {
   inputFile?: string;
-  blockSize: number;
+  type: string;
+  blockSize?: number;
   splitSeed: number;
   shuffle: boolean;
+  seed?: bigint;
+  torchVersion: TorchVersion;
   maxLineLength: number;
   json?: boolean;
 }
@@ -24,19 +32,40 @@ export interface DataSummary {
   vocabulary: string;
   vocabSize: number;
   longestWord: { word: string; length: number };
+  /** The model type whose data this is. */
+  type: string;
+  /** "windows": one example per character (the lectures'); "sequences": one row per word (makemore.py's). */
+  rows: "windows" | "sequences";
+  /** Context length (windows) or row length, the longest word + 1 (sequences). */
   blockSize: number;
-  splitSeed: SplitSeed;
-  splits: Record<"train" | "val" | "test", { words: number; examples: number }>;
+  /** The lectures' shuffle seed (null: file order); absent for makemore.py's split. */
+  splitSeed?: SplitSeed;
+  /** The generator seed of makemore.py's randperm split. */
+  seed?: string;
+  /** Per split: words, and examples (windows) or rows (sequences). */
+  splits: Partial<Record<SplitName, { words: number; examples: number }>>;
 }
 
-export function summarize(flags: DataFlags): DataSummary {
+export function summarize(flags: DataFlags, given: (flag: string) => boolean = () => false): DataSummary {
+  const type = modelType(flags.type);
   const list = readWordFile(flags.inputFile, { maxLineLength: flags.maxLineLength });
-  const splitSeed = flags.shuffle ? flags.splitSeed : null;
-  const corpus = buildCorpus(list.words, { blockSize: flags.blockSize, splitSeed });
+  const windows = type.data === "windows";
+  if (!windows && (given("blockSize") || given("splitSeed") || given("shuffle"))) {
+    throw new ConfigError(`--block-size, --split-seed and --no-shuffle are the lectures' data: --type ${type.type} takes makemore.py's (one row per word, a randperm split)`);
+  }
+  const seed = flags.seed ?? BigInt(type.training.seed);
+  const split: SplitConfig = !windows ? { kind: "randperm" } : flags.shuffle ? { kind: "shuffle", seed: flags.splitSeed } : { kind: "file-order" };
+  const blockSize = windows ? (flags.blockSize ?? (type.defaults.blockSize as number)) : undefined;
+  const corpus = buildRunCorpus(list.words, {
+    rows: type.data,
+    split,
+    blockSize,
+    generator: new Generator(seed, { torchVersion: flags.torchVersion }),
+  });
   let longest = list.words[0];
   for (const w of list.words) if ([...w].length > [...longest].length) longest = w;
-  const splits = {} as DataSummary["splits"];
-  for (const s of SPLITS) splits[s] = { words: corpus.words[s].length, examples: corpus.data[s].size };
+  const splits: DataSummary["splits"] = {};
+  for (const s of corpus.splits) splits[s] = { words: corpus.words[s]!.length, examples: corpus.data[s]!.size };
   return {
     file: list.source,
     words: list.words.length,
@@ -44,23 +73,29 @@ export function summarize(flags: DataFlags): DataSummary {
     vocabulary: corpus.vocab.chars.join(""),
     vocabSize: corpus.vocab.size,
     longestWord: { word: longest, length: [...longest].length },
-    blockSize: flags.blockSize,
-    splitSeed,
+    type: type.type,
+    rows: type.data,
+    blockSize: corpus.blockSize,
+    ...(windows ? { splitSeed: split.kind === "shuffle" ? split.seed : null } : { seed: seed.toString() }),
     splits,
   };
 }
 
 export function formatSummary(s: DataSummary): string {
-  const how = s.splitSeed === null ? "file order (no shuffle)" : `random.seed(${s.splitSeed}); random.shuffle(words)`;
-  const rows = SPLITS.map(
-    (k) => `  ${k.padEnd(5)}  ${String(s.splits[k].words).padStart(7)} words  ${String(s.splits[k].examples).padStart(8)} examples`,
+  const unit = s.rows === "windows" ? "examples" : "rows";
+  const rows = (Object.keys(s.splits) as SplitName[]).map(
+    (k) => `  ${k.padEnd(5)}  ${String(s.splits[k]!.words).padStart(7)} words  ${String(s.splits[k]!.examples).padStart(8)} ${unit}`,
   );
+  const how =
+    s.rows === "sequences"
+      ? `makemore.py's: torch.randperm(${s.words}) from seed ${s.seed}, the last ${s.splits.test!.words} words the test set; rows of ${s.blockSize} (the longest word + 1)`
+      : `80/10/10 after ${s.splitSeed === null ? "file order (no shuffle)" : `random.seed(${s.splitSeed}); random.shuffle(words)`}; block size ${s.blockSize}`;
   return [
     `file:        ${s.file}`,
     `words:       ${s.words} (${s.blankLines} blank line${s.blankLines === 1 ? "" : "s"} skipped)`,
     `vocabulary:  ${s.vocabSize} tokens  ${s.vocabulary}`,
     `longest:     ${s.longestWord.word} (${s.longestWord.length} characters)`,
-    `split:       80/10/10 after ${how}; block size ${s.blockSize}`,
+    `split:       ${how}`,
     ...rows,
   ].join("\n");
 }
@@ -68,15 +103,18 @@ export function formatSummary(s: DataSummary): string {
 export function registerData(program: Command, io: Output): void {
   program
     .command("data")
-    .description("read a word file and show its vocabulary and train/val/test example counts")
+    .description("read a word file and show its vocabulary and the words and examples of each split")
     .option("-i, --input-file <file>", "word file, one word per line (default: the bundled names.txt)")
-    .option("--block-size <n>", "context length: characters used to predict the next one", intFlag(1), 3)
+    .addOption(new Option("--type <type>", "the model type whose data to show").choices(modelTypeNames()).default(DEFAULT_MODEL_TYPE))
+    .option("--block-size <n>", "context length: characters used to predict the next one (default: the type's; lecture 3)", intFlag(1))
     .option("--split-seed <s>", "seed of the CPython shuffle before the 80/10/10 split", intFlag(0), DEFAULT_SPLIT_SEED)
     .option("--no-shuffle", "split in file order (no shuffle)")
+    .addOption(seedOption("generator seed of makemore.py's randperm split (default: the type's; bigram 3407)"))
+    .addOption(new Option("--torch-version <v>", "PyTorch generation whose random streams to match").choices(["2.x", "1.13"]).default("2.x"))
     .option("--max-line-length <n>", "longest line accepted, in characters", intFlag(1), DEFAULT_MAX_LINE_LENGTH)
     .option("--json", "print the summary as JSON")
-    .action((flags: DataFlags) => {
-      const s = summarize(flags);
+    .action((flags: DataFlags, cmd: Command) => {
+      const s = summarize(flags, (k) => cmd.getOptionValueSource(k) === "cli");
       io.out(flags.json ? JSON.stringify(s, null, 2) : formatSummary(s));
     });
 }

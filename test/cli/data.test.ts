@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "./helpers.ts";
@@ -59,4 +59,23 @@ test("the installed bin runs (bin/makemore.js → dist/)", () => {
   const bad = spawnSync(process.execPath, [bin, "data", "--block-size", "-1"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr.trim().split("\n").length, 1, "one line");
+});
+
+test("makemore data --type bigram: makemore.py's rows and randperm split (the reference run's sizes)", async () => {
+  const ref = JSON.parse(readFileSync(new URL("../fixtures/zoo/bigram-3407.json", import.meta.url), "utf8"));
+  const s = JSON.parse((await run("data", "--type", "bigram", "--json")).out);
+  assert.equal(s.rows, "sequences");
+  assert.equal(s.blockSize, ref.block_size);
+  assert.equal(s.seed, "3407");
+  assert.deepEqual({ train: s.splits.train.words, test: s.splits.test.words }, ref.split);
+  assert.equal(s.splits.val, undefined);
+  const text = await run("data", "--type", "bigram");
+  assert.match(text.out, /torch\.randperm\(32033\) from seed 3407, the last 1000 words the test set; rows of 16/);
+  const other = JSON.parse((await run("data", "--type", "bigram", "--seed", "1", "--json")).out);
+  assert.deepEqual(other.splits, s.splits, "the sizes do not depend on the seed");
+  const wn = JSON.parse((await run("data", "--type", "wavenet", "--json")).out);
+  assert.equal(wn.blockSize, 8, "wavenet's block size by default");
+  const bad = await run("data", "--type", "bigram", "--block-size", "3");
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--type bigram takes makemore\.py's/);
 });
