@@ -118,9 +118,7 @@ export abstract class ModelBase implements Model {
   }
 
   parameter(name: string): Parameter {
-    const p = this.parameters().find((q) => q.name === name);
-    if (!p) throw new ConfigError(`${this.type} has no parameter named ${name}`);
-    return p;
+    return parameterOf(this, name);
   }
 
   numParameters(): number {
@@ -128,7 +126,7 @@ export abstract class ModelBase implements Model {
   }
 
   zeroGrad(): void {
-    for (const p of this.parameters()) this.kernels.fill(p.grad, 0);
+    zeroGrad(this);
   }
 }
 
