@@ -8,7 +8,7 @@ import { readWordFile } from "../node/words.ts";
 import { buildRunCorpus, type SplitConfig } from "../data/corpus.ts";
 import { DEFAULT_SPLIT_SEED, type SplitName, type SplitSeed } from "../data/splits.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "../data/words.ts";
-import { DEFAULT_MODEL_TYPE, modelType, modelTypeNames } from "../models/registry.ts";
+import { DEFAULT_MODEL_TYPE, modelConfig, modelType, modelTypeNames } from "../models/registry.ts";
 import { Generator, type TorchVersion } from "../random/generator.ts";
 import { intFlag, seedOption, type Output } from "./options.ts";
 
@@ -53,9 +53,13 @@ export function summarize(flags: DataFlags, given: (flag: string) => boolean = (
   if (!windows && (given("blockSize") || given("splitSeed") || given("shuffle"))) {
     throw new ConfigError(`--block-size, --split-seed and --no-shuffle are the lectures' data: --type ${type.type} takes makemore.py's (one row per word, a randperm split)`);
   }
+  if (windows && given("seed")) {
+    throw new ConfigError(`--seed draws makemore.py's randperm split; --type ${type.type} splits with --split-seed (the lectures' shuffle)`);
+  }
   const seed = flags.seed ?? BigInt(type.training.seed);
   const split: SplitConfig = !windows ? { kind: "randperm" } : flags.shuffle ? { kind: "shuffle", seed: flags.splitSeed } : { kind: "file-order" };
-  const blockSize = windows ? (flags.blockSize ?? (type.defaults.blockSize as number)) : undefined;
+  // the type's own check (wavenet: a power of two) on the block size
+  const blockSize = windows ? modelConfig(type.type, { vocabSize: 2 }, given("blockSize") ? { blockSize: flags.blockSize } : {}).blockSize : undefined;
   const corpus = buildRunCorpus(list.words, {
     rows: type.data,
     split,

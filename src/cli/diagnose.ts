@@ -30,7 +30,7 @@ export function reportPath(flag: string | boolean, dir: string): string {
 
 /** A collector sized for the run's length, listening to its trainer (for `train --report`). */
 export function collectDuring(run: TrainingRun): TrainingCollector {
-  const c = new TrainingCollector(run.model, { every: defaultCollectEvery(run.trainer.config.steps) });
+  const c = new TrainingCollector(run.model, { every: defaultCollectEvery(run.trainer.config.steps), sgd: run.settings.optimizer.type === "sgd" });
   c.attach(run.trainer);
   return c;
 }

@@ -15,7 +15,7 @@ import { MIN_BATCH } from "../ninja/forward.ts";
 import { readNinjaReference } from "../node/ninja.ts";
 import { intFlag, type Output } from "./options.ts";
 
-/** Seed 001's setup: Generator(2147483647), n_hidden 64, a minibatch of 32. */
+/** makemore part 4's setup: Generator(2147483647), n_hidden 64, a minibatch of 32. */
 export const GRADCHECK_DEFAULTS = { seed: 2147483647, nHidden: 64, batchSize: 32 } as const;
 
 export interface GradcheckFlags {

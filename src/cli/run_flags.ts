@@ -19,7 +19,8 @@ export interface RunFlags {
   steps?: number;
   batchSize?: number;
   lr?: number;
-  lrDecayStep?: number | null;
+  /** A step, or "none" (commander turns a parser's null into "", so the marker is a string). */
+  lrDecayStep?: number | "none";
   optimizer?: "sgd" | "adamw";
   weightDecay?: number;
   seed?: bigint;
@@ -63,8 +64,8 @@ function parserOf(f: ConfigField): ((v: string) => unknown) | undefined {
 }
 
 /** "none" or an integer >= 0. */
-function decayStepFlag(v: string): number | null {
-  return v.trim() === "none" ? null : intFlag(0)(v);
+function decayStepFlag(v: string): number | "none" {
+  return v.trim() === "none" ? "none" : intFlag(0)(v);
 }
 
 /** Adds the run flags to a command; `training` adds --steps, --lr and the schedule's (train; lr-find has its own). */
@@ -105,7 +106,7 @@ export function addRunFlags(cmd: Command, { training = true }: { training?: bool
  * RunOptions from the flags the user gave (`given(attr)`: set on the command line). A setting of
  * another model type than --type's is an error naming the type's own flags.
  */
-export function runOptions(flags: RunFlags, given: (attr: string) => boolean): RunOptions & { inputFile?: string; maxLineLength: number } {
+export function runOptions(flags: RunFlags, given: (attr: string) => boolean): RunOptions & { inputFile?: string } {
   const type = modelType(flags.type);
   const own = new Map(type.fields.map((f) => [f.flag, f]));
   const model: Record<string, unknown> = {};
@@ -132,7 +133,7 @@ export function runOptions(flags: RunFlags, given: (attr: string) => boolean): R
     steps: flags.steps,
     batchSize: flags.batchSize,
     lr: flags.lr,
-    lrDecayStep: flags.lrDecayStep,
+    lrDecayStep: flags.lrDecayStep === "none" ? null : flags.lrDecayStep,
     optimizer,
     seed: flags.seed,
     splitSeed: given("shuffle") ? null : flags.splitSeed,

@@ -8,7 +8,7 @@ import cliProgress from "cli-progress";
 import { ConfigError, MakemoreError } from "../errors.ts";
 import { numParameters } from "../models/model.ts";
 import { modelType } from "../models/registry.ts";
-import { createRun, hasRun, loadRun, readRunConfig, saveRun, checkRunDir } from "../node/run_dir.ts";
+import { createRun, loadRun, readRunConfig, saveRun, checkRunDir } from "../node/run_dir.ts";
 import { describeModel, describeTraining } from "../report/pages.ts";
 import { explicitSettings, settingsConflict } from "../train/config.ts";
 import type { EvalStats } from "../train/evaluate.ts";
@@ -58,7 +58,7 @@ async function train(flags: TrainFlags, cmd: Command, io: Output): Promise<void>
   const dir = flags.workDir;
   const given = (k: string) => cmd.getOptionValueSource(k) === "cli";
   let run: TrainingRun;
-  const mode = checkRunDir(dir, null, { resume: !!flags.resume, force: !!flags.force });
+  const mode = checkRunDir(dir, { resume: !!flags.resume, force: !!flags.force });
   if (mode === "resume") {
     const saved = readRunConfig(dir);
     const options = runOptions({ ...flags, type: given("type") ? flags.type : saved.model.type }, given);
@@ -66,26 +66,36 @@ async function train(flags: TrainFlags, cmd: Command, io: Output): Promise<void>
     if (conflict !== null) {
       const flag = flagOf(conflict.path, saved.model.type);
       const show = (v: unknown) => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
-      throw new ConfigError(
-        `--resume: ${flag} ${show(conflict.given)} differs from the run's ${show(conflict.saved)} (${conflict.path}); drop the flag or use --force`,
-      );
+      const what =
+        conflict.saved === undefined
+          ? `${flag} does not apply to this run (it has no ${conflict.path}: ${saved.model.type}, ${saved.optimizer.type})`
+          : typeof conflict.given === "boolean"
+            ? `${flag} changes the run's ${conflict.path} (${show(conflict.saved)})`
+            : `${flag} ${show(conflict.given)} differs from the run's ${show(conflict.saved)} (${conflict.path})`;
+      throw new ConfigError(`--resume: ${what}; drop the flag or use --force`);
     }
     run = loadRun(dir, { steps: given("steps") ? flags.steps : undefined, logEvery: flags.logEvery, inputFile: flags.inputFile });
   } else {
     run = createRun(runOptions(flags, given), { logEvery: flags.logEvery });
   }
   if (flags.bnStats && run.model.batchNorms().length === 0) throw new ConfigError(`--bn-stats: this ${run.model.type} model has no BatchNorm`);
+  // the step of this run's last checkpoint in `dir` (not a run --force is replacing)
+  const saved = { step: mode === "resume" ? run.trainer.step : (null as number | null) };
   try {
-    await trainLoop(run, dir, flags, mode, io);
+    await trainLoop(run, dir, flags, mode, io, saved);
   } catch (e) {
-    if (e instanceof DivergedError && hasRun(dir)) {
-      throw new MakemoreError(`${e.message}; the last good checkpoint (step ${readRunConfig(dir).stepsDone}) stays in ${dir}`);
+    if (e instanceof DivergedError) {
+      throw new MakemoreError(
+        saved.step === null ? `${e.message}; nothing of this run was saved` : `${e.message}; the last good checkpoint (step ${saved.step}) stays in ${dir}`,
+      );
     }
     throw e;
   }
 }
 
-async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode: "fresh" | "resume", io: Output): Promise<void> {
+async function trainLoop(
+  run: TrainingRun, dir: string, flags: TrainFlags, mode: "fresh" | "resume", io: Output, saved: { step: number | null },
+): Promise<void> {
   const { model, corpus, trainer, settings } = run;
   if (!flags.json) {
     const sizes = corpus.splits.map((s) => `${corpus.data[s]!.size} ${s}`).join(" / ");
@@ -121,6 +131,7 @@ async function trainLoop(run: TrainingRun, dir: string, flags: TrainFlags, mode:
       bar?.update(trainer.step, { loss: trainer.losses[trainer.step - 1]?.toFixed(4), speed });
       if (trainer.step >= nextCheckpoint && !trainer.done) {
         saveRun(run, dir);
+        saved.step = trainer.step;
         if (!showBar && !flags.json) {
           io.err(`step ${trainer.step}/${trainer.config.steps}: loss ${trainer.losses[trainer.step - 1].toFixed(4)} (${speed} steps/s)`);
         }

@@ -1,7 +1,7 @@
 // Reading a word file: UTF-8 text, one word per line (`\n` or `\r\n`), blank lines skipped and counted.
 // Everything a user can get wrong becomes a DataError naming the file, the line and what to do:
 // invalid UTF-8, binary content, an over-long line, a word containing the boundary token, no words.
-// This file works on bytes, so it runs in a browser too; files.ts reads from disk.
+// This file works on bytes, so it runs in a browser too; src/node/words.ts reads from disk.
 
 import { DataError } from "../errors.ts";
 

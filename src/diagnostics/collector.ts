@@ -17,6 +17,11 @@ import { shareAbove, std } from "./stats.ts";
 export interface CollectorOptions {
   /** Collect every `every` steps (default 100). */
   every?: number;
+  /**
+   * Whether the update is SGD's lr·grad, so that log10(std(lr·grad)/std(data)) is the update:data
+   * ratio (default true); false (AdamW) records NaN rather than a ratio of another update.
+   */
+  sgd?: boolean;
   bins?: number;
 }
 
@@ -54,14 +59,16 @@ export class TrainingCollector {
 
   private readonly every: number;
   private readonly bins: number;
+  private readonly sgd: boolean;
 
   constructor(
     readonly model: Model,
-    { every = 100, bins = 50 }: CollectorOptions = {},
+    { every = 100, bins = 50, sgd = true }: CollectorOptions = {},
   ) {
     if (!Number.isInteger(every) || every < 1) throw new RangeError(`collector: every must be a positive integer (got ${every})`);
     this.every = every;
     this.bins = bins;
+    this.sgd = sgd;
     const params = model.parameters().map((p) => p.name);
     const layers = model.activations().map((a) => a.name);
     this.series = {
@@ -87,14 +94,14 @@ export class TrainingCollector {
   onEvent(e: TrainEvent): void {
     if (e.type === "done") {
       if (this.lastStep >= 0 && (this.last === null || this.last.step !== this.lastStep)) {
-        this.last = { step: this.lastStep, ...readBatch(this.model, this.lastLoss, { bins: this.bins, lr: this.lastLr }) };
+        this.last = { step: this.lastStep, ...readBatch(this.model, this.lastLoss, { bins: this.bins, lr: this.sgd ? this.lastLr : undefined }) };
       }
       return;
     }
     this.lastStep = e.step;
     this.lastLoss = e.loss;
     this.lastLr = e.lr;
-    if (this.first === null) this.first = { step: e.step, ...readBatch(this.model, e.loss, { bins: this.bins, lr: e.lr }) };
+    if (this.first === null) this.first = { step: e.step, ...readBatch(this.model, e.loss, { bins: this.bins, lr: this.sgd ? e.lr : undefined }) };
     if (e.step % this.every !== 0) return;
     this.record(e.step, e.loss, e.lr);
   }
@@ -107,7 +114,8 @@ export class TrainingCollector {
     s.lr.push(lr);
     const h = lastTanh(m);
     s.saturated.push(h?.act ? shareAbove(actValues(h.act), SATURATION_THRESHOLD) : NaN);
-    updateToDataRatios(m, lr, this.ratios);
+    if (this.sgd) updateToDataRatios(m, lr, this.ratios);
+    else this.ratios.fill(NaN);
     for (let i = 0; i < this.ratios.length; i++) s.updateToData[i].push(this.ratios[i]);
     m.activations().forEach((a, k) => {
       if (a.act === null) return;

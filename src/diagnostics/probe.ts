@@ -8,6 +8,7 @@
 
 import type { Dataset } from "../data/dataset.ts";
 import { zeroGrad, type Model } from "../models/model.ts";
+import { ConfigError } from "../errors.ts";
 import { Generator } from "../random/generator.ts";
 import { lastTanh, layerStats, parameterStats, actValues, type LayerStats, type ParameterStats } from "./layers.ts";
 import { deadColumns, saturationMap, SATURATION_MAP_THRESHOLD } from "./saturation.ts";
@@ -110,7 +111,10 @@ export interface ProbeOptions extends ReadOptions {
  * running statistics and the mode are left as they were; the gradients hold this batch's.
  */
 export function probeBatch(model: Model, data: Dataset, { batchSize = 32, seed = 2147483647, bins = 50, lr }: ProbeOptions = {}): BatchDiagnostics {
-  const B = Math.min(batchSize, model.capacity);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > model.capacity) {
+    throw new ConfigError(`--batch-size ${batchSize}: the batch looked at takes 1 to ${model.capacity} examples`);
+  }
+  const B = batchSize;
   const T = data.blockSize;
   const P = data.targetsPerRow;
   const g = new Generator(seed);

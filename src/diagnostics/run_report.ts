@@ -70,10 +70,11 @@ export function diagnoseRun(run: TrainingRun, { batchSize, seed, bins = 50, coll
   const lastLr = collector?.series.lr.at(-1);
   const train = corpus.data.train!;
   const init = model instanceof LectureMLP
-    ? initExperiments(model.config, train, kernels, { seed: runSeed, batchSize: t.batchSize, torchVersion: t.torchVersion, runPreset: model.config.init, bins })
+    ? initExperiments(model.config, train, kernels, { seed: runSeed, batchSize: Math.max(2, t.batchSize), torchVersion: t.torchVersion, runPreset: model.config.init, bins })
     : null;
   const deadNeurons = deadNeuronsOverSplit(model, train);
-  const lr = lastLr ?? learningRate(settings.schedule, Math.max(0, stepsDone - 1));
+  // lr·grad is SGD's update; AdamW's is another (its update:data ratio is left out rather than wrong)
+  const lr = settings.optimizer.type !== "sgd" ? undefined : lastLr ?? learningRate(settings.schedule, Math.max(0, stepsDone - 1));
   const batch = probeBatch(model, train, { batchSize: B, seed: seed ?? runSeed, bins, lr });
   const C = model.embeddingTable();
   return {

@@ -60,7 +60,7 @@ export function ninjaDims(vocabSize: number, nHidden = 64): NinjaDims {
   return { vocabSize, blockSize: 3, nEmbd: 10, nHidden };
 }
 
-/** Seed 001's init, drawn from `g` (float32, as PyTorch: each scalar rounded to float32, each op rounded). */
+/** makemore part 4's init, drawn from `g` (float32, as PyTorch: each scalar rounded to float32, each op rounded). */
 export function initNinja(g: Generator, dims: NinjaDims): NinjaParams {
   const { vocabSize: V, blockSize: T, nEmbd: E, nHidden: H } = dims;
   for (const [k, v] of Object.entries(dims)) {

@@ -167,7 +167,7 @@ export interface SeedOptions {
   batchSize: number;
 }
 
-/** Seed 001's setup: init from Generator(seed), then one minibatch of `train` drawn from the same generator. */
+/** makemore part 4's setup: init from Generator(seed), then one minibatch of `train` drawn from the same generator. */
 export function gradcheckFromSeed(train: Dataset, vocabSize: number, options: SeedOptions, kernels?: Kernels): GradcheckReport {
   const g = new Generator(options.seed);
   const params = initNinja(g, { ...ninjaDims(vocabSize, options.nHidden), blockSize: train.blockSize });

@@ -190,6 +190,16 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
     );
   }
 
+  /**
+   * Forgets the calibrated statistics (NaN again) and evaluates with the running ones: after more
+   * training they no longer describe the layer's input.
+   */
+  clearCalibration(): void {
+    this.calibratedMean.data.view.fill(NaN);
+    this.calibratedVar.data.view.fill(NaN);
+    this.evalStats = "running";
+  }
+
   /** Starts accumulating the statistics of every row this layer sees (any mode) until `endCalibration`. */
   beginCalibration(): void {
     this.calibration = { n: 0, sum: new Float64Array(this.features), sumSq: new Float64Array(this.features) };

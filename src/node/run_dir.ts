@@ -12,14 +12,14 @@ import { Vocabulary } from "../data/vocabulary.ts";
 import { Generator } from "../random/generator.ts";
 import { sampleWords, type Sample, type SampleOptions } from "../sample/sample.ts";
 import { decodeCheckpoint, decodeMetrics, decodeRunConfig, FILES, type CheckpointFiles, type MetricLine, type RunConfig } from "../train/checkpoint.ts";
-import { settingsDiff, type RunOptions, type RunSettings } from "../train/config.ts";
+import type { RunOptions } from "../train/config.ts";
 import { corpusOf, TrainingRun, type RunEnv } from "../train/run.ts";
 import { writeFileAtomicSync } from "./atomic-write.ts";
 import { readWordFile } from "./words.ts";
 
 /** A new run on a word file (default: the bundled names.txt). */
 export function createRun(
-  options: RunOptions & { inputFile?: string; maxLineLength?: number } = {},
+  options: RunOptions & { inputFile?: string } = {},
   env: RunEnv = {},
 ): TrainingRun {
   const list = readWordFile(options.inputFile, { maxLineLength: options.maxLineLength });
@@ -87,7 +87,7 @@ export function readMetrics(dir: string): MetricLine[] {
  */
 export function loadRun(dir: string, { inputFile, ...env }: RunEnv & { steps?: number; inputFile?: string } = {}): TrainingRun {
   const config = readRunConfig(dir);
-  const list = readWordFile(inputFile ?? config.data.file);
+  const list = readWordFile(inputFile ?? config.data.file, { maxLineLength: config.data.maxLineLength });
   return TrainingRun.fromCheckpoint(
     {
       config,
@@ -102,9 +102,9 @@ export function loadRun(dir: string, { inputFile, ...env }: RunEnv & { steps?: n
 
 /**
  * Checks what `dir` holds before a new run is started there: nothing, or a run that `--resume` would
- * continue or `--force` would replace. Throws a ConfigError naming the difference otherwise.
+ * continue or `--force` would replace. Throws a ConfigError saying which otherwise.
  */
-export function checkRunDir(dir: string, settings: RunSettings | null, flags: { resume: boolean; force: boolean }): "fresh" | "resume" {
+export function checkRunDir(dir: string, flags: { resume: boolean; force: boolean }): "fresh" | "resume" {
   if (!hasRun(dir)) {
     if (flags.resume) throw new ConfigError(`--resume: ${dir} holds no run to resume (no config.json)`);
     return "fresh";
@@ -112,11 +112,9 @@ export function checkRunDir(dir: string, settings: RunSettings | null, flags: { 
   if (flags.force) return "fresh";
   if (flags.resume) return "resume";
   const existing = readRunConfig(dir);
-  const diff = settings ? settingsDiff(existing, settings) : null;
   throw new ConfigError(
-    `${dir} already holds a run (${existing.stepsDone} of ${existing.steps} steps` +
-      (diff ? `, another config: ${diff}` : "") +
-      "): pass --resume to continue it or --force to start over",
+    `${dir} already holds a ${existing.model.type} run (${existing.stepsDone} of ${existing.steps} steps): ` +
+      "pass --resume to continue it or --force to start over",
   );
 }
 
@@ -144,7 +142,7 @@ export function sampleFromRun(dir: string, options: SampleRunOptions, kernels: K
   let known = options.known;
   if (known === undefined) {
     try {
-      const list = readWordFile(options.inputFile ?? config.data.file);
+      const list = readWordFile(options.inputFile ?? config.data.file, { maxLineLength: config.data.maxLineLength });
       known = new Set(corpusOf(config, list.words).words.train);
     } catch (e) {
       if (options.inputFile !== undefined) throw e;

@@ -100,7 +100,7 @@ export function parameterTable(b: BatchDiagnostics, id = "param-table"): TableSp
     kind: "table",
     id,
     title: "Parameters on one batch",
-    explain: "Each parameter's gradient, its grad:data ratio std(grad)/std(data), and log10 of the update:data ratio at the run's learning rate.",
+    explain: "Each parameter's gradient, its grad:data ratio std(grad)/std(data), and log10 of the update:data ratio std(lr·grad)/std(data) at the run's learning rate (SGD's update; left out for AdamW, whose update is not lr·grad).",
     head: ["parameter", "shape", "data std", "grad mean", "grad std", "grad:data", "log10 update:data"],
     rows: b.parameters.map((p) => [p.name, `(${p.shape.join(", ")})`, fmt(p.dataStd), fmt(p.gradMean, 6), fmt(p.gradStd, 6), fmt(p.gradToData, 6), fmt(p.updateToDataLog10, 2)]),
   };

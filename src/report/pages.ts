@@ -72,7 +72,7 @@ export function runReportPage(d: RunDiagnostics, title = "makemore-ts report"): 
   }
   const tr = d.training;
   if (tr) {
-    const items = [updateRatioChart(tr.series)];
+    const items = tr.series.updateToData.some((r) => r.some(Number.isFinite)) ? [updateRatioChart(tr.series)] : [];
     if (tr.series.saturated.some(Number.isFinite)) items.push(saturationOverTrainingChart(tr.series));
     items.push(layerStdOverTrainingChart(tr.series));
     if (tr.first) items.push(...activationCharts(tr.first, "first", `step ${tr.first.step}`));

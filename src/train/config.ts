@@ -3,6 +3,7 @@
 // A run directory's config.json holds it; `--resume` refuses a changed setting by comparing trees.
 
 import { ConfigError } from "../errors.ts";
+import { DEFAULT_MAX_LINE_LENGTH } from "../data/words.ts";
 import { modelConfig, modelType, type SplitConfig } from "../models/registry.ts";
 import type { ModelConfigBase } from "../models/model.ts";
 import type { TorchVersion } from "../random/generator.ts";
@@ -17,7 +18,8 @@ export interface RunSettings {
   schedule: StepSchedule;
   /** The tokens: the boundary token "." first, then the characters. */
   vocabulary: string[];
-  data: { file: string; sha256: string; words: number; split: SplitConfig };
+  /** The word file, its words' sha256 and count, the split, and the longest line it was read with. */
+  data: { file: string; sha256: string; words: number; split: SplitConfig; maxLineLength: number };
   training: {
     batchSize: number;
     /** The torch.Generator's seed, as a decimal string (PyTorch takes any 64-bit value). */
@@ -48,6 +50,8 @@ export interface RunOptions {
   splitSeed?: number | null;
   torchVersion?: TorchVersion;
   evalStats?: EvalStats;
+  /** Longest line the word file was read with (saved so that the run's file reads again the same way). */
+  maxLineLength?: number;
 }
 
 /** The settings of a new run on a vocabulary of `vocabSize` tokens (and, for sequences, rows of `blockSize`). */
@@ -66,7 +70,8 @@ export function resolveSettings(
   }
   const lr = options.lr ?? d.schedule.lr;
   const decay = options.lrDecayStep !== undefined ? options.lrDecayStep : d.schedule.decayStep;
-  const after = options.lrAfterDecay ?? (options.lr !== undefined ? lr / 10 : d.schedule.lrAfterDecay);
+  // a new lr, or a decay the type does not have (makemore.py's constant lr), decays to lr / 10
+  const after = options.lrAfterDecay ?? (options.lr !== undefined || d.schedule.decayStep === null ? lr / 10 : d.schedule.lrAfterDecay);
   const schedule = stepSchedule(lr, decay, decay === null ? lr : after);
   const split = splitOf(options);
   // the type's BatchNorm, unless a setting turns it off (the lecture model's --no-batchnorm)
@@ -81,7 +86,7 @@ export function resolveSettings(
     optimizer,
     schedule,
     vocabulary: data.vocabulary,
-    data: { file: data.file, sha256: data.sha256, words: data.words, split },
+    data: { file: data.file, sha256: data.sha256, words: data.words, split, maxLineLength: options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH },
     training: {
       batchSize,
       seed: BigInt.asUintN(64, BigInt(options.seed ?? d.seed)).toString(),

@@ -195,8 +195,7 @@ export function corpusOf(c: RunSettings, words: readonly string[]): Corpus {
 function checkSplits(corpus: Corpus, s: RunSettings): void {
   for (const name of corpus.splits) {
     if ((corpus.words[name]?.length ?? 0) === 0) {
-      const need = s.data.split.kind === "randperm" ? 2 : 10;
-      throw new DataError(`has ${s.data.words} words: too few for a non-empty ${name} split (${corpus.splits.join("/")}); give at least ${need} words`, s.data.file);
+      throw new DataError(`has ${s.data.words} words: too few for a non-empty ${name} split (${corpus.splits.join("/")}); give at least 10 words`, s.data.file);
     }
   }
 }

@@ -147,6 +147,8 @@ export class Trainer {
   /** Runs up to `maxSteps` more steps (default: to the end of the run). */
   run(maxSteps = Infinity): void {
     this.model.train(true);
+    // statistics calibrated before these steps would describe the parameters of before (makemore part 4)
+    for (const bn of this.model.batchNorms()) if (bn.isCalibrated && this.step < this.config.steps) bn.clearCalibration();
     const end = Math.min(this.config.steps, this.step + maxSteps);
     while (this.step < end) this.trainStep();
     if (this.done) this.emit({ type: "done", step: this.step });

@@ -44,7 +44,7 @@ test("makemore train: bad flags and a work dir holding another run give one line
     [["--lr", "0"], /--lr.*must be a number > 0/],
     [["--frobnicate"], /unknown option '--frobnicate'/],
     [["--init", "magic"], /--init.*Allowed choices are lecture, naive/],
-    [["-o", dir, "--n-hidden", "32"], /already holds a run \(20 of 20 steps\).*--resume.*--force/],
+    [["-o", dir, "--n-hidden", "32"], /already holds a lecture run \(20 of 20 steps\).*--resume.*--force/],
     [["-o", dir, "--resume", "--n-hidden", "32"], /--n-hidden 32 differs from the run's 16/],
     [["-o", join(tmp(), "empty"), "--resume"], /holds no run to resume/],
     [["-o", dir, "--resume", "--force"], /exclude each other/],

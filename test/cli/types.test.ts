@@ -3,7 +3,7 @@
 // diagnose, a byte-exact --resume (AdamW's state included), and clear errors for settings of another type.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "./helpers.ts";
@@ -96,4 +96,67 @@ test("a setting of another type, a bad block size, and --split-seed for a randpe
     assert.match(r.err, pattern, flags.join(" "));
     assert.equal(r.err.trim().split("\n").length, 1, `one line: ${r.err}`);
   }
+});
+
+test("--lr-decay-step none keeps one learning rate; a decay step on a type without one decays to lr / 10", async () => {
+  const dir = tmp();
+  const r = await run("train", "-o", dir, "--steps", "20", "--lr-decay-step", "none", "--n-hidden", "16", "--samples", "0", "--json");
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out).settings.schedule, { lr: 0.1, decayStep: null, lrAfterDecay: 0.1 });
+  const b = await run("train", "--type", "bigram", "-o", tmp(), "--steps", "20", "--lr-decay-step", "10", "--samples", "0", "--json");
+  assert.equal(b.code, 0, b.err);
+  assert.deepEqual(JSON.parse(b.out).settings.schedule, { lr: 5e-4, decayStep: 10, lrAfterDecay: 5e-5 });
+});
+
+test("a run trained with --max-line-length reads its word file again the same way (eval, --resume)", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), "makemore-cli-long-")), "long.txt");
+  const words = Array.from({ length: 40 }, (_, i) => "ab".repeat(1 + (i % 5)));
+  words.push("a".repeat(300));
+  writeFileSync(file, words.join("\n") + "\n");
+  const dir = tmp();
+  assert.equal((await run("train", "--type", "bigram", "-i", file, "--max-line-length", "400", "-o", dir, "--steps", "10", "--samples", "0")).code, 0);
+  const e = await run("eval", "-o", dir);
+  assert.equal(e.code, 0, e.err);
+  const r = await run("train", "-o", dir, "--resume", "--steps", "20", "--samples", "0");
+  assert.equal(r.code, 0, r.err);
+});
+
+test("statistics calibrated before more training are dropped: a resumed run samples as one trained in one go", async () => {
+  const one = tmp();
+  const two = tmp();
+  const a = await run("train", "-o", one, "--steps", "60", "--n-hidden", "16", "--bn-stats", "running", "--samples", "5", "--json");
+  assert.equal((await run("train", "-o", two, "--steps", "30", "--n-hidden", "16", "--samples", "0", "--json")).code, 0);
+  const b = await run("train", "-o", two, "--resume", "--steps", "60", "--bn-stats", "running", "--samples", "5", "--json");
+  assert.equal(b.code, 0, b.err);
+  assert.deepEqual(JSON.parse(b.out).samples, JSON.parse(a.out).samples);
+  assert.deepEqual(readFileSync(join(two, "model.safetensors")), readFileSync(join(one, "model.safetensors")));
+});
+
+test("diagnose: a lecture run of batch 1 without BatchNorm; an AdamW run shows no SGD update:data ratio", async () => {
+  const dir = tmp();
+  assert.equal((await run("train", "-o", dir, "--no-batchnorm", "--batch-size", "1", "--steps", "20", "--n-hidden", "16", "--samples", "0")).code, 0);
+  const d = await run("diagnose", "-o", dir);
+  assert.equal(d.code, 0, d.err);
+  const big = await run("diagnose", "-o", dir, "--batch-size", "5000");
+  assert.equal(big.code, 2);
+  assert.match(big.err, /--batch-size 5000: the batch looked at takes 1 to 1024 examples/);
+  const bg = tmp();
+  assert.equal((await run("train", "--type", "bigram", "-o", bg, "--steps", "10", "--samples", "0")).code, 0);
+  const j = JSON.parse((await run("diagnose", "-o", bg, "--json")).out);
+  assert.ok(j.batch.parameters.every((p: { updateToDataLog10: number | null }) => p.updateToDataLog10 === null));
+});
+
+test("a diverging run after --force does not point at the run it replaced; --resume names a boolean flag plainly", async () => {
+  const dir = tmp();
+  assert.equal((await run("train", "--type", "bigram", "-o", dir, "--steps", "10", "--samples", "0")).code, 0);
+  const r = await run("train", "-o", dir, "--force", "--steps", "50", "--lr", "1e30", "--n-hidden", "16", "--samples", "0");
+  assert.equal(r.code, 1);
+  assert.match(r.err, /training diverged at step \d+.*nothing of this run was saved/);
+  const lec = tmp();
+  assert.equal((await run("train", "-o", lec, "--steps", "5", "--n-hidden", "16", "--samples", "0")).code, 0);
+  const b = await run("train", "-o", lec, "--resume", "--steps", "10", "--no-batchnorm");
+  assert.equal(b.code, 2);
+  assert.match(b.err, /--resume: --no-batchnorm changes the run's model\.batchNorm \(true\)/);
+  const w = await run("train", "-o", lec, "--resume", "--steps", "10", "--weight-decay", "0.1");
+  assert.match(w.err, /--resume: --weight-decay does not apply to this run/);
 });
