@@ -84,7 +84,7 @@ export { lossCurve, defaultWindow, type LossCurve } from "./diagnostics/loss_cur
 export { probeBatch, readBatch, expectedInitialLoss, bitImage, type BatchDiagnostics, type BitImage, type FloatImage, type ProbeOptions } from "./diagnostics/probe.ts";
 export { initExperiments, stageLabel, INIT_STAGES, type InitExperiments, type InitStage, type InitExperimentOptions } from "./diagnostics/init_stages.ts";
 export { TrainingCollector, defaultCollectEvery, type CollectorOptions, type TrainingSeries } from "./diagnostics/collector.ts";
-export { diagnoseRun, REPORT_FORMAT, type RunDiagnostics, type DiagnoseOptions } from "./diagnostics/run_report.ts";
+export { diagnoseRun, collectRun, REPORT_FORMAT, type RunDiagnostics, type DiagnoseOptions } from "./diagnostics/run_report.ts";
 export { findLearningRate, lrSweep, smooth, suggestLr, type LrSweep, type LrFinderOptions, type LrFinderResult, type LrSuggestion } from "./train/lr_finder.ts";
 export { runReportPage, lrFinderPage } from "./report/pages.ts";
 export { renderHtml } from "./report/html.ts";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { diagnoseRun, type RunDiagnostics } from "../diagnostics/run_report.ts";
 import { stageLabel } from "../diagnostics/init_stages.ts";
-import { defaultCollectEvery, TrainingCollector } from "../diagnostics/collector.ts";
+import type { TrainingCollector } from "../diagnostics/collector.ts";
 import { writeHtmlReport } from "../node/report.ts";
 import { describeModel, runReportPage } from "../report/pages.ts";
 import { loadRun } from "../node/run_dir.ts";
@@ -26,13 +26,6 @@ interface DiagnoseFlags {
 /** The report file of `--report [file]`: the given path, or DIR/report.html. */
 export function reportPath(flag: string | boolean, dir: string): string {
   return typeof flag === "string" ? flag : join(dir, "report.html");
-}
-
-/** A collector sized for the run's length, listening to its trainer (for `train --report`). */
-export function collectDuring(run: TrainingRun): TrainingCollector {
-  const c = new TrainingCollector(run.model, { every: defaultCollectEvery(run.trainer.config.steps), sgd: run.settings.optimizer.type === "sgd" });
-  c.attach(run.trainer);
-  return c;
 }
 
 /** Diagnoses the run and writes its HTML report to `file`. */

@@ -17,7 +17,8 @@ import { DivergedError } from "../train/trainer.ts";
 import { intFlag, type Output } from "./options.ts";
 import { addRunFlags, runOptions, type RunFlags } from "./run_flags.ts";
 import { formatSamples } from "./sample.ts";
-import { collectDuring, reportPath, writeRunReport } from "./diagnose.ts";
+import { collectRun } from "../diagnostics/run_report.ts";
+import { reportPath, writeRunReport } from "./diagnose.ts";
 
 interface TrainFlags extends RunFlags {
   workDir: string;
@@ -107,7 +108,7 @@ async function trainLoop(
     );
   }
 
-  const collector = flags.report ? collectDuring(run) : null;
+  const collector = flags.report ? collectRun(run) : null;
   const showBar = flags.progress && !flags.json && process.stderr.isTTY === true;
   const bar = showBar
     ? new cliProgress.SingleBar(

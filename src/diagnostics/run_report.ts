@@ -10,7 +10,7 @@ import { numParameters } from "../models/model.ts";
 import { LectureMLP } from "../models/lecture.ts";
 import { learningRate } from "../train/schedule.ts";
 import type { TrainingRun } from "../train/run.ts";
-import type { TrainingCollector, TrainingSeries } from "./collector.ts";
+import { defaultCollectEvery, TrainingCollector, type TrainingSeries } from "./collector.ts";
 import { embedding2d, type Embedding2D } from "./embedding.ts";
 import { initExperiments, type InitExperiments } from "./init_stages.ts";
 import { lossCurve, type LossCurve } from "./loss_curve.ts";
@@ -45,6 +45,16 @@ export interface RunDiagnostics {
   embedding: Embedding2D | null;
   /** Collected during training (null for `diagnose` on a saved run). */
   training: { series: TrainingSeries; first: (BatchDiagnostics & { step: number }) | null; last: (BatchDiagnostics & { step: number }) | null } | null;
+}
+
+/**
+ * A collector listening to `run`'s trainer, every `every` steps (default: sized for the run's length),
+ * told whether the run's update is SGD's lr·grad (the update:data ratio) or not (AdamW).
+ */
+export function collectRun(run: TrainingRun, every = defaultCollectEvery(run.trainer.config.steps)): TrainingCollector {
+  const c = new TrainingCollector(run.model, { every, sgd: run.settings.optimizer.type === "sgd" });
+  c.attach(run.trainer);
+  return c;
 }
 
 export interface DiagnoseOptions {

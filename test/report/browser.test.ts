@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
-import { TrainingCollector } from "../../src/diagnostics/collector.ts";
-import { diagnoseRun } from "../../src/diagnostics/run_report.ts";
+import { collectRun, diagnoseRun } from "../../src/diagnostics/run_report.ts";
+import type { RunOptions } from "../../src/train/config.ts";
 import { reportHtml as renderHtml } from "../../src/node/report.ts";
 import { lrFinderPage, runReportPage } from "../../src/report/pages.ts";
 import { chartsOf, type ReportPage } from "../../src/report/spec.ts";
@@ -92,13 +92,17 @@ function assertAllDrawn(page: ReportPage, r: PageCheck): void {
   }
 }
 
-test("the run report renders every chart in headless Chromium, offline, without console errors", { timeout: 120000 }, async () => {
-  const run = createRun({ steps: 300, model: { nHidden: 48 }, lrDecayStep: 200 });
-  const collector = new TrainingCollector(run.model, { every: 10 });
-  collector.attach(run.trainer);
+/** The report of a run trained with a collector every 10 steps, as `train --report` makes it. */
+function trainedReport(options: RunOptions): ReportPage {
+  const run = createRun(options);
+  const collector = collectRun(run, 10);
   run.train();
   run.evaluate();
-  const page = runReportPage(diagnoseRun(run, { collector }));
+  return runReportPage(diagnoseRun(run, { collector }));
+}
+
+test("the run report renders every chart in headless Chromium, offline, without console errors", { timeout: 120000 }, async () => {
+  const page = trainedReport({ steps: 300, model: { nHidden: 48 }, lrDecayStep: 200 });
   const ids = chartsOf(page).map((c) => c.id);
   for (const id of ["loss", "init-loss", "init-saturation", "init-logits", "init-maps", "update-ratio", "saturation-training", "batch-tanh", "batch-preact", "batch-grads", "batch-param-grads", "batch-grad-data", "saturation", "dlogits", "embedding"]) {
     assert.ok(ids.includes(id), `the report has the ${id} chart`);
@@ -114,16 +118,12 @@ test("the learning-rate finder's page renders its curve", { timeout: 60000 }, as
 
 for (const type of ["wavenet", "bigram"] as const) {
   test(`a ${type} run's report renders every chart it has (no init stages; ${type === "bigram" ? "no tanh, no embedding" : "three tanh layers"})`, { timeout: 120000 }, async () => {
-    const run = createRun({ type, steps: 120 });
-    const collector = new TrainingCollector(run.model, { every: 10 });
-    collector.attach(run.trainer);
-    run.train();
-    run.evaluate();
-    const page = runReportPage(diagnoseRun(run, { collector }));
+    const page = trainedReport({ type, steps: 120 });
     const ids = chartsOf(page).map((c) => c.id);
     assert.ok(!ids.includes("init-loss"), "the init stages are the lecture model's");
     assert.equal(ids.includes("embedding"), type === "wavenet");
     assert.equal(ids.includes("saturation"), type === "wavenet");
+    assert.equal(ids.includes("update-ratio"), type === "wavenet", "lr·grad is SGD's update, not AdamW's");
     assertAllDrawn(page, await openAndCheck(page, `report-${type}`));
   });
 }
