@@ -16,12 +16,13 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { CheckpointError, MakemoreError } from "../errors.ts";
 import type { Kernels } from "../kernels/index.ts";
 import { isFiniteModel, type Model } from "../models/model.ts";
-import { buildModel, checkModelConfig } from "../models/registry.ts";
+import { buildModel } from "../models/registry.ts";
 import type { GeneratorState } from "../random/generator.ts";
 import { parseSafetensors, serializeSafetensors, type TensorRecord } from "../tensor/safetensors.ts";
 import type { RunSettings } from "./config.ts";
 import type { EvalStats, SplitLosses } from "./evaluate.ts";
-import { checkOptimizerConfig, type Optimizer } from "./optimizer.ts";
+import type { Optimizer } from "./optimizer.ts";
+import { checkMetricLine, checkRunConfig } from "./run_config_schema.ts";
 
 export const CHECKPOINT_FORMAT = "makemore-ts/run";
 export const CHECKPOINT_VERSION = 2;
@@ -108,33 +109,23 @@ export function encodeCheckpoint({ config, model, optimizer, losses, metrics }: 
   };
 }
 
-/** Parses and checks config.json's text; `where` names the file in errors. */
+/** Parses and checks config.json's text against the schema (run_config_schema.ts); `where` names the file in errors. */
 export function decodeRunConfig(text: string, where: string): RunConfig {
-  let c: RunConfig;
+  let c: unknown;
   try {
     c = JSON.parse(text);
   } catch (e) {
     throw new CheckpointError(`is not valid JSON (${(e as Error).message}); the file is damaged`, where);
   }
   const bad = (what: string) => new CheckpointError(what, where);
-  if (c === null || typeof c !== "object") throw bad("is not a makemore-ts run");
-  if ((c.format as string) === "makemore-ts/mlp") {
+  if (c === null || typeof c !== "object" || Array.isArray(c)) throw bad("is not a makemore-ts run (not a JSON object)");
+  const { format, version } = c as Record<string, unknown>;
+  if (format === "makemore-ts/mlp") {
     throw bad("was written by an older makemore-ts (format makemore-ts/mlp); train it again with this version");
   }
-  if (c.format !== CHECKPOINT_FORMAT) throw bad(`is not a makemore-ts run (format ${JSON.stringify(c.format)})`);
-  if (c.version !== CHECKPOINT_VERSION) throw bad(`has version ${c.version}; this makemore-ts reads version ${CHECKPOINT_VERSION}`);
-  if (!Array.isArray(c.vocabulary) || c.vocabulary[0] !== ".") throw bad("has no valid vocabulary");
-  if (!Number.isInteger(c.stepsDone) || c.stepsDone < 0) throw bad("has an invalid stepsDone");
-  if (!Number.isInteger(c.steps) || c.steps < c.stepsDone) throw bad("has an invalid steps");
-  if (!c.training || !Number.isInteger(c.training.batchSize) || c.training.batchSize < 1) throw bad("has an invalid training.batchSize");
-  try {
-    c.model = checkModelConfig(c.model) as RunConfig["model"];
-    c.optimizer = checkOptimizerConfig(c.optimizer);
-  } catch (e) {
-    throw bad(`has an invalid config: ${(e as Error).message}`);
-  }
-  if (c.model.vocabSize !== c.vocabulary.length) throw bad("vocabulary and model vocabSize disagree");
-  return c;
+  if (format !== CHECKPOINT_FORMAT) throw bad(`is not a makemore-ts run (format ${JSON.stringify(format) ?? "missing"})`);
+  if (version !== CHECKPOINT_VERSION) throw bad(`has version ${JSON.stringify(version) ?? "(none)"}; this makemore-ts reads version ${CHECKPOINT_VERSION}`);
+  return checkRunConfig(c as Record<string, unknown>, where);
 }
 
 /** Copies a saved tensor into a buffer after checking its dtype and shape; false if it is absent and optional. */
@@ -207,14 +198,18 @@ export function restoreOptimizer(optimizer: Optimizer, saved: Record<string, Ten
   optimizer.stepCount = steps;
 }
 
-/** The lines of a metrics.jsonl text. */
+/** The lines of a metrics.jsonl text (blank lines skipped); a malformed line is a CheckpointError naming it. */
 export function decodeMetrics(text: string, where: string): MetricLine[] {
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
-  return lines.map((l, i) => {
+  const out: MetricLine[] = [];
+  text.split("\n").forEach((l, i) => {
+    if (l.trim() === "") return;
+    let v: unknown;
     try {
-      return JSON.parse(l) as MetricLine;
-    } catch {
-      throw new CheckpointError(`line ${i + 1} is not valid JSON`, where);
+      v = JSON.parse(l);
+    } catch (e) {
+      throw new CheckpointError(`is not valid JSON (${(e as Error).message}); the file is damaged`, `${where}:${i + 1}`);
     }
+    out.push(checkMetricLine(v, `${where}:${i + 1}`));
   });
+  return out;
 }
