@@ -53,6 +53,7 @@ export function summarize(flags: DataFlags, given: (flag: string) => boolean = (
   if (!windows && (given("blockSize") || given("splitSeed") || given("shuffle"))) {
     throw new ConfigError(`--block-size, --split-seed and --no-shuffle are the lectures' data: --type ${type.type} takes makemore.py's (one row per word, a randperm split)`);
   }
+  if (given("splitSeed") && given("shuffle")) throw new ConfigError("--split-seed and --no-shuffle exclude each other");
   if (windows && given("seed")) {
     throw new ConfigError(`--seed draws makemore.py's randperm split; --type ${type.type} splits with --split-seed (the lectures' shuffle)`);
   }
@@ -65,6 +66,7 @@ export function summarize(flags: DataFlags, given: (flag: string) => boolean = (
     split,
     blockSize,
     generator: new Generator(seed, { torchVersion: flags.torchVersion }),
+    source: list.source,
   });
   let longest = list.words[0];
   for (const w of list.words) if ([...w].length > [...longest].length) longest = w;

@@ -87,7 +87,7 @@ export function registerDiagnose(program: Command, io: Output): void {
     .option("-i, --input-file <file>", "the run's word file, if it has moved")
     .option("--report [file]", "write a self-contained HTML report (default: WORK_DIR/report.html)")
     .option("--json", "print every number as JSON")
-    .option("--batch-size <n>", "examples in the batch looked at (default: the run's batch size)", intFlag(2))
+    .option("--batch-size <n>", "examples in the batch looked at (default: the run's batch size; at least 2 with BatchNorm)", intFlag(1))
     .option("--seed <s>", "seed of the Generator drawing that batch (default: the run's seed)", bigintFlag)
     .action((flags: DiagnoseFlags) => {
       const run = loadRun(flags.workDir, { inputFile: flags.inputFile });

@@ -1,9 +1,15 @@
 // `makemore eval`: the split losses of a trained run; a model with BatchNorm evaluates with its
 // statistics calibrated on the training set (makemore part 4) or with its running ones (parts 3, 5).
+// A model whose parameters or losses are not finite (the run diverged) is an error naming its
+// model.safetensors, exit code 1, rather than NaN losses.
 
+import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { ConfigError } from "../errors.ts";
-import type { EvalStats } from "../train/evaluate.ts";
+import type { Model } from "../models/model.ts";
+import { checkFiniteModel, explainNonFinite, explainOverflow, NonFiniteModelError } from "../sample/finite.ts";
+import { FILES } from "../train/checkpoint.ts";
+import type { EvalStats, SplitLosses } from "../train/evaluate.ts";
 import { loadRun } from "../node/run_dir.ts";
 import type { Output } from "./options.ts";
 import { bnNote, formatLosses } from "./train.ts";
@@ -28,7 +34,19 @@ export function registerEval(program: Command, io: Output): void {
       const hasBn = run.model.batchNorms().length > 0;
       if (flags.bnStats && !hasBn) throw new ConfigError(`--bn-stats: this ${run.model.type} model has no BatchNorm`);
       const bnStats = hasBn ? (flags.bnStats ?? run.settings.training.evalStats ?? "running") : null;
-      const losses = run.evaluate(bnStats);
+      const modelFile = join(flags.workDir, FILES.model);
+      checkFiniteModel(run.model, modelFile);
+      let losses: SplitLosses;
+      try {
+        losses = run.evaluate(bnStats);
+      } catch (e) {
+        // statistics calibrated on activations that overflow are NaN, which BatchNorm takes for "never calibrated"
+        if (bnStats === "calibrated" && !calibrationFinite(run.model)) {
+          throw new NonFiniteModelError(explainOverflow(run.model, "BatchNorm calibrated on the training set gives statistics that are not finite"), modelFile);
+        }
+        throw e;
+      }
+      if (Object.values(losses).some((l) => !Number.isFinite(l))) throw new NonFiniteModelError(explainNonFinite(run.model), modelFile);
       const step = run.trainer.step;
       if (flags.json) {
         io.out(JSON.stringify({ workDir: flags.workDir, step, bnStats, ...losses }, null, 2));
@@ -36,4 +54,9 @@ export function registerEval(program: Command, io: Output): void {
         io.out(`${flags.workDir} after ${step} steps${bnNote(bnStats)}: ${formatLosses(losses)}`);
       }
     });
+}
+
+/** Every BatchNorm layer's calibrated statistics are finite. */
+function calibrationFinite(model: Model): boolean {
+  return model.batchNorms().every((bn) => [bn.calibratedMean, bn.calibratedVar].every((b) => b.data.view.every(Number.isFinite)));
 }

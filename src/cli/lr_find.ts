@@ -1,6 +1,7 @@
 // `makemore lr-find`: the learning-rate finder of makemore part 2 on a fresh model — one step
 // at each lr = 10^e, e from --min-exp to --max-exp — printing the loss against the exponent, and the
-// suggested learning rate where the smoothed loss is lowest; --report draws the curve in an HTML file.
+// suggested learning rate where the smoothed loss is lowest (never a rate that diverged; none, and
+// why, when the sweep found no valley); --report draws the curve in an HTML file.
 
 import type { Command } from "commander";
 import { lrFinderPage } from "../report/pages.ts";
@@ -29,18 +30,20 @@ export function formatLrFinder(r: LrFinderResult, rows = 20): string {
   const n = r.exps.length;
   const picks = new Set<number>();
   for (let k = 0; k < rows; k++) picks.add(Math.round((k * (n - 1)) / (rows - 1)));
-  picks.add(r.suggestion.index);
+  if (r.suggestion) picks.add(r.suggestion.index);
   for (const i of [...picks].sort((a, b) => a - b)) {
     const s = r.smoothed[i];
     const bar = Number.isFinite(s) ? "#".repeat(1 + Math.round((30 * (s - lo)) / Math.max(hi - lo, 1e-12))) : "";
-    const mark = i === r.suggestion.index ? "  <- suggested" : "";
+    const mark = i === r.suggestion?.index ? "  <- suggested" : "";
     lines.push(
       `${r.exps[i].toFixed(3).padStart(8)} ${r.lrs[i].toPrecision(3).padStart(9)} ${r.losses[i].toFixed(4).padStart(8)} ${s.toFixed(4).padStart(8)} ${bar}${mark}`,
     );
   }
   lines.push(
-    `suggested lr ${r.suggestion.lr.toPrecision(3)} (10^${r.suggestion.exp.toFixed(3)}): the lowest moving average over ${r.window} steps` +
-      (r.divergedAt === null ? "" : `; training diverged at step ${r.divergedAt}`),
+    r.suggestion === null
+      ? `no suggestion: the sweep found no valley — ${r.noValley}`
+      : `suggested lr ${r.suggestion.lr.toPrecision(3)} (10^${r.suggestion.exp.toFixed(3)}): the lowest moving average over ${r.window} steps` +
+          (r.divergedAt === null ? "" : `; training diverged at step ${r.divergedAt} (lr ${r.lrs[r.divergedAt - 1]?.toPrecision(3)})`),
   );
   return lines.join("\n");
 }

@@ -10,7 +10,8 @@ import { numParameters } from "../models/model.ts";
 import { modelType } from "../models/registry.ts";
 import { createRun, loadRun, readRunConfig, saveRun, checkRunDir } from "../node/run_dir.ts";
 import { describeModel, describeTraining } from "../report/pages.ts";
-import { explicitSettings, settingsConflict } from "../train/config.ts";
+import { explicitSettings, settingsConflict, splitConflict } from "../train/config.ts";
+import type { SplitConfig } from "../data/corpus.ts";
 import type { EvalStats } from "../train/evaluate.ts";
 import type { TrainingRun } from "../train/run.ts";
 import { DivergedError } from "../train/trainer.ts";
@@ -68,11 +69,13 @@ async function train(flags: TrainFlags, cmd: Command, io: Output): Promise<void>
       const flag = flagOf(conflict.path, saved.model.type);
       const show = (v: unknown) => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
       const what =
-        conflict.saved === undefined
-          ? `${flag} does not apply to this run (it has no ${conflict.path}: ${saved.model.type}, ${saved.optimizer.type})`
-          : typeof conflict.given === "boolean"
-            ? `${flag} changes the run's ${conflict.path} (${show(conflict.saved)})`
-            : `${flag} ${show(conflict.given)} differs from the run's ${show(conflict.saved)} (${conflict.path})`;
+        conflict.path === "data.split"
+          ? splitConflict(saved, conflict.given as SplitConfig)
+          : conflict.saved === undefined
+            ? `${flag} does not apply to this run (it has no ${conflict.path}: ${saved.model.type}, ${saved.optimizer.type})`
+            : typeof conflict.given === "boolean"
+              ? `${flag} changes the run's ${conflict.path} (${show(conflict.saved)})`
+              : `${flag} ${show(conflict.given)} differs from the run's ${show(conflict.saved)} (${conflict.path})`;
       throw new ConfigError(`--resume: ${what}; drop the flag or use --force`);
     }
     run = loadRun(dir, { steps: given("steps") ? flags.steps : undefined, logEvery: flags.logEvery, inputFile: flags.inputFile });

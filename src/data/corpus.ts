@@ -37,17 +37,24 @@ export interface CorpusOptions {
   generator: Generator;
   /** A trained model's vocabulary (a character outside it is an error). */
   vocab?: Vocabulary;
+  /** The word file, named by the DataError for fewer words than the split needs. */
+  source?: string;
 }
 
+/**
+ * The vocabulary, split and rows of a run. Fewer words than the split needs — 6 for the lectures'
+ * 80/10/10 (4/1/1), 10 for makemore.py's (a test set of int(0.1·n) ≥ 1) — is a DataError naming `source`.
+ */
 export function buildRunCorpus(words: readonly string[], o: CorpusOptions): Corpus {
   if (o.rows === "windows") {
     if (o.split.kind === "randperm") throw new ConfigError("context windows are split by the lectures' shuffle, not randperm");
     if (o.blockSize === undefined) throw new ConfigError("context windows need a block size");
-    const c = buildCorpus(words, { blockSize: o.blockSize, splitSeed: o.split.kind === "shuffle" ? o.split.seed : null, vocab: o.vocab });
+    const splitSeed = o.split.kind === "shuffle" ? o.split.seed : null;
+    const c = buildCorpus(words, { blockSize: o.blockSize, splitSeed, vocab: o.vocab, source: o.source });
     return { vocab: c.vocab, blockSize: o.blockSize, splits: ["train", "val", "test"], words: c.words, data: c.data };
   }
   if (o.split.kind !== "randperm") throw new ConfigError("makemore.py's sequences are split by torch.randperm");
-  const c = buildSequenceCorpus(words, { generator: o.generator, vocab: o.vocab });
+  const c = buildSequenceCorpus(words, { generator: o.generator, vocab: o.vocab, source: o.source });
   return { vocab: c.vocab, blockSize: c.blockSize, splits: ["train", "test"], words: c.words, data: c.data };
 }
 

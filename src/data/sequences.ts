@@ -77,14 +77,15 @@ export function splitWordsRandperm(words: readonly string[], g: Generator): Sequ
 /**
  * create_datasets: the vocabulary of all words, L = the longest word + 1, makemore.py's split drawn from
  * `generator`, and both sets' rows. Pass `vocab` (and `blockSize`) to reuse a trained model's: a
- * character outside the vocabulary is a DataError, a word too long for the block size a ConfigError.
- * Everything is checked before the split draws from the generator.
+ * character outside the vocabulary is a DataError, a word too long for the block size a ConfigError,
+ * fewer than 10 words a DataError naming `source` (the word file). Everything is checked before the
+ * split draws from the generator.
  */
 export function buildSequenceCorpus(
   words: readonly string[],
-  options: { generator: Generator; vocab?: Vocabulary; blockSize?: number },
+  options: { generator: Generator; vocab?: Vocabulary; blockSize?: number; source?: string },
 ): SequenceCorpus {
-  checkSplittable(words.length);
+  checkSplittable(words.length, options.source);
   const vocab = options.vocab ?? Vocabulary.fromWords(words);
   const encoded = words.map((w) => vocab.encode(w));
   let longest = 0;
@@ -102,11 +103,12 @@ export function buildSequenceCorpus(
   };
 }
 
-function checkSplittable(n: number): void {
+function checkSplittable(n: number, source?: string): void {
   if (n < MIN_SPLIT_WORDS) {
     throw new DataError(
-      `makemore's split needs at least ${MIN_SPLIT_WORDS} words (it holds out min(${MAX_TEST_WORDS}, ` +
+      `makemore.py's split needs at least ${MIN_SPLIT_WORDS} words (it holds out min(${MAX_TEST_WORDS}, ` +
         `int(${TEST_FRACTION}·n)) words for the test set and trains on the rest); got ${n}: give a longer word list`,
+      source,
     );
   }
 }

@@ -114,6 +114,9 @@ export function probeBatch(model: Model, data: Dataset, { batchSize = 32, seed =
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > model.capacity) {
     throw new ConfigError(`--batch-size ${batchSize}: the batch looked at takes 1 to ${model.capacity} examples`);
   }
+  if (batchSize < 2 && model.batchNorms().length > 0) {
+    throw new ConfigError(`--batch-size ${batchSize}: this ${model.type} model has BatchNorm, which needs at least 2 examples in a batch (it normalizes over the batch)`);
+  }
   const B = batchSize;
   const T = data.blockSize;
   const P = data.targetsPerRow;

@@ -88,12 +88,14 @@ export function lrFinderChart(r: LrFinderResult, id = "lr-finder"): ChartSpec {
     title: "Learning-rate finder",
     explain:
       "One training step at each learning rate 10^e, e rising linearly (makemore part 2's lre = torch.linspace(-3, 0, 1000)): the loss falls while the rate helps and turns unstable when it is too large, and the suggested rate is where the smoothed loss is lowest.",
-    caption: `suggested lr ${fmt(s.lr, 4)} (exponent ${fmt(s.exp, 3)}, smoothed loss ${fmt(s.loss)}); smoothing window ${r.window} steps${r.divergedAt === null ? "" : `; diverged at step ${r.divergedAt}`}`,
+    caption:
+      (s === null ? `no suggested lr: the sweep found no valley — ${r.noValley}` : `suggested lr ${fmt(s.lr, 4)} (exponent ${fmt(s.exp, 3)}, smoothed loss ${fmt(s.loss)})`) +
+      `; smoothing window ${r.window} steps${r.divergedAt === null ? "" : `; diverged at step ${r.divergedAt}`}`,
     config: lineChart(
       [
         lineDataset("loss", points(r.exps, r.losses), 0, { borderWidth: 0.75 }),
         lineDataset(`moving average (${r.window})`, points(r.exps, r.smoothed), 3, { borderWidth: 2.5 }),
-        { type: "scatter", label: "suggestion", data: [{ x: s.exp, y: s.loss }], pointRadius: 7, pointStyle: "crossRot", borderColor: "#000", borderWidth: 2 },
+        ...(s === null ? [] : [{ type: "scatter", label: "suggestion", data: [{ x: s.exp, y: s.loss }], pointRadius: 7, pointStyle: "crossRot", borderColor: "#000", borderWidth: 2 }]),
       ],
       "exponent e (lr = 10^e)",
       "loss",

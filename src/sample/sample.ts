@@ -3,13 +3,15 @@
 // Generator, slide the context, stop at the boundary token. A model with a prediction at every
 // position (makemore.py's) reads one row instead: the start token, the characters drawn so far, and
 // the logits at the last of them (the models are causal, so what follows in the row does not count).
-// Temperature divides the logits; top-k keeps the k most likely characters. Each word is marked new
-// or already in the training data.
+// Temperature divides the logits (a tiny one draws the most likely character); top-k keeps the k most
+// likely characters. Each word is marked new or already in the training data. Logits that are not
+// finite (a diverged run) are a NonFiniteModelError that says what is wrong with the model.
 
 import { ConfigError } from "../errors.ts";
 import type { Vocabulary } from "../data/vocabulary.ts";
 import type { Model } from "../models/model.ts";
 import type { Generator } from "../random/generator.ts";
+import { explainNonFinite, NonFiniteModelError } from "./finite.ts";
 
 export interface SampleOptions {
   /** How many words. */
@@ -67,9 +69,19 @@ export function sampleWords(model: Model, vocab: Vocabulary, g: Generator, optio
       for (;;) {
         const logits = model.forward(tokens).data.view; // (1, V), or (1, T, V): row `at`
         const at = perPosition ? ids.length * V : 0;
-        for (let v = 0; v < V; v++) scaled[v] = logits[at + v] / temperature;
+        let max = -Infinity;
+        for (let v = 0; v < V; v++) {
+          if (!Number.isFinite(logits[at + v])) throw new NonFiniteModelError(explainNonFinite(model));
+          max = Math.max(max, logits[at + v]);
+        }
+        // logits / t as PyTorch divides them (then softmax subtracts the max); only where that overflows
+        // float32 (a tiny t, where PyTorch gives NaN), (logits − max) / t: 0 at the most likely
+        // characters and −∞ elsewhere, so the draw is the argmax (among ties, uniformly)
+        let overflow = false;
+        for (let v = 0; v < V; v++) overflow ||= !Number.isFinite((scaled[v] = logits[at + v] / temperature));
+        if (overflow) for (let v = 0; v < V; v++) scaled[v] = (logits[at + v] - max) / temperature;
         if (topK < V) {
-          order.sort((a, b) => scaled[b] - scaled[a] || a - b);
+          order.sort((a, b) => logits[at + b] - logits[at + a] || a - b);
           for (let i = topK; i < V; i++) scaled[order[i]] = -Infinity;
         }
         softmaxInto(scaled, probs);

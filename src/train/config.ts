@@ -107,6 +107,20 @@ export function splitOf(options: RunOptions): SplitConfig {
   return options.splitSeed === null ? { kind: "file-order" } : { kind: "shuffle", seed: options.splitSeed };
 }
 
+/** A split in the flags that choose it: "--split-seed 42", "--no-shuffle", or makemore.py's randperm. */
+export function splitFlags(split: SplitConfig): string {
+  if (split.kind === "shuffle") return `--split-seed ${split.seed}`;
+  return split.kind === "file-order" ? "--no-shuffle" : "makemore.py's randperm split (from --seed)";
+}
+
+/** What `--resume` with a split flag says when the run was split another way (see `settingsConflict`). */
+export function splitConflict(saved: RunSettings, given: SplitConfig): string {
+  if (saved.data.split.kind === "randperm") {
+    return `${splitFlags(given)} does not apply to this run (a ${saved.model.type} run is split as makemore.py does: torch.randperm from --seed)`;
+  }
+  return `${splitFlags(given)} differs from the run's split (${splitFlags(saved.data.split)})`;
+}
+
 /** The first difference between two settings trees ("model.nHidden: 200 vs 100"), or null when equal. */
 export function settingsDiff(a: unknown, b: unknown, path = ""): string | null {
   if (a !== null && b !== null && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b)) {

@@ -46,7 +46,7 @@ test("makemore data: bad flags and bad files give one line and a non-zero exit c
   const r = await run("data", "-i", join(dir, "w.txt"));
   assert.equal(r.code, 1);
   assert.match(r.err, /w\.txt:2: word "st\.john" contains/);
-  writeFileSync(join(dir, "long.txt"), "a".repeat(20));
+  writeFileSync(join(dir, "long.txt"), ["a".repeat(20), "b", "c", "d", "e", "f"].join("\n")); // 6 words: the fewest the split takes
   assert.equal((await run("data", "-i", join(dir, "long.txt"), "--max-line-length", "10")).code, 1);
   assert.equal((await run("data", "-i", join(dir, "long.txt"), "--max-line-length", "20")).code, 0);
 });

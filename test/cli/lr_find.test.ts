@@ -6,21 +6,21 @@ import { join } from "node:path";
 import { run as cli } from "./helpers.ts";
 
 test("lr-find: the sweep from 10^min to 10^max, its losses and a suggestion (JSON, text, HTML)", async () => {
-  const r = await cli("lr-find", "--steps", "80", "--min-exp", "-2", "--max-exp", "-0.5", "--n-hidden", "32", "--json");
+  const r = await cli("lr-find", "--steps", "80", "--min-exp", "-2", "--max-exp", "1", "--n-hidden", "32", "--json");
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
   assert.equal(j.exps.length, 80);
   assert.equal(j.exps[0], -2);
-  assert.equal(j.exps[79], -0.5);
+  assert.equal(j.exps[79], 1);
   assert.ok(Math.abs(j.lrs[0] - 0.01) < 1e-15);
   assert.equal(j.losses.length, 80);
-  assert.ok(j.losses.every((l: number) => l > 1 && l < 5));
+  assert.ok(j.losses.every((l: number) => Number.isFinite(l) && l > 1));
   assert.equal(j.window, 4);
-  assert.ok(j.suggestion.exp >= -2 && j.suggestion.exp <= -0.5);
+  assert.ok(j.suggestion.exp > -2 && j.suggestion.exp < 1);
   assert.equal(j.suggestion.lr, j.lrs[j.suggestion.index]);
 
   const file = join(mkdtempSync(join(tmpdir(), "makemore-lr-")), "lr.html");
-  const t = await cli("lr-find", "--steps", "80", "--min-exp", "-2", "--max-exp", "-0.5", "--n-hidden", "32", "--report", file);
+  const t = await cli("lr-find", "--steps", "80", "--min-exp", "-2", "--max-exp", "1", "--n-hidden", "32", "--report", file);
   assert.equal(t.code, 0, t.err);
   assert.match(t.out, /suggested lr [\d.]+ \(10\^-?[\d.]+\): the lowest moving average over 4 steps/);
   assert.match(t.out, /<- suggested/);
