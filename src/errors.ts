@@ -38,3 +38,12 @@ export class CheckpointError extends MakemoreError {
     super(file === undefined ? message : `${file}: ${message}`);
   }
 }
+
+/**
+ * Sizes the WebAssembly memory cannot hold (a wasm32 memory holds at most 4 GiB, and an engine may
+ * refuse to grow it earlier): the arena's last word when an allocation does not fit. Exit 2, as for
+ * the too-large setting it comes from.
+ */
+export class OutOfMemoryError extends MakemoreError {
+  override readonly exitCode: number = 2;
+}

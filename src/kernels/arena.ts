@@ -11,10 +11,21 @@
 // length 0. A handle's `view` getter notices that (one length comparison) and re-creates the view on
 // the new buffer, so a view taken from `.view` is always live; do not keep a view in a variable across
 // an allocation that may grow the memory, take `.view` again.
+//
+// A wasm32 memory holds at most 65536 pages of 64 KiB, 4 GiB (less if the memory declares a smaller
+// maximum; our module declares none, see scripts/build-wasm.mjs). Node 20 and 24 grow it to exactly
+// that; an engine short of address space may refuse earlier. Either way an allocation that does not
+// fit is an OutOfMemoryError (one line for the CLI), never a RangeError. `PlanArena` allocates nothing:
+// it counts what a sequence of allocations would take (src/models/memory.ts checks a model's sizes
+// with it before building the model).
+
+import { OutOfMemoryError } from "../errors.ts";
 
 /** Alignment of every buffer, in bytes. */
 export const ALIGN = 64;
 const PAGE = 65536;
+/** The most a 32-bit WebAssembly memory can hold: 65536 pages of 64 KiB, 4 GiB. */
+export const WASM32_MAX_BYTES = 65536 * PAGE;
 
 const EMPTY_F32 = new Float32Array(0);
 const EMPTY_I32 = new Int32Array(0);
@@ -63,6 +74,7 @@ abstract class ArenaBuf<V extends Float32Array | Int32Array> {
   }
 
   private refresh(): V {
+    if (this.arena.planOnly) return this.cached; // a planned buffer has no memory: its view stays empty
     if (this.isReleased) {
       throw new Error(
         `arena buffer at byte ${this.ptr} (${this.length} elements) was released by Arena.release/reset; ` +
@@ -91,22 +103,44 @@ export class I32Buf extends ArenaBuf<Int32Array> {
 /** A position to return to with `release`. */
 export type ArenaMark = number;
 
+export interface ArenaOptions {
+  /**
+   * The most bytes the memory may grow to (default: the memory's declared maximum where the engine
+   * tells it, else 4 GiB, the wasm32 limit).
+   */
+  maxBytes?: number;
+}
+
 /** Bump allocator of F32Buf/I32Buf over a WebAssembly.Memory, from byte `base` upwards. */
 export class Arena {
   readonly memory: WebAssembly.Memory;
   /** First byte the arena may use (aligned). */
   readonly base: number;
+  private readonly limit: number;
   private top: number;
+  private peak: number;
   private readonly bufs: (F32Buf | I32Buf)[] = [];
 
   /**
    * An arena over `memory` from byte `base` up. Use `wasmArena()` (wasm-kernels.ts) for the kernels'
    * module and `new Arena()` for a standalone memory (the TS backend); never two arenas on one memory.
    */
-  constructor(memory: WebAssembly.Memory = new WebAssembly.Memory({ initial: 1 }), base = 0) {
+  constructor(memory: WebAssembly.Memory = new WebAssembly.Memory({ initial: 1 }), base = 0, options: ArenaOptions = {}) {
     this.memory = memory;
     this.base = alignUp(base);
     this.top = this.base;
+    this.peak = this.base;
+    this.limit = Math.min(options.maxBytes ?? declaredMaximum(memory), WASM32_MAX_BYTES);
+  }
+
+  /** The most bytes the memory can hold: no buffer ends above this (4 GiB, or the declared maximum). */
+  get bytesLimit(): number {
+    return this.limit;
+  }
+
+  /** True for a PlanArena: buffers have a place and a size but no memory (their views are empty). */
+  get planOnly(): boolean {
+    return false;
   }
 
   /** A float32 buffer of `length` elements, zero-filled. */
@@ -168,6 +202,16 @@ export class Arena {
     return this.top - this.base;
   }
 
+  /** The most bytes that were handed out at once (scratch released since included). */
+  get bytesPeak(): number {
+    return this.peak - this.base;
+  }
+
+  /** Bytes that can still be handed out before the memory is full (`bytesLimit` minus the top). */
+  get bytesFree(): number {
+    return Math.max(0, this.bytesLimit - this.top);
+  }
+
   /** Bytes of memory in all (grows with allocation). */
   get bytesCapacity(): number {
     return this.memory.buffer.byteLength;
@@ -175,37 +219,107 @@ export class Arena {
 
   /** Reserves room for `length` 4-byte elements and returns its byte offset. */
   private take(length: number, what: string): number {
-    if (!Number.isSafeInteger(length) || length < 0) {
+    if (!(length >= 0) || !(Number.isInteger(length) || (length === Infinity && this.planOnly))) {
       throw new RangeError(`Arena.${what}: length must be a non-negative integer, got ${length}`);
     }
     const ptr = this.top;
     // even a 0-length buffer takes ALIGN bytes, so every handle has its own ptr (release relies on it)
     const end = ptr + alignUp(Math.max(length * 4, 1));
-    this.ensure(end);
+    this.ensure(end, length);
     this.top = end;
+    if (end > this.peak) this.peak = end;
     return ptr;
   }
 
-  /** Grows the memory so that bytes [0, end) exist; at least 1 MiB or a quarter more at a time. */
-  private ensure(end: number): void {
+  /**
+   * Makes bytes [0, end) exist: grows the memory at least 1 MiB or a quarter more at a time. Throws an
+   * OutOfMemoryError (nothing allocated) above `bytesLimit` or when the engine refuses to grow.
+   */
+  protected ensure(end: number, length: number): void {
+    const refuse = (why: string) =>
+      new OutOfMemoryError(
+        `the WebAssembly memory cannot take another buffer of ${formatBytes(length * 4)}: ` +
+          `it would need ${formatBytes(end)} in all and ${why}; the model or the batch is too large, use smaller sizes`,
+      );
+    if (end > this.bytesLimit) throw refuse(`holds at most ${formatBytes(this.bytesLimit)}`);
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     const havePages = have / PAGE;
     const needPages = Math.ceil(end / PAGE) - havePages;
-    const pages = Math.max(needPages, 16, Math.ceil(havePages / 4));
+    const room = Math.max(needPages, Math.floor(this.bytesLimit / PAGE) - havePages);
+    const pages = Math.min(Math.max(needPages, 16, Math.ceil(havePages / 4)), room);
     try {
       this.memory.grow(pages);
     } catch {
       try {
         this.memory.grow(needPages);
       } catch (e) {
-        throw new RangeError(
-          `Arena: cannot grow the WebAssembly memory to ${end} bytes (${(e as Error).message}); ` +
-            "the model or batch is too large for one wasm32 memory (4 GiB)",
-        );
+        throw refuse(`this engine refused to grow it beyond ${formatBytes(have)} (${(e as Error).message})`);
       }
     }
   }
+}
+
+/**
+ * An arena that allocates nothing: it hands out buffers with a place and a size but no memory (their
+ * views are empty, writes to them are lost) and counts the bytes, so that `bytesPeak` is what the same
+ * allocations would take in a real arena (alignment included). A dry run of a model's construction.
+ */
+export class PlanArena extends Arena {
+  constructor() {
+    // no WebAssembly.Memory either: creating one reserves address space (V8: about 10 GiB of it on
+    // 64-bit hosts), which a process under `ulimit -v` may not have
+    super(NO_MEMORY, 0);
+  }
+
+  override get planOnly(): boolean {
+    return true;
+  }
+
+  /** No limit: a plan counts what allocations would take, whatever their size. */
+  override get bytesLimit(): number {
+    return Infinity;
+  }
+
+  override f32From(values: ArrayLike<number>): F32Buf {
+    return this.f32(values.length);
+  }
+
+  override i32From(values: ArrayLike<number>): I32Buf {
+    return this.i32(values.length);
+  }
+
+  /** Nothing to grow: sizes beyond any memory are counted too (as floating-point numbers when huge). */
+  protected override ensure(): void {}
+}
+
+/** PlanArena's memory: empty, and never grown (its `ensure` does nothing, its views stay empty). */
+const NO_MEMORY = {
+  buffer: new ArrayBuffer(0),
+  grow(): number {
+    throw new Error("a PlanArena has no memory to grow");
+  },
+} as unknown as WebAssembly.Memory;
+
+/** The memory's declared maximum in bytes if the engine tells it (the type-reflection API), else 4 GiB. */
+function declaredMaximum(memory: WebAssembly.Memory): number {
+  const type = (memory as { type?: () => { maximum?: number } }).type;
+  const max = typeof type === "function" ? type.call(memory).maximum : undefined;
+  return typeof max === "number" && Number.isFinite(max) ? max * PAGE : WASM32_MAX_BYTES;
+}
+
+/** Bytes in the largest unit that keeps a number of at least 1: "512 B", "96 KiB", "23.3 GiB". */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  if (!Number.isFinite(v)) return "an unbounded amount";
+  const digits = u === 0 || v >= 100 ? 0 : v >= 10 ? 1 : 2;
+  return `${parseFloat(v.toFixed(digits))} ${units[u]}`;
 }
 
 function alignUp(n: number): number {

@@ -1,7 +1,7 @@
 // The kernels' public surface, for src/index.ts to re-export: the arena and its buffers, the Kernels
 // interface, and its two backends (WebAssembly SIMD and plain TypeScript).
 
-export { Arena, F32Buf, I32Buf, ALIGN, type ArenaMark } from "./arena.ts";
+export { Arena, PlanArena, F32Buf, I32Buf, ALIGN, WASM32_MAX_BYTES, formatBytes, type ArenaMark, type ArenaOptions } from "./arena.ts";
 export type { Kernels, BatchNormStats } from "./kernels.ts";
 export { KernelIndexError } from "./kernels.ts";
 export { IGNORE_INDEX, countTargets } from "./ops/cross_entropy.ts";

@@ -59,7 +59,11 @@ export interface ModelType<C extends ModelConfigBase = ModelConfigBase> {
   readonly training: TrainingDefaults;
   /** Checks what the fields cannot (relations between them); throws a ConfigError. */
   check?(config: C): void;
-  /** A model for up to `capacity` examples per forward pass, parameters not yet drawn. */
+  /**
+   * A model for up to `capacity` examples per forward pass, parameters not yet drawn. It allocates
+   * every buffer through `kernels.arena` and computes nothing: the memory check (memory.ts) builds
+   * it on a PlanArena, a dry run that counts the buffers, before a real one is built.
+   */
   build(config: C, kernels: Kernels, capacity: number): Model;
   /** Draws the parameters from `g` in PyTorch's order. */
   init(model: Model, g: Generator): void;

@@ -3,7 +3,9 @@
 // used, a builder, and an init that draws the parameters from a Generator in PyTorch's order. Training,
 // evaluation, sampling, checkpoints, diagnostics and the CLI work on any type registered here.
 //
-// Adding a type: its own file (the model class and its ModelType) and one line in TYPES below.
+// Adding a type: its own file (the model class and its ModelType) and one line in TYPES below. Its
+// memory is then checked like the others' (memory.ts builds it on a PlanArena), provided its builder
+// only allocates.
 
 export type { ConfigField, ModelType, SplitConfig, TrainingDefaults } from "./model_type.ts";
 

@@ -10,6 +10,7 @@ import { Vocabulary } from "../data/vocabulary.ts";
 import type { SplitName } from "../data/splits.ts";
 import { wasmKernels, type Kernels } from "../kernels/index.ts";
 import { numParameters, type Model } from "../models/model.ts";
+import { checkMemory } from "../models/memory.ts";
 import { initModel, modelConfig, modelType } from "../models/registry.ts";
 import { Generator } from "../random/generator.ts";
 import { sampleWords, type Sample, type SampleOptions } from "../sample/sample.ts";
@@ -81,10 +82,11 @@ export class TrainingRun {
     const type = modelType(options.type ?? "lecture");
     const generator = new Generator(options.seed ?? type.training.seed, { torchVersion: options.torchVersion ?? "2.x" });
     const vocab = Vocabulary.fromWords(data.words);
-    // The block size of context windows is a model setting; check it before the data is built on it.
-    const blockSize = type.data === "windows"
-      ? modelConfig(type.type, { vocabSize: vocab.size }, options.model ?? {}).blockSize
-      : undefined;
+    // The block size of context windows is a model setting; check it, and the memory the sizes need, before
+    // the data is built on it (again below with the optimizer, for every type).
+    const windows = type.data === "windows" ? modelConfig(type.type, { vocabSize: vocab.size }, options.model ?? {}) : undefined;
+    if (windows) checkMemory(windows, kernels.arena, { batchSize: options.batchSize ?? type.training.batchSize, minRows: EVAL_CHUNK });
+    const blockSize = windows?.blockSize;
     const corpus = buildRunCorpus(data.words, { rows: type.data, split: splitOf(options), blockSize, generator, vocab });
     const { settings, steps } = resolveSettings(options, {
       vocabulary: [...vocab.chars],
@@ -94,6 +96,9 @@ export class TrainingRun {
       words: data.words.length,
     });
     checkSplits(corpus, settings);
+    checkMemory(settings.model, kernels.arena, {
+      batchSize: settings.training.batchSize, minRows: EVAL_CHUNK, optimizer: (params, k) => createOptimizer(settings.optimizer, params, k),
+    });
     const model = modelType(settings.model.type).build(settings.model as never, kernels, Math.max(settings.training.batchSize, EVAL_CHUNK));
     initModel(model, generator);
     return new TrainingRun(settings, corpus, model, generator, steps, logEvery, [], null);
