@@ -39,6 +39,11 @@ export class CheckpointError extends MakemoreError {
   }
 }
 
+/** A command stopped by Ctrl-C, SIGTERM or SIGHUP after saving what it had; exits 130 as shells do. */
+export class InterruptedError extends MakemoreError {
+  override readonly exitCode: number = 130;
+}
+
 /**
  * Sizes the WebAssembly memory cannot hold (a wasm32 memory holds at most 4 GiB, and an engine may
  * refuse to grow it earlier): the arena's last word when an allocation does not fit. Exit 2, as for

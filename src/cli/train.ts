@@ -5,10 +5,10 @@
 
 import { Option, type Command } from "commander";
 import cliProgress from "cli-progress";
-import { ConfigError, MakemoreError } from "../errors.ts";
+import { ConfigError, InterruptedError, MakemoreError } from "../errors.ts";
 import { numParameters } from "../models/model.ts";
 import { modelType } from "../models/registry.ts";
-import { createRun, loadRun, readRunConfig, saveRun, checkRunDir } from "../node/run_dir.ts";
+import { createRun, loadRun, lockRunDir, readRunConfig, saveRun, checkRunDir } from "../node/run_dir.ts";
 import { describeModel, describeTraining } from "../report/pages.ts";
 import { explicitSettings, settingsConflict, splitConflict } from "../train/config.ts";
 import type { SplitConfig } from "../data/corpus.ts";
@@ -55,8 +55,22 @@ export function registerTrain(program: Command, io: Output): void {
     });
 }
 
+/**
+ * Holds the run directory's lock for the whole command: a second trainer (or a --resume) on the same
+ * directory fails at once naming this process, and a directory that cannot be written is found before
+ * the first step rather than at the first save.
+ */
 async function train(flags: TrainFlags, cmd: Command, io: Output): Promise<void> {
   if (flags.resume && flags.force) throw new ConfigError("--resume and --force exclude each other");
+  const lock = lockRunDir(flags.workDir, flags.resume ? "train --resume" : "train");
+  try {
+    await trainLocked(flags, cmd, io);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(flags: TrainFlags, cmd: Command, io: Output): Promise<void> {
   const dir = flags.workDir;
   const given = (k: string) => cmd.getOptionValueSource(k) === "cli";
   let run: TrainingRun;
@@ -110,8 +124,77 @@ async function trainLoop(
         (mode === "resume" ? `\nresuming at step ${trainer.step} of ${trainer.config.steps}` : ""),
     );
   }
-
   const collector = flags.report ? collectRun(run) : null;
+
+  // Ctrl-C, SIGTERM and SIGHUP stop the run after the current chunk of steps (or after the final
+  // evaluation), save it and exit 130; a second one stops at once — safe at any instant, since a save
+  // commits whole or not at all.
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) {
+      const kept = saved.step === null ? "nothing of this run was saved" : `the save of step ${saved.step} stays in ${dir}`;
+      io.err(`makemore: interrupted again: stopping now; ${kept}`);
+      process.exit(130);
+    }
+    interrupted = true;
+  };
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    const startStep = trainer.step;
+    const seconds = await trainSteps(run, dir, flags, io, saved, () => interrupted);
+    const save = () => {
+      saveRun(run, dir);
+      saved.step = trainer.step;
+    };
+    if (interrupted) {
+      save();
+      throw new InterruptedError(`interrupted at step ${trainer.step} of ${trainer.config.steps}: saved to ${dir}; continue with --resume`);
+    }
+    const bnStats = model.batchNorms().length ? (flags.bnStats ?? settings.training.evalStats ?? "running") : null;
+    const losses = run.evaluate(bnStats);
+    save();
+    if (interrupted) throw new InterruptedError(`interrupted during the final evaluation: the finished run (step ${trainer.step}) is saved to ${dir}`);
+    const samples = run.sample({ count: flags.samples });
+    const report = flags.report ? reportPath(flags.report, dir) : null;
+    if (report) writeRunReport(run, report, collector);
+    if (interrupted) throw new InterruptedError(`interrupted: the finished run (step ${trainer.step}) is saved to ${dir}`);
+    const stepsRun = trainer.step - startStep;
+    if (flags.json) {
+      io.out(
+        JSON.stringify(
+          {
+            workDir: dir,
+            settings,
+            steps: trainer.step,
+            seconds,
+            stepsPerSecond: stepsRun / Math.max(seconds, 1e-9),
+            losses,
+            bnStats,
+            samples,
+            report,
+          },
+          (_k, v) => (typeof v === "bigint" ? v.toString() : v),
+          2,
+        ),
+      );
+      return;
+    }
+    io.out(`trained ${stepsRun} steps in ${seconds.toFixed(1)} s (${Math.round(stepsRun / Math.max(seconds, 1e-9))} steps/s)`);
+    io.out(`split losses${bnNote(bnStats)}: ${formatLosses(losses)}`);
+    if (samples.length) io.out(formatSamples(samples));
+    io.out(`saved to ${dir}/ (model.safetensors, config.json, metrics.jsonl)`);
+    if (report) io.out(`report: ${report}`);
+  } finally {
+    for (const s of signals) process.removeListener(s, onSignal);
+  }
+}
+
+/** Trains to the end or until `stop()`, with the progress bar and the periodic saves; returns the seconds taken. */
+async function trainSteps(
+  run: TrainingRun, dir: string, flags: TrainFlags, io: Output, saved: { step: number | null }, stop: () => boolean,
+): Promise<number> {
+  const { trainer } = run;
   const showBar = flags.progress && !flags.json && process.stderr.isTTY === true;
   const bar = showBar
     ? new cliProgress.SingleBar(
@@ -119,16 +202,13 @@ async function trainLoop(
         cliProgress.Presets.shades_classic,
       )
     : null;
-  let interrupted = false;
-  const onSigint = () => (interrupted = true);
-  process.once("SIGINT", onSigint);
   const start = performance.now();
   const startStep = trainer.step;
   bar?.start(trainer.config.steps, trainer.step, { loss: "-", speed: "-" });
   try {
     const chunk = 500;
     let nextCheckpoint = (Math.floor(trainer.step / flags.checkpointEvery) + 1) * flags.checkpointEvery;
-    while (!trainer.done && !interrupted) {
+    while (!trainer.done && !stop()) {
       run.train(Math.min(chunk, nextCheckpoint - trainer.step));
       const seconds = (performance.now() - start) / 1000;
       const speed = Math.round((trainer.step - startStep) / Math.max(seconds, 1e-9));
@@ -141,50 +221,12 @@ async function trainLoop(
         }
         nextCheckpoint += flags.checkpointEvery;
       }
-      await new Promise((r) => setImmediate(r)); // let Ctrl-C in
+      await new Promise((r) => setImmediate(r)); // let a signal in
     }
   } finally {
     bar?.stop();
-    process.removeListener("SIGINT", onSigint);
   }
-  const seconds = (performance.now() - start) / 1000;
-  if (interrupted) {
-    saveRun(run, dir);
-    io.err(`interrupted at step ${trainer.step}: saved to ${dir}; continue with --resume`);
-    return;
-  }
-  const bnStats = model.batchNorms().length ? (flags.bnStats ?? settings.training.evalStats ?? "running") : null;
-  const losses = run.evaluate(bnStats);
-  saveRun(run, dir);
-  const samples = run.sample({ count: flags.samples });
-  const report = flags.report ? reportPath(flags.report, dir) : null;
-  if (report) writeRunReport(run, report, collector);
-  const stepsRun = trainer.step - startStep;
-  if (flags.json) {
-    io.out(
-      JSON.stringify(
-        {
-          workDir: dir,
-          settings,
-          steps: trainer.step,
-          seconds,
-          stepsPerSecond: stepsRun / Math.max(seconds, 1e-9),
-          losses,
-          bnStats,
-          samples,
-          report,
-        },
-        (_k, v) => (typeof v === "bigint" ? v.toString() : v),
-        2,
-      ),
-    );
-    return;
-  }
-  io.out(`trained ${stepsRun} steps in ${seconds.toFixed(1)} s (${Math.round(stepsRun / Math.max(seconds, 1e-9))} steps/s)`);
-  io.out(`split losses${bnNote(bnStats)}: ${formatLosses(losses)}`);
-  if (samples.length) io.out(formatSamples(samples));
-  io.out(`saved to ${dir}/ (model.safetensors, config.json, metrics.jsonl)`);
-  if (report) io.out(`report: ${report}`);
+  return (performance.now() - start) / 1000;
 }
 
 /** The flag that sets a settings-tree path ("model.nHidden" → "--n-hidden"). */

@@ -30,3 +30,20 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
     throw e;
   }
 }
+
+/** Plain-language cause of a file-system error ("no space left on device", …). */
+export function fsReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const known: Record<string, string> = {
+    ENOSPC: "no space left on device",
+    EDQUOT: "disk quota exceeded",
+    EROFS: "the file system is read-only",
+    EACCES: "permission denied",
+    EPERM: "permission denied",
+    ENOTDIR: "a part of the path is a file, not a directory",
+    EEXIST: "a file of that name is in the way",
+    EISDIR: "is a directory",
+    EIO: "input/output error",
+  };
+  return (code && known[code]) ?? (e as Error).message;
+}

@@ -1,20 +1,25 @@
-// Run directories on disk (Node): a run's checkpoint (src/train/checkpoint.ts makes the bytes) written
-// file by file, each atomically, config.json last — it names the sha256 of the safetensors files it
-// goes with, so a crash between two renames is detected on load as a mismatch rather than silently
-// resumed — and read back; the word file a run names read again and checked.
+// Run directories on disk (Node): a run's checkpoint (src/train/checkpoint.ts makes the bytes) saved
+// as one unit (run_store.ts: after a crash at any instant the directory holds the last completed save,
+// whole) by one writer at a time (run_lock.ts), and read back — by readers that need no lock and never
+// see half of a save; the word file a run names read again and checked.
 // The CLI's `train`, `sample`, `eval` and `diagnose` use these functions.
 
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { CheckpointError, ConfigError } from "../errors.ts";
 import { wasmKernels, type Kernels } from "../kernels/index.ts";
 import { Vocabulary } from "../data/vocabulary.ts";
 import { Generator } from "../random/generator.ts";
 import { sampleWords, type Sample, type SampleOptions } from "../sample/sample.ts";
-import { decodeCheckpoint, decodeMetrics, decodeRunConfig, FILES, type CheckpointFiles, type MetricLine, type RunConfig } from "../train/checkpoint.ts";
+import {
+  decodeCheckpoint, decodeMetrics, decodeRunConfig, FILES, sha256Hex, type CheckpointFiles, type MetricLine, type RunConfig,
+} from "../train/checkpoint.ts";
 import type { RunOptions } from "../train/config.ts";
 import { corpusOf, TrainingRun, type RunEnv } from "../train/run.ts";
-import { writeFileAtomicSync } from "./atomic-write.ts";
+import { fsReason } from "./atomic-write.ts";
+import { acquireRunLock, lockHolder, whileUnlocked, type RunLock } from "./run_lock.ts";
+import { commitFiles, committedPath, JOURNAL, recoverRunDir, type StoreFs } from "./run_store.ts";
 import { readWordFile } from "./words.ts";
 
 /** A new run on a word file (default: the bundled names.txt). */
@@ -26,75 +31,143 @@ export function createRun(
   return TrainingRun.create({ words: list.words, source: resolve(list.source) }, options, env);
 }
 
-/** Writes the run's checkpoint into `dir` (created if needed); config.json last. */
-export function saveRun(run: TrainingRun, dir: string): void {
-  writeRunFiles(dir, run.checkpoint());
+/**
+ * Saves the run's checkpoint into `dir` (created if needed) as one unit (run_store.ts): after a crash
+ * at any instant `dir` holds the previous save or this one, whole. Takes the directory's lock for the
+ * save unless this process holds it already (as `makemore train` does for the whole run).
+ */
+export function saveRun(run: TrainingRun, dir: string, fs?: StoreFs): void {
+  writeRunFiles(dir, run.checkpoint(), fs);
 }
 
-export function writeRunFiles(dir: string, files: CheckpointFiles): void {
+export function writeRunFiles(dir: string, files: CheckpointFiles, fs?: StoreFs): void {
+  const enc = new TextEncoder();
+  const step = (JSON.parse(files["config.json"]) as RunConfig).stepsDone;
+  withWriteLock(dir, "save", () =>
+    commitFiles(
+      dir,
+      [
+        [FILES.model, files["model.safetensors"]],
+        [FILES.state, files["train_state.safetensors"]],
+        [FILES.metrics, enc.encode(files["metrics.jsonl"])],
+        [FILES.config, enc.encode(files["config.json"])],
+      ],
+      step,
+      fs,
+    ),
+  );
+}
+
+/** Runs `fn` under the lock on `dir` (taken and released here unless this process holds it), after recovery. */
+function withWriteLock<T>(dir: string, command: string, fn: () => T): T {
+  const holder = lockHolder(dir);
+  if (holder !== null && holder.pid === process.pid && holder.host === hostname()) return fn();
+  const lock = acquireRunLock(dir, command);
   try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new CheckpointError(`cannot create the run directory: ${(e as Error).message}`, dir);
+    recoverRunDir(dir);
+    return fn();
+  } finally {
+    lock.release();
   }
-  const write = (name: string, data: Uint8Array | string) => {
-    try {
-      writeFileAtomicSync(join(dir, name), data);
-    } catch (e) {
-      throw new CheckpointError(`cannot write: ${(e as Error).message}`, join(dir, name));
-    }
-  };
-  write(FILES.model, files["model.safetensors"]);
-  write(FILES.state, files["train_state.safetensors"]);
-  write(FILES.metrics, files["metrics.jsonl"]);
-  write(FILES.config, files["config.json"]);
 }
 
-/** True if `dir` holds a run (its config.json exists). */
+/**
+ * Takes the lock on `dir` for a command that will write a run there (`makemore train`): creates the
+ * directory, proves it writable, finishes or drops a save a crash interrupted, and removes litter.
+ */
+export function lockRunDir(dir: string, command: string): RunLock {
+  const lock = acquireRunLock(dir, command);
+  try {
+    recoverRunDir(dir);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  return lock;
+}
+
+/** True if `dir` holds a run (a committed config.json). */
 export function hasRun(dir: string): boolean {
-  return existsSync(join(dir, FILES.config));
+  return existsSync(committedPath(dir, FILES.config));
 }
 
 function readBytes(dir: string, name: string): Uint8Array {
-  const path = join(dir, name);
+  const path = committedPath(dir, name);
   if (!existsSync(path)) {
     const hint = name === FILES.config ? " — is this a run directory? Train one with `makemore train -o DIR`" : "";
-    throw new CheckpointError(`missing${hint}`, path);
+    throw new CheckpointError(`missing${hint}`, join(dir, name));
   }
   try {
     if (statSync(path).isDirectory()) throw new Error("is a directory");
     return readFileSync(path);
   } catch (e) {
-    throw new CheckpointError(`cannot read: ${(e as Error).message}`, path);
+    throw new CheckpointError(`cannot read: ${fsReason(e)}`, join(dir, name));
   }
 }
 
 /** Reads and validates DIR/config.json. */
 export function readRunConfig(dir: string): RunConfig {
+  tidy(dir);
   return decodeRunConfig(new TextDecoder().decode(readBytes(dir, FILES.config)), join(dir, FILES.config));
 }
 
 /** The lines of DIR/metrics.jsonl (empty if the file is missing). */
 export function readMetrics(dir: string): MetricLine[] {
-  const path = join(dir, FILES.metrics);
+  const path = committedPath(dir, FILES.metrics);
   if (!existsSync(path)) return [];
-  return decodeMetrics(readFileSync(path, "utf8"), path);
+  return decodeMetrics(readFileSync(path, "utf8"), join(dir, FILES.metrics));
+}
+
+/** Finishes an interrupted save and removes litter, if no other process is writing to `dir`. */
+function tidy(dir: string): void {
+  if (existsSync(join(dir, JOURNAL)) || hasLitter(dir)) whileUnlocked(dir, "tidy", () => recoverRunDir(dir));
+}
+
+function hasLitter(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((n) => n.endsWith(".next") || n.endsWith(".tmp"));
+  } catch {
+    return false;
+  }
+}
+
+interface SaveFiles {
+  config: RunConfig;
+  "model.safetensors": Uint8Array;
+  "train_state.safetensors"?: Uint8Array;
+}
+
+/**
+ * config.json with the files it names (the training state only if `withState`), all of one save: if
+ * another process is saving this run meanwhile, read again until the checksums agree.
+ */
+function readSave(dir: string, withState: boolean): SaveFiles {
+  for (let attempt = 0; ; attempt++) {
+    const config = readRunConfig(dir);
+    const files: SaveFiles = { config, "model.safetensors": readBytes(dir, FILES.model) };
+    if (withState) files["train_state.safetensors"] = readBytes(dir, FILES.state);
+    const agree =
+      sha256Hex(files["model.safetensors"]) === config.files["model.safetensors"] &&
+      (!withState || sha256Hex(files["train_state.safetensors"]!) === config.files["train_state.safetensors"]);
+    if (agree || attempt >= 50 || lockHolder(dir) === null) return files; // decodeCheckpoint reports a mismatch
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
 }
 
 /**
  * A run loaded from its directory, positioned after its last saved step. `steps` extends (or keeps)
  * the total; `inputFile` overrides where the words are read from (they must be the same words).
+ * `modelOnly` reads just config.json and model.safetensors (for evaluation: a damaged log or training
+ * state does not block it); such a run cannot be trained or saved.
  */
-export function loadRun(dir: string, { inputFile, ...env }: RunEnv & { steps?: number; inputFile?: string } = {}): TrainingRun {
-  const config = readRunConfig(dir);
-  const list = readWordFile(inputFile ?? config.data.file, { maxLineLength: config.data.maxLineLength });
+export function loadRun(
+  dir: string,
+  { inputFile, modelOnly = false, ...env }: RunEnv & { steps?: number; inputFile?: string; modelOnly?: boolean } = {},
+): TrainingRun {
+  const save = readSave(dir, !modelOnly);
+  const list = readWordFile(inputFile ?? save.config.data.file, { maxLineLength: save.config.data.maxLineLength });
   return TrainingRun.fromCheckpoint(
-    {
-      config,
-      "model.safetensors": readBytes(dir, FILES.model),
-      "train_state.safetensors": readBytes(dir, FILES.state),
-      metrics: readMetrics(dir),
-    },
+    { ...save, metrics: modelOnly ? [] : readMetrics(dir) },
     { words: list.words, source: list.source },
     { ...env, where: (name) => join(dir, name) },
   );
@@ -127,9 +200,10 @@ export interface SampleRunOptions extends SampleOptions {
 
 /** Samples from a run directory without needing its data (which only marks words as new). */
 export function sampleFromRun(dir: string, options: SampleRunOptions, kernels: Kernels = wasmKernels()): { samples: Sample[]; marked: boolean } {
-  const config = readRunConfig(dir);
+  const save = readSave(dir, false);
+  const config = save.config;
   const { model } = decodeCheckpoint(
-    { config, "model.safetensors": readBytes(dir, FILES.model), "train_state.safetensors": readBytes(dir, FILES.state) },
+    save,
     kernels,
     1,
     (name) => join(dir, name),
@@ -143,7 +217,7 @@ export function sampleFromRun(dir: string, options: SampleRunOptions, kernels: K
   if (known === undefined) {
     try {
       const list = readWordFile(options.inputFile ?? config.data.file, { maxLineLength: config.data.maxLineLength });
-      known = new Set(corpusOf(config, list.words).words.train);
+      known = new Set(corpusOf(config, list.words, list.source).words.train);
     } catch (e) {
       if (options.inputFile !== undefined) throw e;
     }

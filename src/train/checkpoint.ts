@@ -148,17 +148,18 @@ export interface DecodedCheckpoint {
   config: RunConfig;
   model: Model;
   /** Minibatch loss of every step done. */
-  losses: Float32Array;
-  /** The optimizer's saved tensors (written into a new optimizer by `restoreOptimizer`). */
-  optimizerState: Record<string, TensorRecord>;
+  /** The minibatch losses (null if train_state.safetensors was not given). */
+  losses: Float32Array | null;
+  /** The optimizer's saved tensors (written into a new optimizer by `restoreOptimizer`; null without train_state). */
+  optimizerState: Record<string, TensorRecord> | null;
 }
 
 /**
- * A checkpoint's model (on `kernels`, for up to `capacity` examples per forward), losses and
- * optimizer state. `where(name)` names a file in errors.
+ * A checkpoint's model (on `kernels`, for up to `capacity` examples per forward), and its losses and
+ * optimizer state if train_state.safetensors is given. `where(name)` names a file in errors.
  */
 export function decodeCheckpoint(
-  files: Pick<CheckpointFiles, "model.safetensors" | "train_state.safetensors"> & { config: RunConfig },
+  files: Pick<CheckpointFiles, "model.safetensors"> & Partial<Pick<CheckpointFiles, "train_state.safetensors">> & { config: RunConfig },
   kernels: Kernels,
   capacity: number,
   where: (name: string) => string = (n) => n,
@@ -181,6 +182,7 @@ export function decodeCheckpoint(
   }
   const statePath = where(FILES.state);
   const stateBytes = files["train_state.safetensors"];
+  if (stateBytes === undefined) return { config, model, losses: null, optimizerState: null };
   if (sha256Hex(stateBytes) !== config.files?.["train_state.safetensors"]) {
     throw new CheckpointError("does not match config.json (sha256 differs)", statePath);
   }

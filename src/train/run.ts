@@ -4,7 +4,7 @@
 // the optimizer → the trainer with its metric log → evaluation → a checkpoint as bytes; and back: a
 // checkpoint → the same state, to resume exactly where it stopped or to sample and evaluate.
 
-import { ConfigError, DataError } from "../errors.ts";
+import { ConfigError, DataError, MakemoreError } from "../errors.ts";
 import { buildRunCorpus, wordsHash, type Corpus } from "../data/corpus.ts";
 import { Vocabulary } from "../data/vocabulary.ts";
 import type { SplitName } from "../data/splits.ts";
@@ -49,6 +49,8 @@ export class TrainingRun {
   readonly metrics: MetricLine[];
   /** Split losses after the last `evaluate`. */
   final: RunConfig["metrics"];
+  /** Loaded from a checkpoint without its training state: it evaluates and samples, it cannot be saved. */
+  modelOnly = false;
 
   private constructor(
     readonly settings: RunSettings,
@@ -87,7 +89,7 @@ export class TrainingRun {
     const windows = type.data === "windows" ? modelConfig(type.type, { vocabSize: vocab.size }, options.model ?? {}) : undefined;
     if (windows) checkMemory(windows, kernels.arena, { batchSize: options.batchSize ?? type.training.batchSize, minRows: EVAL_CHUNK });
     const blockSize = windows?.blockSize;
-    const corpus = buildRunCorpus(data.words, { rows: type.data, split: splitOf(options), blockSize, generator, vocab });
+    const corpus = buildRunCorpus(data.words, { rows: type.data, split: splitOf(options), blockSize, generator, vocab, source: data.source });
     const { settings, steps } = resolveSettings(options, {
       vocabulary: [...vocab.chars],
       blockSize: corpus.blockSize,
@@ -95,7 +97,6 @@ export class TrainingRun {
       sha256: wordsHash(data.words),
       words: data.words.length,
     });
-    checkSplits(corpus, settings);
     checkMemory(settings.model, kernels.arena, {
       batchSize: settings.training.batchSize, minRows: EVAL_CHUNK, optimizer: (params, k) => createOptimizer(settings.optimizer, params, k),
     });
@@ -109,7 +110,7 @@ export class TrainingRun {
    * against the sha256 the checkpoint keeps). `steps` extends (or keeps) the total.
    */
   static fromCheckpoint(
-    files: Pick<CheckpointFiles, "model.safetensors" | "train_state.safetensors"> & { config: RunConfig; metrics: MetricLine[] },
+    files: Pick<CheckpointFiles, "model.safetensors"> & Partial<Pick<CheckpointFiles, "train_state.safetensors">> & { config: RunConfig; metrics: MetricLine[] },
     data: WordSource,
     { kernels = wasmKernels(), logEvery = 100, steps, where }: RunEnv & { steps?: number; where?: (name: string) => string } = {},
   ): TrainingRun {
@@ -118,19 +119,25 @@ export class TrainingRun {
       throw new DataError("does not hold the words this run was trained on (sha256 differs from config.json); pass the original file with -i", data.source);
     }
     const loaded = decodeCheckpoint(files, kernels, Math.max(c.training.batchSize, EVAL_CHUNK), where);
-    const corpus = corpusOf(c, data.words);
+    const corpus = corpusOf(c, data.words, data.source);
     const generator = new Generator(0, { torchVersion: c.training.torchVersion }).setState(c.generator);
     const total = steps ?? c.steps;
     if (total < c.stepsDone) throw new ConfigError(`--steps ${total} is below the ${c.stepsDone} steps this run has done`);
     const metrics = files.metrics.filter((m) => m.step < c.stepsDone || "split" in m);
     const run = new TrainingRun(c, corpus, loaded.model, generator, total, logEvery, metrics, c.metrics);
-    restoreOptimizer(run.optimizer, loaded.optimizerState, c.optimizerSteps ?? 0, where?.("train_state.safetensors"));
-    run.trainer.restore(c.stepsDone, loaded.losses);
+    if (loaded.optimizerState === null || loaded.losses === null) {
+      run.modelOnly = true; // evaluation and sampling only: the losses and the optimizer's state are unknown
+      run.trainer.restore(c.stepsDone, new Float32Array(c.stepsDone).fill(NaN));
+    } else {
+      restoreOptimizer(run.optimizer, loaded.optimizerState, c.optimizerSteps ?? 0, where?.("train_state.safetensors"));
+      run.trainer.restore(c.stepsDone, loaded.losses);
+    }
     return run;
   }
 
   /** Runs up to `maxSteps` more training steps (default: to the end). */
   train(maxSteps?: number): void {
+    if (this.modelOnly) throw new MakemoreError("this run was loaded without its training state (train_state.safetensors): it cannot be trained further");
     this.trainer.run(maxSteps);
   }
 
@@ -166,6 +173,7 @@ export class TrainingRun {
 
   /** The checkpoint's files as they stand now; refuses parameters that are not finite. */
   checkpoint(): CheckpointFiles {
+    if (this.modelOnly) throw new MakemoreError("this run was loaded without its training state (train_state.safetensors): it can be evaluated and sampled, not saved");
     return encodeCheckpoint({
       config: {
         ...this.settings,
@@ -184,7 +192,7 @@ export class TrainingRun {
 }
 
 /** The corpus a saved run was trained on, rebuilt from its words (the randperm split replays its draws). */
-export function corpusOf(c: RunSettings, words: readonly string[]): Corpus {
+export function corpusOf(c: RunSettings, words: readonly string[], source?: string): Corpus {
   const type = modelType(c.model.type);
   const g = new Generator(BigInt(c.training.seed), { torchVersion: c.training.torchVersion });
   return buildRunCorpus(words, {
@@ -193,14 +201,6 @@ export function corpusOf(c: RunSettings, words: readonly string[]): Corpus {
     blockSize: type.data === "windows" ? c.model.blockSize : undefined,
     generator: g,
     vocab: new Vocabulary(c.vocabulary),
+    source,
   });
-}
-
-/** Every split non-empty, else a DataError that says how many words the split needs. */
-function checkSplits(corpus: Corpus, s: RunSettings): void {
-  for (const name of corpus.splits) {
-    if ((corpus.words[name]?.length ?? 0) === 0) {
-      throw new DataError(`has ${s.data.words} words: too few for a non-empty ${name} split (${corpus.splits.join("/")}); give at least 10 words`, s.data.file);
-    }
-  }
 }

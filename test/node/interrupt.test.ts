@@ -1,0 +1,119 @@
+// Ctrl-C, SIGTERM and SIGHUP save the run and exit 130, also during the final evaluation; kill -9 at
+// any moment of a run that saves every step leaves a directory that loads, and --resume from it ends
+// byte-identical to a run never interrupted.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "../cli/helpers.ts";
+import { createRun, loadRun } from "../../src/node/run_dir.ts";
+import { TrainingRun } from "../../src/train/run.ts";
+import { FILES } from "../../src/train/checkpoint.ts";
+import { cliChild } from "./child.ts";
+
+const tmp = () => mkdtempSync(join(tmpdir(), "makemore-int-"));
+const args = ["--steps", "3000", "--n-hidden", "16", "--no-progress", "--samples", "0"];
+const uninterrupted = (() => {
+  const r = createRun({ steps: 3000, model: { nHidden: 16 } });
+  r.train();
+  r.evaluate(r.settings.training.evalStats); // as train does before its last save (BatchNorm calibrated)
+  return Buffer.from(r.checkpoint()["model.safetensors"]);
+})();
+
+/** Calls `hook` from inside the named TrainingRun method while `fn` runs. */
+async function during<T>(method: "train" | "evaluate", hook: (r: TrainingRun) => void, fn: () => Promise<T>): Promise<T> {
+  const proto = TrainingRun.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const original = proto[method]!;
+  proto[method] = function (this: TrainingRun, ...a: unknown[]) {
+    const out = original.apply(this, a);
+    hook(this);
+    return out;
+  };
+  try {
+    return await fn();
+  } finally {
+    proto[method] = original;
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  test(`${signal} while training saves the run and exits 130; --resume ends byte-identical`, async () => {
+    const dir = tmp();
+    let sent = false;
+    const r = await during("train", (run) => {
+      if (!sent && run.trainer.step >= 1000) {
+        sent = true;
+        process.emit(signal as "SIGINT");
+      }
+    }, () => run("train", "-o", dir, ...args));
+    assert.equal(r.code, 130, r.err);
+    assert.match(r.err, new RegExp(`makemore: interrupted at step 1000 of 3000: saved to ${dir}; continue with --resume\\n$`));
+    assert.equal(loadRun(dir).trainer.step, 1000);
+    assert.equal(process.listenerCount(signal), 0, "the handler is removed afterwards");
+    const resumed = await run("train", "-o", dir, "--resume", "--no-progress", "--samples", "0");
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.ok(readFileSync(join(dir, FILES.model)).equals(uninterrupted));
+  });
+}
+
+test("Ctrl-C during the final evaluation saves the finished, evaluated run and exits 130", async () => {
+  const dir = tmp();
+  const r = await during("evaluate", () => process.emit("SIGINT"), () => run("train", "-o", dir, ...args));
+  assert.equal(r.code, 130, r.err);
+  assert.match(r.err, /interrupted during the final evaluation: the finished run \(step 3000\) is saved to/);
+  const config = JSON.parse(readFileSync(join(dir, FILES.config), "utf8"));
+  assert.equal(config.stepsDone, 3000);
+  assert.equal(config.metrics.step, 3000, "the evaluation's losses are in the save");
+  assert.ok(readFileSync(join(dir, FILES.model)).equals(uninterrupted));
+});
+
+test("a real SIGTERM to a training process: saved, exit 130", async () => {
+  const dir = tmp();
+  const c = cliChild(["train", "-o", dir, "--steps", "1000000", "--n-hidden", "16", "--no-progress"]);
+  await waitFor(() => readdirSync(dir).includes(".lock"));
+  await new Promise((r) => setTimeout(r, 300));
+  c.child.kill("SIGTERM");
+  assert.equal(await c.exited, 130, c.err());
+  assert.match(c.err(), /interrupted at step \d+ of 1000000: saved to/);
+  assert.ok(loadRun(dir).trainer.step > 0);
+});
+
+test("kill -9 at random instants of a run saving every step: each time the directory loads, and --resume ends byte-identical", async () => {
+  const dir = tmp();
+  let seed = 12345; // a fixed stream of kill times (no Math.random): 40–400 ms after the first save
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  let lastStep = 0;
+  for (let kill = 0; kill < 4; kill++) {
+    const c = cliChild(["train", "-o", dir, ...args, "--checkpoint-every", "1", ...(kill ? ["--resume"] : [])]);
+    await waitFor(() => stepsSaved(dir) > lastStep); // this process is saving
+    await new Promise((r) => setTimeout(r, 40 + 360 * next()));
+    c.child.kill("SIGKILL");
+    await c.exited;
+    const loaded = loadRun(dir); // finishes or drops the save the kill interrupted
+    assert.ok(loaded.trainer.step >= lastStep, `step ${loaded.trainer.step} went back from ${lastStep}`);
+    lastStep = loaded.trainer.step;
+    assert.deepEqual(readdirSync(dir).filter((n) => n !== ".lock").sort(), [FILES.config, FILES.metrics, FILES.model, FILES.state].sort(), "litter removed");
+  }
+  assert.ok(lastStep > 0 && lastStep < 3000, `killed mid-run (step ${lastStep})`);
+  const resumed = await run("train", "-o", dir, "--resume", "--no-progress", "--samples", "0");
+  assert.equal(resumed.code, 0, resumed.err);
+  assert.ok(readFileSync(join(dir, FILES.model)).equals(uninterrupted));
+});
+
+/** stepsDone of the config.json in place (0 if none), read without tidying the directory. */
+function stepsSaved(dir: string): number {
+  try {
+    return JSON.parse(readFileSync(join(dir, FILES.config), "utf8")).stepsDone;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitFor(cond: () => boolean, ms = 20000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
