@@ -2,7 +2,7 @@
 // (word files, run directories, reports on disk) is `makemore-ts/node` (src/node/index.ts). The CLI,
 // the browser lab and the benchmarks use nothing else.
 
-export { MakemoreError, DataError, ConfigError, CheckpointError } from "./errors.ts";
+export { MakemoreError, DataError, ConfigError, CheckpointError, OutOfMemoryError, InterruptedError } from "./errors.ts";
 
 // Random streams identical to PyTorch's CPU generator and CPython's random.
 export { Generator, DEFAULT_TORCH_SEED } from "./random/generator.ts";
@@ -48,6 +48,7 @@ export {
   type ModelType, type ConfigField, type TrainingDefaults,
 } from "./models/registry.ts";
 export { StackModel } from "./models/stack.ts";
+export { planMemory, checkMemory, type MemoryPlan, type MemoryUse } from "./models/memory.ts";
 export { LectureMLP, LECTURE, type LectureConfig } from "./models/lecture.ts";
 export { initialize, INIT_PRESETS, INIT_DESCRIPTIONS, isInitPreset, type InitPreset } from "./models/lecture_init.ts";
 export { WaveNet, WAVENET, type WaveNetConfig } from "./models/wavenet.ts";

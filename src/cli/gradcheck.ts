@@ -5,6 +5,10 @@
 // parameters, batch, intermediates and gradients) each row is also held against PyTorch's numbers.
 
 import type { Command } from "commander";
+import { totalmem } from "node:os";
+import { formatBytes, wasmKernels } from "../kernels/index.ts";
+import { checkMemory } from "../models/memory.ts";
+import { modelConfig } from "../models/registry.ts";
 import { readWordFile } from "../node/words.ts";
 import { buildCorpus, DEFAULT_SPLIT_SEED } from "../data/splits.ts";
 import { ConfigError } from "../errors.ts";
@@ -39,11 +43,28 @@ export async function runGradcheck(flags: GradcheckFlags): Promise<GradcheckRepo
     return gradcheckReference(await readNinjaReference(flags.reference));
   }
   const corpus = buildCorpus(readWordFile().words, { blockSize: 3, splitSeed: DEFAULT_SPLIT_SEED });
-  return gradcheckFromSeed(corpus.data.train, corpus.vocab.size, {
-    seed: flags.seed ?? GRADCHECK_DEFAULTS.seed,
-    nHidden: flags.nHidden ?? GRADCHECK_DEFAULTS.nHidden,
-    batchSize: flags.batchSize ?? GRADCHECK_DEFAULTS.batchSize,
-  });
+  const nHidden = flags.nHidden ?? GRADCHECK_DEFAULTS.nHidden;
+  const batchSize = flags.batchSize ?? GRADCHECK_DEFAULTS.batchSize;
+  checkGradcheckMemory(corpus.vocab.size, nHidden, batchSize);
+  return gradcheckFromSeed(corpus.data.train, corpus.vocab.size, { seed: flags.seed ?? GRADCHECK_DEFAULTS.seed, nHidden, batchSize });
+}
+
+/**
+ * Refuses sizes the check cannot hold, before it starts: the fast path's against the WebAssembly
+ * memory (as `train` does), and the autograd graph's against the machine's memory — it keeps every
+ * intermediate tensor and its gradient, measured at 6–7 times the fast path's bytes (8 assumed here).
+ */
+export function checkGradcheckMemory(vocabSize: number, nHidden: number, batchSize: number, machine = totalmem()): void {
+  const config = modelConfig("lecture", { vocabSize }, { nHidden });
+  const plan = checkMemory(config, wasmKernels().arena, { batchSize });
+  const autograd = 8 * plan.total;
+  const room = 0.75 * machine;
+  if (autograd > room) {
+    throw new ConfigError(
+      `--n-hidden ${nHidden} with --batch-size ${batchSize}: the autograd side of the check would hold about ${formatBytes(autograd)}; ` +
+        `this machine has ${formatBytes(machine)}: use a smaller --n-hidden or --batch-size`,
+    );
+  }
 }
 
 /** The action: prints the table (or JSON), then throws a GradcheckError (exit code 1) if a check failed. */

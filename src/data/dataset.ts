@@ -26,12 +26,18 @@ export function checkBlockSize(blockSize: number): void {
   }
 }
 
+/** The most context tokens a dataset holds (2^30: 4 GiB of int32, beyond any model's memory anyway). */
+const MAX_TOKENS = 2 ** 30;
+
 /** build_dataset(words) for a given block size. */
 export function buildDataset(words: readonly string[], vocab: Vocabulary, blockSize: number): Dataset {
   checkBlockSize(blockSize);
   const encoded = words.map((w) => vocab.encode(w));
   let size = 0;
   for (const w of encoded) size += w.length + 1;
+  if (size * blockSize > MAX_TOKENS) {
+    throw new ConfigError(`--block-size ${blockSize}: the ${size} examples would hold ${size * blockSize} context tokens, more than the ${MAX_TOKENS} an array can; use a smaller --block-size`);
+  }
   const X = new Int32Array(size * blockSize); // (N, T)
   const Y = new Int32Array(size); // (N)
   const context = new Int32Array(blockSize);

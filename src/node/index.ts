@@ -1,4 +1,5 @@
-// makemore-ts/node: the Node edge — word files on disk, run directories, atomic writes, reports
+// makemore-ts/node: the Node edge — word files on disk, run directories (saved whole, one writer at a
+// time: run_store.ts, run_lock.ts), atomic writes, reports
 // written to disk, gradcheck reference files. The core (makemore-ts) holds everything else and runs in
 // a browser too; this entry re-exports it, so a Node program needs only this one.
 
@@ -9,6 +10,6 @@ export { readSafetensors, writeSafetensors } from "./safetensors-file.ts";
 export { readNinjaReference } from "./ninja.ts";
 export { chartJsBundle, reportHtml, writeHtmlReport } from "./report.ts";
 export {
-  createRun, saveRun, writeRunFiles, loadRun, hasRun, readRunConfig, readMetrics, checkRunDir, sampleFromRun,
+  createRun, saveRun, writeRunFiles, loadRun, lockRunDir, hasRun, readRunConfig, readMetrics, checkRunDir, sampleFromRun,
   type SampleRunOptions,
 } from "./run_dir.ts";

@@ -13,9 +13,10 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { CheckpointError, MakemoreError } from "../errors.ts";
+import { CheckpointError, ConfigError, MakemoreError } from "../errors.ts";
 import type { Kernels } from "../kernels/index.ts";
 import { isFiniteModel, type Model } from "../models/model.ts";
+import { checkMemory } from "../models/memory.ts";
 import { buildModel } from "../models/registry.ts";
 import type { GeneratorState } from "../random/generator.ts";
 import { parseSafetensors, serializeSafetensors, type TensorRecord } from "../tensor/safetensors.ts";
@@ -171,6 +172,12 @@ export function decodeCheckpoint(
     throw new CheckpointError("does not match config.json (sha256 differs): the files come from different saves; retrain or restore both", modelPath);
   }
   const tensors = parseSafetensors(modelBytes, modelPath).tensors;
+  try {
+    checkMemory(config.model, kernels.arena, { batchSize: capacity });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new CheckpointError(`describes a model the memory cannot hold (${e.message.replace(/: use a smaller .*$/, "")}); the file is damaged or was edited`, where(FILES.config));
+  }
   const model = buildModel(config.model, kernels, capacity);
   for (const p of model.parameters()) assign(tensors, p.name, p.shape, p.data.view, true, modelPath);
   for (const bn of model.batchNorms()) {

@@ -11,6 +11,9 @@ import { ADAMW_DEFAULTS, checkOptimizerConfig, type OptimizerConfig } from "./op
 import { stepSchedule, type StepSchedule } from "./schedule.ts";
 import type { EvalStats } from "./evaluate.ts";
 
+/** The most steps a run may have: 2^28 (a 1 GiB loss log; 200000 is the lectures'). */
+export const MAX_STEPS = 2 ** 28;
+
 /** What defines a run: two runs with equal settings are the same run (steps may be extended). */
 export interface RunSettings {
   model: ModelConfigBase & Record<string, unknown>;
@@ -79,6 +82,7 @@ export function resolveSettings(
   if (options.evalStats !== undefined && !batchNorm) throw new ConfigError(`--bn-stats: this ${type.type} model has no BatchNorm`);
   const steps = options.steps ?? d.steps;
   if (!Number.isSafeInteger(steps) || steps < 0) throw new ConfigError(`steps must be an integer >= 0 (got ${steps})`);
+  if (steps > MAX_STEPS) throw new ConfigError(`--steps ${steps}: at most ${MAX_STEPS} (every step's loss is kept in memory, 4 bytes each)`);
   const batchSize = options.batchSize ?? d.batchSize;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new ConfigError(`batch size must be a positive integer (got ${batchSize})`);
   const settings: RunSettings = {

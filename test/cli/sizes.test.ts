@@ -56,3 +56,29 @@ test("a large batch that fits trains: --batch-size 100000 (0.57 GiB)", async () 
   assert.equal(out.steps, 1);
   assert.ok(out.losses.train > 3 && out.losses.train < 3.7, `${out.losses.train}`);
 });
+
+test("gradcheck, data and --steps refuse what they cannot hold too, in one line", async () => {
+  // the fast path against the wasm memory, the autograd graph (about 8× its bytes) against the machine's
+  assert.match(await refused("gradcheck", "--n-hidden", "10000000"), /^makemore: --n-hidden 10000000 with --batch-size 32 needs about .*: use a smaller --n-hidden$/);
+  const { checkGradcheckMemory } = await import("../../src/cli/gradcheck.ts");
+  assert.throws(
+    () => checkGradcheckMemory(27, 100000, 32, 2 ** 30), // a 1 GiB machine: autograd would need about 1 GiB
+    /^ConfigError: --n-hidden 100000 with --batch-size 32: the autograd side of the check would hold about 1\.\d+ GiB; this machine has 1 GiB: use a smaller --n-hidden or --batch-size$/,
+  );
+  checkGradcheckMemory(27, 64, 32, 2 ** 30); // the lecture's sizes fit anywhere
+  assert.match(await refused("data", "--block-size", "10000000"), /^makemore: --block-size 10000000: the \d+ examples would hold \d+ context tokens, more than the 1073741824 an array can; use a smaller --block-size$/);
+  assert.match(await refused("train", "-o", tmp(), "--steps", "10000000000"), /^makemore: --steps 10000000000: at most 268435456 \(every step's loss is kept in memory, 4 bytes each\)$/);
+});
+
+test("a config.json whose model sizes the memory cannot hold is named as damaged (exit 1)", async () => {
+  const dir = tmp();
+  assert.equal((await run("train", "-o", dir, "--steps", "5", "--n-hidden", "8", "--samples", "0")).code, 0);
+  const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+  config.model.nHidden = 100000000;
+  writeFileSync(join(dir, "config.json"), JSON.stringify(config));
+  for (const cmd of ["eval", "sample"]) {
+    const r = await run(cmd, "-o", dir);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /config\.json: describes a model the memory cannot hold \(.*\); the file is damaged or was edited\n$/);
+  }
+});
