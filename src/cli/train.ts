@@ -63,14 +63,47 @@ export function registerTrain(program: Command, io: Output): void {
 async function train(flags: TrainFlags, cmd: Command, io: Output): Promise<void> {
   if (flags.resume && flags.force) throw new ConfigError("--resume and --force exclude each other");
   const lock = lockRunDir(flags.workDir, flags.resume ? "train --resume" : "train");
+  // Ctrl-C, SIGTERM and SIGHUP, from the moment the directory is ours: the run stops after the current
+  // chunk of steps (or after the final evaluation), is saved, and the command exits 130. Once the
+  // loop has seen the first, a second stops at once — safe at any instant, since a save commits whole
+  // or not at all, and the lock goes with the process.
+  const state: RunState = { requested: false, observed: false, savedStep: null };
+  const onSignal = () => {
+    if (state.requested && state.observed) {
+      const kept = state.savedStep === null ? "nothing of this run was saved" : `the save of step ${state.savedStep} stays in ${flags.workDir}`;
+      io.err(`makemore: interrupted again: stopping now; ${kept}`);
+      process.exit(130);
+    }
+    state.requested = true;
+  };
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const s of signals) process.on(s, onSignal);
   try {
-    await trainLocked(flags, cmd, io);
+    await trainLocked(flags, cmd, io, state);
   } finally {
+    for (const s of signals) process.removeListener(s, onSignal);
     lock.release();
   }
 }
 
-async function trainLocked(flags: TrainFlags, cmd: Command, io: Output): Promise<void> {
+/** What the signal handler and the training loop share. */
+interface RunState {
+  /** A signal came. */
+  requested: boolean;
+  /** The loop has seen it (a second signal now stops at once). */
+  observed: boolean;
+  /** The step of this run's last save in the directory (not of a run --force is replacing). */
+  savedStep: number | null;
+}
+
+/** True if a signal has come; lets the event loop deliver one first (signals wait for it). */
+async function interrupted(state: RunState): Promise<boolean> {
+  await new Promise((r) => setImmediate(r));
+  if (state.requested) state.observed = true;
+  return state.requested;
+}
+
+async function trainLocked(flags: TrainFlags, cmd: Command, io: Output, state: RunState): Promise<void> {
   const dir = flags.workDir;
   const given = (k: string) => cmd.getOptionValueSource(k) === "cli";
   let run: TrainingRun;
@@ -97,14 +130,14 @@ async function trainLocked(flags: TrainFlags, cmd: Command, io: Output): Promise
     run = createRun(runOptions(flags, given), { logEvery: flags.logEvery });
   }
   if (flags.bnStats && run.model.batchNorms().length === 0) throw new ConfigError(`--bn-stats: this ${run.model.type} model has no BatchNorm`);
-  // the step of this run's last checkpoint in `dir` (not a run --force is replacing)
-  const saved = { step: mode === "resume" ? run.trainer.step : (null as number | null) };
+  if (mode === "resume") state.savedStep = run.trainer.step;
   try {
-    await trainLoop(run, dir, flags, mode, io, saved);
+    await trainLoop(run, dir, flags, mode, io, state);
   } catch (e) {
     if (e instanceof DivergedError) {
+      const saved = state.savedStep;
       throw new MakemoreError(
-        saved.step === null ? `${e.message}; nothing of this run was saved` : `${e.message}; the last good checkpoint (step ${saved.step}) stays in ${dir}`,
+        saved === null ? `${e.message}; nothing of this run was saved` : `${e.message}; the last good checkpoint (step ${saved}) stays in ${dir}`,
       );
     }
     throw e;
@@ -112,7 +145,7 @@ async function trainLocked(flags: TrainFlags, cmd: Command, io: Output): Promise
 }
 
 async function trainLoop(
-  run: TrainingRun, dir: string, flags: TrainFlags, mode: "fresh" | "resume", io: Output, saved: { step: number | null },
+  run: TrainingRun, dir: string, flags: TrainFlags, mode: "fresh" | "resume", io: Output, state: RunState,
 ): Promise<void> {
   const { model, corpus, trainer, settings } = run;
   if (!flags.json) {
@@ -125,75 +158,56 @@ async function trainLoop(
     );
   }
   const collector = flags.report ? collectRun(run) : null;
-
-  // Ctrl-C, SIGTERM and SIGHUP stop the run after the current chunk of steps (or after the final
-  // evaluation), save it and exit 130; a second one stops at once — safe at any instant, since a save
-  // commits whole or not at all.
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) {
-      const kept = saved.step === null ? "nothing of this run was saved" : `the save of step ${saved.step} stays in ${dir}`;
-      io.err(`makemore: interrupted again: stopping now; ${kept}`);
-      process.exit(130);
-    }
-    interrupted = true;
+  const startStep = trainer.step;
+  const save = () => {
+    saveRun(run, dir);
+    state.savedStep = trainer.step;
   };
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-  for (const s of signals) process.on(s, onSignal);
-  try {
-    const startStep = trainer.step;
-    const seconds = await trainSteps(run, dir, flags, io, saved, () => interrupted);
-    const save = () => {
-      saveRun(run, dir);
-      saved.step = trainer.step;
-    };
-    if (interrupted) {
-      save();
-      throw new InterruptedError(`interrupted at step ${trainer.step} of ${trainer.config.steps}: saved to ${dir}; continue with --resume`);
-    }
-    const bnStats = model.batchNorms().length ? (flags.bnStats ?? settings.training.evalStats ?? "running") : null;
-    const losses = run.evaluate(bnStats);
+  const seconds = await trainSteps(run, flags, io, save, () => interrupted(state));
+  if (state.requested && !trainer.done) {
+    // a save with no step of this command's in it would only replace what --force is replacing
+    if (trainer.step === startStep) throw new InterruptedError(`interrupted before the first step: nothing saved${mode === "resume" ? `; ${dir} is as it was` : ""}`);
     save();
-    if (interrupted) throw new InterruptedError(`interrupted during the final evaluation: the finished run (step ${trainer.step}) is saved to ${dir}`);
-    const samples = run.sample({ count: flags.samples });
-    const report = flags.report ? reportPath(flags.report, dir) : null;
-    if (report) writeRunReport(run, report, collector);
-    if (interrupted) throw new InterruptedError(`interrupted: the finished run (step ${trainer.step}) is saved to ${dir}`);
-    const stepsRun = trainer.step - startStep;
-    if (flags.json) {
-      io.out(
-        JSON.stringify(
-          {
-            workDir: dir,
-            settings,
-            steps: trainer.step,
-            seconds,
-            stepsPerSecond: stepsRun / Math.max(seconds, 1e-9),
-            losses,
-            bnStats,
-            samples,
-            report,
-          },
-          (_k, v) => (typeof v === "bigint" ? v.toString() : v),
-          2,
-        ),
-      );
-      return;
-    }
-    io.out(`trained ${stepsRun} steps in ${seconds.toFixed(1)} s (${Math.round(stepsRun / Math.max(seconds, 1e-9))} steps/s)`);
-    io.out(`split losses${bnNote(bnStats)}: ${formatLosses(losses)}`);
-    if (samples.length) io.out(formatSamples(samples));
-    io.out(`saved to ${dir}/ (model.safetensors, config.json, metrics.jsonl)`);
-    if (report) io.out(`report: ${report}`);
-  } finally {
-    for (const s of signals) process.removeListener(s, onSignal);
+    throw new InterruptedError(`interrupted at step ${trainer.step} of ${trainer.config.steps}: saved to ${dir}; continue with --resume`);
   }
+  const bnStats = model.batchNorms().length ? (flags.bnStats ?? settings.training.evalStats ?? "running") : null;
+  const losses = run.evaluate(bnStats);
+  save();
+  if (await interrupted(state)) throw new InterruptedError(`interrupted after the last step: the finished run (step ${trainer.step}) is saved to ${dir}`);
+  const samples = run.sample({ count: flags.samples });
+  const report = flags.report ? reportPath(flags.report, dir) : null;
+  if (report) writeRunReport(run, report, collector);
+  if (await interrupted(state)) throw new InterruptedError(`interrupted: the finished run (step ${trainer.step}) is saved to ${dir}`);
+  const stepsRun = trainer.step - startStep;
+  if (flags.json) {
+    io.out(
+      JSON.stringify(
+        {
+          workDir: dir,
+          settings,
+          steps: trainer.step,
+          seconds,
+          stepsPerSecond: stepsRun / Math.max(seconds, 1e-9),
+          losses,
+          bnStats,
+          samples,
+          report,
+        },
+        (_k, v) => (typeof v === "bigint" ? v.toString() : v),
+        2,
+      ),
+    );
+    return;
+  }
+  io.out(`trained ${stepsRun} steps in ${seconds.toFixed(1)} s (${Math.round(stepsRun / Math.max(seconds, 1e-9))} steps/s)`);
+  io.out(`split losses${bnNote(bnStats)}: ${formatLosses(losses)}`);
+  if (samples.length) io.out(formatSamples(samples));
+  io.out(`saved to ${dir}/ (model.safetensors, config.json, metrics.jsonl)`);
+  if (report) io.out(`report: ${report}`);
 }
 
 /** Trains to the end or until `stop()`, with the progress bar and the periodic saves; returns the seconds taken. */
-async function trainSteps(
-  run: TrainingRun, dir: string, flags: TrainFlags, io: Output, saved: { step: number | null }, stop: () => boolean,
-): Promise<number> {
+async function trainSteps(run: TrainingRun, flags: TrainFlags, io: Output, save: () => void, stop: () => Promise<boolean>): Promise<number> {
   const { trainer } = run;
   const showBar = flags.progress && !flags.json && process.stderr.isTTY === true;
   const bar = showBar
@@ -208,20 +222,18 @@ async function trainSteps(
   try {
     const chunk = 500;
     let nextCheckpoint = (Math.floor(trainer.step / flags.checkpointEvery) + 1) * flags.checkpointEvery;
-    while (!trainer.done && !stop()) {
+    while (!trainer.done && !(await stop())) {
       run.train(Math.min(chunk, nextCheckpoint - trainer.step));
       const seconds = (performance.now() - start) / 1000;
       const speed = Math.round((trainer.step - startStep) / Math.max(seconds, 1e-9));
       bar?.update(trainer.step, { loss: trainer.losses[trainer.step - 1]?.toFixed(4), speed });
       if (trainer.step >= nextCheckpoint && !trainer.done) {
-        saveRun(run, dir);
-        saved.step = trainer.step;
+        save();
         if (!showBar && !flags.json) {
           io.err(`step ${trainer.step}/${trainer.config.steps}: loss ${trainer.losses[trainer.step - 1].toFixed(4)} (${speed} steps/s)`);
         }
         nextCheckpoint += flags.checkpointEvery;
       }
-      await new Promise((r) => setImmediate(r)); // let a signal in
     }
   } finally {
     bar?.stop();

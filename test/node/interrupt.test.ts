@@ -44,7 +44,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     const r = await during("train", (run) => {
       if (!sent && run.trainer.step >= 1000) {
         sent = true;
-        process.emit(signal as "SIGINT");
+        process.kill(process.pid, signal); // delivered by the event loop, as a real one is
       }
     }, () => run("train", "-o", dir, ...args));
     assert.equal(r.code, 130, r.err);
@@ -59,20 +59,54 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 
 test("Ctrl-C during the final evaluation saves the finished, evaluated run and exits 130", async () => {
   const dir = tmp();
-  const r = await during("evaluate", () => process.emit("SIGINT"), () => run("train", "-o", dir, ...args));
+  const r = await during("evaluate", () => process.kill(process.pid, "SIGINT"), () => run("train", "-o", dir, ...args));
   assert.equal(r.code, 130, r.err);
-  assert.match(r.err, /interrupted during the final evaluation: the finished run \(step 3000\) is saved to/);
+  assert.match(r.err, /interrupted after the last step: the finished run \(step 3000\) is saved to/);
   const config = JSON.parse(readFileSync(join(dir, FILES.config), "utf8"));
   assert.equal(config.stepsDone, 3000);
   assert.equal(config.metrics.step, 3000, "the evaluation's losses are in the save");
   assert.ok(readFileSync(join(dir, FILES.model)).equals(uninterrupted));
 });
 
+test("two Ctrl-C within one chunk of steps: the first still saves (the second forces only once the first was seen)", async () => {
+  const dir = tmp();
+  let sent = false;
+  const r = await during("train", (run) => {
+    if (!sent && run.trainer.step >= 1000) {
+      sent = true;
+      process.kill(process.pid, "SIGINT");
+      process.kill(process.pid, "SIGINT");
+    }
+  }, () => run("train", "-o", dir, ...args));
+  assert.equal(r.code, 130, r.err);
+  assert.match(r.err, /interrupted at step 1000 of 3000: saved to/);
+  assert.equal(loadRun(dir).trainer.step, 1000);
+});
+
+test("a signal before the first step saves nothing: a run --force would replace stays as it was", async () => {
+  const dir = tmp();
+  assert.equal((await run("train", "-o", dir, "--steps", "20", "--n-hidden", "8", "--samples", "0", "--no-progress")).code, 0);
+  const before = readFileSync(join(dir, FILES.config));
+  const create = TrainingRun.create;
+  TrainingRun.create = (...a: Parameters<typeof create>) => {
+    process.kill(process.pid, "SIGTERM");
+    return create(...a);
+  };
+  try {
+    const r = await run("train", "-o", dir, "--force", ...args);
+    assert.equal(r.code, 130, r.err);
+    assert.match(r.err, /makemore: interrupted before the first step: nothing saved\n$/);
+  } finally {
+    TrainingRun.create = create;
+  }
+  assert.ok(readFileSync(join(dir, FILES.config)).equals(before), "the old run is untouched");
+  assert.ok(!readdirSync(dir).includes(".lock"));
+});
+
 test("a real SIGTERM to a training process: saved, exit 130", async () => {
   const dir = tmp();
-  const c = cliChild(["train", "-o", dir, "--steps", "1000000", "--n-hidden", "16", "--no-progress"]);
-  await waitFor(() => readdirSync(dir).includes(".lock"));
-  await new Promise((r) => setTimeout(r, 300));
+  const c = cliChild(["train", "-o", dir, "--steps", "1000000", "--n-hidden", "16", "--no-progress", "--checkpoint-every", "500"]);
+  await waitFor(() => stepsSaved(dir) > 0); // training, not starting up
   c.child.kill("SIGTERM");
   assert.equal(await c.exited, 130, c.err());
   assert.match(c.err(), /interrupted at step \d+ of 1000000: saved to/);
