@@ -5,7 +5,6 @@
 // The CLI's `train`, `sample`, `eval` and `diagnose` use these functions.
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { CheckpointError, ConfigError } from "../errors.ts";
 import { wasmKernels, type Kernels } from "../kernels/index.ts";
@@ -18,7 +17,7 @@ import {
 import type { RunOptions } from "../train/config.ts";
 import { corpusOf, TrainingRun, type RunEnv } from "../train/run.ts";
 import { fsReason } from "./atomic-write.ts";
-import { acquireRunLock, lockHolder, whileUnlocked, type RunLock } from "./run_lock.ts";
+import { acquireRunLock, holdsRunLock, lockHolder, whileUnlocked, type RunLock } from "./run_lock.ts";
 import { commitFiles, committedPath, JOURNAL, recoverRunDir, type StoreFs } from "./run_store.ts";
 import { readWordFile } from "./words.ts";
 
@@ -60,8 +59,7 @@ export function writeRunFiles(dir: string, files: CheckpointFiles, fs?: StoreFs)
 
 /** Runs `fn` under the lock on `dir` (taken and released here unless this process holds it), after recovery. */
 function withWriteLock<T>(dir: string, command: string, fn: () => T): T {
-  const holder = lockHolder(dir);
-  if (holder !== null && holder.pid === process.pid && holder.host === hostname()) return fn();
+  if (holdsRunLock(dir)) return fn();
   const lock = acquireRunLock(dir, command);
   try {
     recoverRunDir(dir);
@@ -143,9 +141,20 @@ interface SaveFiles {
  */
 function readSave(dir: string, withState: boolean): SaveFiles {
   for (let attempt = 0; ; attempt++) {
-    const config = readRunConfig(dir);
-    const files: SaveFiles = { config, "model.safetensors": readBytes(dir, FILES.model) };
-    if (withState) files["train_state.safetensors"] = readBytes(dir, FILES.state);
+    let files: SaveFiles;
+    try {
+      const config = readRunConfig(dir);
+      files = { config, "model.safetensors": readBytes(dir, FILES.model) };
+      if (withState) files["train_state.safetensors"] = readBytes(dir, FILES.state);
+    } catch (e) {
+      // a writer renamed a file between our look and our read: look again while it writes
+      if (attempt < 50 && lockHolder(dir) !== null) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+        continue;
+      }
+      throw e;
+    }
+    const config = files.config;
     const agree =
       sha256Hex(files["model.safetensors"]) === config.files["model.safetensors"] &&
       (!withState || sha256Hex(files["train_state.safetensors"]!) === config.files["train_state.safetensors"]);

@@ -5,6 +5,7 @@
 // the lock tells them apart on Linux) — is stale: the next command takes it over instead of being
 // stuck behind it forever.
 
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { existsSync, linkSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -23,6 +24,8 @@ export interface LockOwner {
   startTicks: number | null;
   command: string;
   since: string;
+  /** Tells this holding apart from an earlier process's with the same pid. */
+  token: string;
 }
 
 /**
@@ -59,8 +62,9 @@ export function processAlive(pid: number): boolean {
 
 /** True if the lock's owner still runs (a lock from another host is assumed to be held). */
 export function ownerAlive(owner: LockOwner): boolean {
+  if (owner.pid === process.pid && [...HELD.values()].includes(owner.token)) return true;
   if (owner.host !== hostname()) return true;
-  if (owner.pid === process.pid) return true;
+  if (owner.pid === process.pid) return false; // an earlier process's, whose pid this one got
   if (!processAlive(owner.pid)) return false;
   const now = startTicks(owner.pid);
   return owner.startTicks === null || now === null || now === owner.startTicks;
@@ -115,6 +119,34 @@ export function makeRunDir(dir: string): boolean {
   return !existed;
 }
 
+/** The locks this process holds: run directory (resolved) → the token written in its `.lock`. */
+const HELD = new Map<string, string>();
+
+/** True if this process holds the lock on `dir` (known from memory, not from the file). */
+export function holdsRunLock(dir: string): boolean {
+  return HELD.has(resolve(dir));
+}
+
+/** Links `from` to `to` (fails with EEXIST if `to` exists); where hard links are not supported, creates `to` exclusively. */
+function createExclusive(from: string, to: string, content: string): void {
+  try {
+    linkSync(from, to);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "ENOSYS" && code !== "EOPNOTSUPP") throw e;
+    writeFileSync(to, content, { flag: "wx" }); // FAT, SMB, some FUSE: not whole at once, see `young`
+  }
+}
+
+/** A file made in the last few seconds: an unreadable lock this young may still be being written. */
+function young(path: string): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs < 5000;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Takes the lock on run directory `dir` (created if needed) for `command`, or throws a CheckpointError
  * naming the process that holds it. Writing the lock also proves the directory is writable, before any
@@ -122,11 +154,16 @@ export function makeRunDir(dir: string): boolean {
  */
 export function acquireRunLock(dir: string, command: string): RunLock {
   const created = makeRunDir(dir);
+  const key = resolve(dir);
+  if (HELD.has(key)) throw new CheckpointError("is already locked by this process", dir);
   const path = join(dir, LOCK);
-  const owner: LockOwner = { pid: process.pid, host: hostname(), startTicks: startTicks(process.pid), command, since: new Date().toISOString() };
+  const owner: LockOwner = {
+    pid: process.pid, host: hostname(), startTicks: startTicks(process.pid), command, since: new Date().toISOString(), token: randomUUID(),
+  };
+  const content = JSON.stringify(owner) + "\n";
   const tmp = join(dir, `${LOCK}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, JSON.stringify(owner) + "\n");
+    writeFileSync(tmp, content);
   } catch (e) {
     throw new CheckpointError(`cannot write in the run directory: ${fsReason(e)}`, dir);
   }
@@ -134,24 +171,24 @@ export function acquireRunLock(dir: string, command: string): RunLock {
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        linkSync(tmp, path);
+        createExclusive(tmp, path, content);
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new CheckpointError(`cannot lock the run directory: ${fsReason(e)}`, dir);
       }
       const other = readOwner(path);
-      if (other !== null && ownerAlive(other) && BRIEF.has(other.command) && waited < 2000) {
-        waited += 10; // a reader tidying up or a library save: done in milliseconds
+      const alive = other === null ? young(path) : ownerAlive(other);
+      if (alive && (other === null || BRIEF.has(other.command)) && waited < 2000) {
+        waited += 10; // a reader tidying up, a library save, a lock being written: done in milliseconds
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
         attempt--;
         continue;
       }
-      if (other !== null && ownerAlive(other)) {
-        throw new CheckpointError(`is in use by ${describe(other)}; wait for it to finish or stop it`, dir);
+      if (alive) {
+        throw new CheckpointError(other === null ? "is being locked by another process" : `is in use by ${describe(other)}; wait for it to finish or stop it`, dir);
       }
-      // stale (its process is gone) or unreadable (killed while being linked cannot happen: link is atomic)
-      if (attempt >= 3) throw new CheckpointError(`cannot take over the stale lock ${path}; remove it by hand`, dir);
-      removeIfUnchanged(path, other);
+      if (attempt >= 20) throw new CheckpointError(`cannot take over the stale lock ${path}; remove it by hand`, dir);
+      takeOver(dir, path, other, tmp, content);
     }
   } finally {
     try {
@@ -160,13 +197,14 @@ export function acquireRunLock(dir: string, command: string): RunLock {
       // gone
     }
   }
+  HELD.set(key, owner.token);
   let held = true;
   const release = () => {
     if (!held) return;
     held = false;
+    HELD.delete(key);
     process.removeListener("exit", release);
-    const now = readOwner(path);
-    if (now !== null && now.pid === owner.pid && now.since === owner.since) {
+    if (readOwner(path)?.token === owner.token) {
       try {
         unlinkSync(path);
       } catch {
@@ -185,14 +223,36 @@ export function acquireRunLock(dir: string, command: string): RunLock {
   return { path, release };
 }
 
-/** Removes a stale lock unless another process replaced it meanwhile. */
-function removeIfUnchanged(path: string, stale: LockOwner | null): void {
-  const now = readOwner(path);
-  if (JSON.stringify(now) !== JSON.stringify(stale)) return; // someone else took it: the next attempt reads them
+/**
+ * Removes a stale lock, one process at a time: only the process that creates `.lock.takeover` may,
+ * and it re-reads the lock first, so two processes finding the same stale lock cannot both remove
+ * it — the second would remove the first one's new lock. A takeover guard left by a killed process
+ * is itself stale after a few seconds.
+ */
+function takeOver(dir: string, path: string, stale: LockOwner | null, tmp: string, content: string): void {
+  const guard = join(dir, `${LOCK}.takeover`);
   try {
-    unlinkSync(path);
+    createExclusive(tmp, guard, content);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new CheckpointError(`cannot lock the run directory: ${fsReason(e)}`, dir);
+    const holder = readOwner(guard);
+    if (young(guard) && (holder === null || ownerAlive(holder))) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // another process is taking over: look again
+    } else {
+      try {
+        unlinkSync(guard);
+      } catch {
+        // gone
+      }
+    }
+    return;
+  }
+  try {
+    if (JSON.stringify(readOwner(path)) === JSON.stringify(stale)) unlinkSync(path);
   } catch {
-    // another process removed it first
+    // already removed
+  } finally {
+    unlinkSync(guard);
   }
 }
 

@@ -135,6 +135,25 @@ test("kill -9 at random instants of a run saving every step: each time the direc
   assert.ok(readFileSync(join(dir, FILES.model)).equals(uninterrupted));
 });
 
+test("readers beside a trainer that saves every step always load a whole save", async () => {
+  const dir = tmp();
+  const c = cliChild(["train", "-o", dir, ...args, "--checkpoint-every", "1"]);
+  try {
+    await waitFor(() => stepsSaved(dir) > 0);
+    let loads = 0;
+    let last = 0;
+    for (const t0 = Date.now(); Date.now() - t0 < 1500; loads++) {
+      const r = loadRun(dir, { modelOnly: true }); // throws on a mix of two saves or a file renamed away
+      assert.ok(r.trainer.step >= last);
+      last = r.trainer.step;
+    }
+    assert.ok(loads > 20 && last > 0, `${loads} loads, up to step ${last}`);
+  } finally {
+    c.child.kill("SIGKILL");
+    await c.exited;
+  }
+});
+
 /** stepsDone of the config.json in place (0 if none), read without tidying the directory. */
 function stepsSaved(dir: string): number {
   try {

@@ -106,3 +106,22 @@ test("a train that fails before its first save leaves no directory it created, a
   assert.ok(existsSync(parent), "a directory the user made stays");
   assert.ok(!existsSync(join(parent, LOCK)));
 });
+
+test("a stale lock with this process's own pid (a container restarted) is taken over; a held lock survives a hostname change", async () => {
+  const { createRun, saveRun } = await import("../../src/node/run_dir.ts");
+  const dir = tmp();
+  writeFileSync(join(dir, LOCK), JSON.stringify({ pid: process.pid, host: hostname(), startTicks: null, command: "train", since: "then", token: "an earlier life" }));
+  const lock = acquireRunLock(dir, "train");
+  try {
+    // the lock file now names another host (a laptop renamed on a new network): our own saves go on
+    const owner = JSON.parse(readFileSync(join(dir, LOCK), "utf8"));
+    writeFileSync(join(dir, LOCK), JSON.stringify({ ...owner, host: "renamed" }));
+    const r = createRun({ steps: 3, model: { nHidden: 4 } });
+    r.train();
+    saveRun(r, dir);
+    assert.ok(existsSync(join(dir, "config.json")));
+    assert.throws(() => acquireRunLock(dir, "train"), /already locked by this process/);
+  } finally {
+    lock.release();
+  }
+});
