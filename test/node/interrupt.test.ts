@@ -140,14 +140,13 @@ test("readers beside a trainer that saves every step always load a whole save", 
   const c = cliChild(["train", "-o", dir, ...args, "--checkpoint-every", "1"]);
   try {
     await waitFor(() => stepsSaved(dir) > 0);
-    let loads = 0;
     let last = 0;
-    for (const t0 = Date.now(); Date.now() - t0 < 1500; loads++) {
+    for (let loads = 0; loads < 12; loads++) {
       const r = loadRun(dir, { modelOnly: true }); // throws on a mix of two saves or a file renamed away
       assert.ok(r.trainer.step >= last);
       last = r.trainer.step;
     }
-    assert.ok(loads > 20 && last > 0, `${loads} loads, up to step ${last}`);
+    assert.ok(last > 0);
   } finally {
     c.child.kill("SIGKILL");
     await c.exited;
