@@ -121,6 +121,7 @@ export function runOptions(flags: RunFlags, given: (attr: string) => boolean): R
     model[f.key] = f.kind === "bool" ? flags[attr] === true : flags[attr];
   }
   if (given("shuffle") && given("splitSeed")) throw new ConfigError("--split-seed and --no-shuffle exclude each other");
+  if (model.batchNorm === false && model.bnMomentum !== undefined) throw new ConfigError("--bn-momentum and --no-batchnorm exclude each other: without BatchNorm there are no running statistics");
   const optimizer =
     flags.optimizer !== undefined || flags.weightDecay !== undefined
       ? { ...(flags.optimizer ? { type: flags.optimizer } : {}), ...(flags.weightDecay !== undefined ? { weightDecay: flags.weightDecay } : {}) }

@@ -4,7 +4,7 @@
 
 import { ConfigError } from "../errors.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "../data/words.ts";
-import { modelConfig, modelType, type SplitConfig } from "../models/registry.ts";
+import { modelConfig, modelType, type ModelType, type SplitConfig } from "../models/registry.ts";
 import type { ModelConfigBase } from "../models/model.ts";
 import type { TorchVersion } from "../random/generator.ts";
 import { ADAMW_DEFAULTS, checkOptimizerConfig, type OptimizerConfig } from "./optimizer.ts";
@@ -13,6 +13,11 @@ import type { EvalStats } from "./evaluate.ts";
 
 /** The most steps a run may have: 2^28 (a 1 GiB loss log; 200000 is the lectures'). */
 export const MAX_STEPS = 2 ** 28;
+
+/** True if a model of this type and config has BatchNorm: the type's, unless a setting turns it off (the lecture model's --no-batchnorm). */
+export function hasBatchNorm(type: Pick<ModelType, "training">, model: object): boolean {
+  return type.training.evalStats !== null && (model as { batchNorm?: unknown }).batchNorm !== false;
+}
 
 /** What defines a run: two runs with equal settings are the same run (steps may be extended). */
 export interface RunSettings {
@@ -77,8 +82,7 @@ export function resolveSettings(
   const after = options.lrAfterDecay ?? (options.lr !== undefined || d.schedule.decayStep === null ? lr / 10 : d.schedule.lrAfterDecay);
   const schedule = stepSchedule(lr, decay, decay === null ? lr : after);
   const split = splitOf(options);
-  // the type's BatchNorm, unless a setting turns it off (the lecture model's --no-batchnorm)
-  const batchNorm = type.training.evalStats !== null && (model as { batchNorm?: boolean }).batchNorm !== false;
+  const batchNorm = hasBatchNorm(type, model);
   if (options.evalStats !== undefined && !batchNorm) throw new ConfigError(`--bn-stats: this ${type.type} model has no BatchNorm`);
   const steps = options.steps ?? d.steps;
   if (!Number.isSafeInteger(steps) || steps < 0) throw new ConfigError(`steps must be an integer >= 0 (got ${steps})`);

@@ -13,6 +13,7 @@ import { checkModelConfig, modelType, modelTypeNames } from "../models/registry.
 import { MT_N } from "../random/mt19937.ts";
 import type { RunConfig, MetricLine } from "./checkpoint.ts";
 import { checkOptimizerConfig } from "./optimizer.ts";
+import { hasBatchNorm } from "./config.ts";
 
 type Json = Record<string, unknown>;
 type Fail = (path: string, problem: string) => never;
@@ -129,8 +130,7 @@ export function checkRunConfig(raw: Json, where: string): RunConfig {
   training.int("batchSize", 1);
   training.check("seed", "a decimal string of a 64-bit seed", isU64);
   const torchVersion = training.oneOf("torchVersion", TORCH_VERSIONS);
-  // the type's BatchNorm, unless a setting turns it off (as resolveSettings decides)
-  const batchNorm = type.training.evalStats !== null && model.o.batchNorm !== false;
+  const batchNorm = hasBatchNorm(type, model.o);
   if (batchNorm) training.oneOf("evalStats", EVAL_STATS);
   else training.check("evalStats", `null (this ${type.type} model has no BatchNorm)`, (v) => v === null);
 

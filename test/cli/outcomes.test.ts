@@ -159,3 +159,9 @@ test("diagnose --batch-size 1: fine without BatchNorm, refused with a BatchNorm 
   assert.equal(r.code, 2);
   assert.match(r.err, /--batch-size 1: this lecture model has BatchNorm, which needs at least 2 examples in a batch/);
 });
+
+test("--bn-momentum with --no-batchnorm is refused rather than silently ignored", async () => {
+  const r = await run("train", "-o", mkdtempSync(join(tmpdir(), "makemore-bn-")), "--no-batchnorm", "--bn-momentum", "0.1", "--steps", "1");
+  assert.equal(r.code, 2);
+  assert.equal(r.err, "makemore: --bn-momentum and --no-batchnorm exclude each other: without BatchNorm there are no running statistics\n");
+});
