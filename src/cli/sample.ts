@@ -2,11 +2,8 @@
 // continues where training left it, as the lectures sample right after training. A run whose model
 // computes NaN (it diverged) is an error naming its model.safetensors, exit code 1.
 
-import { join } from "node:path";
 import type { Command } from "commander";
-import { NonFiniteModelError } from "../sample/finite.ts";
 import type { Sample } from "../sample/sample.ts";
-import { FILES } from "../train/checkpoint.ts";
 import { sampleFromRun } from "../node/run_dir.ts";
 import { bigintFlag, intFlag, numberFlag, type Output } from "./options.ts";
 
@@ -42,19 +39,13 @@ export function registerSample(program: Command, io: Output): void {
     .option("-i, --input-file <file>", "the training words, to mark new ones (default: the run's file)")
     .option("--json", "print the samples as JSON")
     .action((flags: SampleFlags) => {
-      let result: { samples: Sample[]; marked: boolean };
-      try {
-        result = sampleFromRun(flags.workDir, {
-          count: flags.num,
-          seed: flags.seed,
-          temperature: flags.temperature,
-          topK: flags.topK,
-          inputFile: flags.inputFile,
-        });
-      } catch (e) {
-        throw e instanceof NonFiniteModelError && e.file === undefined ? e.in(join(flags.workDir, FILES.model)) : e;
-      }
-      const { samples, marked } = result;
+      const { samples, marked } = sampleFromRun(flags.workDir, {
+        count: flags.num,
+        seed: flags.seed,
+        temperature: flags.temperature,
+        topK: flags.topK,
+        inputFile: flags.inputFile,
+      });
       if (flags.json) {
         io.out(JSON.stringify(marked ? samples : samples.map(({ word, truncated }) => ({ word, truncated })), null, 2));
       } else {

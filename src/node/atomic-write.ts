@@ -7,21 +7,26 @@ import { basename, dirname, join } from "node:path";
 
 let counter = 0;
 
+/** Opens `path` with `flag` ("w" truncates, "wx" must create), writes all of `data`, flushes it to disk, closes it. */
+export function writeAndSync(path: string, data: Uint8Array, flag: "w" | "wx" = "w"): void {
+  const fd = openSync(path, flag);
+  try {
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Writes `data` to `path` atomically; throws the underlying error (the temporary file is removed). */
 export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(tmp, "wx");
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
+    writeAndSync(tmp, bytes, "wx");
     renameSync(tmp, path);
   } catch (e) {
-    if (fd !== undefined) closeSync(fd);
     try {
       unlinkSync(tmp);
     } catch {
@@ -29,6 +34,11 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
     }
     throw e;
   }
+}
+
+/** Blocks this thread for `ms` milliseconds (a short wait between two looks at a file another process writes). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Plain-language cause of a file-system error ("no space left on device", …). */

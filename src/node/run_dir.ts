@@ -4,21 +4,22 @@
 // see half of a save; the word file a run names read again and checked.
 // The CLI's `train`, `sample`, `eval` and `diagnose` use these functions.
 
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CheckpointError, ConfigError } from "../errors.ts";
 import { wasmKernels, type Kernels } from "../kernels/index.ts";
 import { Vocabulary } from "../data/vocabulary.ts";
 import { Generator } from "../random/generator.ts";
+import { NonFiniteModelError } from "../sample/finite.ts";
 import { sampleWords, type Sample, type SampleOptions } from "../sample/sample.ts";
 import {
   decodeCheckpoint, decodeMetrics, decodeRunConfig, FILES, sha256Hex, type CheckpointFiles, type MetricLine, type RunConfig,
 } from "../train/checkpoint.ts";
 import type { RunOptions } from "../train/config.ts";
 import { corpusOf, TrainingRun, type RunEnv } from "../train/run.ts";
-import { fsReason } from "./atomic-write.ts";
+import { fsReason, sleepSync } from "./atomic-write.ts";
 import { acquireRunLock, holdsRunLock, lockHolder, whileUnlocked, type RunLock } from "./run_lock.ts";
-import { commitFiles, committedPath, JOURNAL, recoverRunDir, type StoreFs } from "./run_store.ts";
+import { commitFiles, committedPath, needsRecovery, recoverRunDir, type StoreFs } from "./run_store.ts";
 import { readWordFile } from "./words.ts";
 
 /** A new run on a word file (default: the bundled names.txt). */
@@ -118,15 +119,7 @@ export function readMetrics(dir: string): MetricLine[] {
 
 /** Finishes an interrupted save and removes litter, if no other process is writing to `dir`. */
 function tidy(dir: string): void {
-  if (existsSync(join(dir, JOURNAL)) || hasLitter(dir)) whileUnlocked(dir, "tidy", () => recoverRunDir(dir));
-}
-
-function hasLitter(dir: string): boolean {
-  try {
-    return readdirSync(dir).some((n) => n.endsWith(".next") || n.endsWith(".tmp"));
-  } catch {
-    return false;
-  }
+  if (needsRecovery(dir)) whileUnlocked(dir, "tidy", () => recoverRunDir(dir));
 }
 
 interface SaveFiles {
@@ -137,29 +130,28 @@ interface SaveFiles {
 
 /**
  * config.json with the files it names (the training state only if `withState`), all of one save: if
- * another process is saving this run meanwhile, read again until the checksums agree.
+ * another process is saving this run meanwhile, read again until the checksums agree. Without a live
+ * writer the files are returned as read (decodeCheckpoint checks the checksums, once).
  */
 function readSave(dir: string, withState: boolean): SaveFiles {
   for (let attempt = 0; ; attempt++) {
+    const retry = attempt < 50 && lockHolder(dir) !== null;
     let files: SaveFiles;
     try {
       const config = readRunConfig(dir);
       files = { config, "model.safetensors": readBytes(dir, FILES.model) };
       if (withState) files["train_state.safetensors"] = readBytes(dir, FILES.state);
     } catch (e) {
-      // a writer renamed a file between our look and our read: look again while it writes
-      if (attempt < 50 && lockHolder(dir) !== null) {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-        continue;
-      }
-      throw e;
+      if (!retry) throw e;
+      sleepSync(20); // a writer renamed a file between our look and our read: look again
+      continue;
     }
-    const config = files.config;
-    const agree =
+    const { config } = files;
+    const agree = () =>
       sha256Hex(files["model.safetensors"]) === config.files["model.safetensors"] &&
       (!withState || sha256Hex(files["train_state.safetensors"]!) === config.files["train_state.safetensors"]);
-    if (agree || attempt >= 50 || lockHolder(dir) === null) return files; // decodeCheckpoint reports a mismatch
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    if (!retry || agree()) return files;
+    sleepSync(20);
   }
 }
 
@@ -231,6 +223,12 @@ export function sampleFromRun(dir: string, options: SampleRunOptions, kernels: K
       if (options.inputFile !== undefined) throw e;
     }
   }
-  const samples = sampleWords(model, vocab, generator, { ...options, known });
+  let samples: Sample[];
+  try {
+    samples = sampleWords(model, vocab, generator, { ...options, known });
+  } catch (e) {
+    // a diverged model: name the file it came from
+    throw e instanceof NonFiniteModelError && e.file === undefined ? e.in(join(dir, FILES.model)) : e;
+  }
   return { samples, marked: known !== undefined };
 }

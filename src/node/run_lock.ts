@@ -10,7 +10,7 @@ import { hostname } from "node:os";
 import { existsSync, linkSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CheckpointError } from "../errors.ts";
-import { fsReason } from "./atomic-write.ts";
+import { fsReason, sleepSync } from "./atomic-write.ts";
 
 export const LOCK = ".lock";
 /** Commands that hold a lock only for milliseconds: others wait for them rather than fail. */
@@ -180,7 +180,7 @@ export function acquireRunLock(dir: string, command: string): RunLock {
       const alive = other === null ? young(path) : ownerAlive(other);
       if (alive && (other === null || BRIEF.has(other.command)) && waited < 2000) {
         waited += 10; // a reader tidying up, a library save, a lock being written: done in milliseconds
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        sleepSync(10);
         attempt--;
         continue;
       }
@@ -237,7 +237,7 @@ function takeOver(dir: string, path: string, stale: LockOwner | null, tmp: strin
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new CheckpointError(`cannot lock the run directory: ${fsReason(e)}`, dir);
     const holder = readOwner(guard);
     if (young(guard) && (holder === null || ownerAlive(holder))) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // another process is taking over: look again
+      sleepSync(5); // another process is taking over: look again
     } else {
       try {
         unlinkSync(guard);

@@ -10,10 +10,10 @@
 // that must not change the directory (another process holds the lock) the file of the committed save.
 // All file-system calls go through `StoreFs`, so tests can crash or fill the disk between any two of them.
 
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { CheckpointError } from "../errors.ts";
-import { fsReason } from "./atomic-write.ts";
+import { fsReason, writeAndSync } from "./atomic-write.ts";
 import { processAlive } from "./run_lock.ts";
 
 /** The file-system calls a save makes, in order; each is one system call or a short run of them. */
@@ -27,16 +27,7 @@ export interface StoreFs {
 }
 
 export const nodeStoreFs: StoreFs = {
-  writeFile(path, data) {
-    const fd = openSync(path, "w");
-    try {
-      let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  },
+  writeFile: (path, data) => writeAndSync(path, data),
   rename: renameSync,
   unlink: unlinkSync,
   syncDir(dir) {
@@ -136,6 +127,15 @@ function isLitter(name: string, live: (pid: number) => boolean): boolean {
   if (/^\..+\.next$/.test(name) || name === `${JOURNAL}.tmp`) return true;
   const tmp = /^\..+\.(\d+)\.\d+\.tmp$/.exec(name) ?? /^\.lock\.(\d+)\.tmp$/.exec(name);
   return tmp !== null && !live(Number(tmp[1]));
+}
+
+/** True if `dir` holds an unfinished save or litter of a dead process: what `recoverRunDir` would mend. */
+export function needsRecovery(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((n) => n === JOURNAL || isLitter(n, (pid) => pid !== process.pid && processAlive(pid)));
+  } catch {
+    return false;
+  }
 }
 
 /**
