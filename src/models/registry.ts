@@ -15,10 +15,13 @@ import type { Generator } from "../random/generator.ts";
 import type { Model, ModelConfigBase } from "./model.ts";
 import type { ModelType } from "./model_type.ts";
 import { BIGRAM } from "./bigram.ts";
+import { BOW } from "./bow.ts";
 import { LECTURE } from "./lecture.ts";
+import { MLP } from "./mlp.ts";
+import { GRU, RNN } from "./rnn.ts";
 import { WAVENET } from "./wavenet.ts";
 
-const TYPES: readonly ModelType<any>[] = [LECTURE, WAVENET, BIGRAM]; // eslint-disable-line @typescript-eslint/no-explicit-any
+const TYPES: readonly ModelType<any>[] = [LECTURE, WAVENET, BIGRAM, MLP, RNN, GRU, BOW]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The default type of `makemore train`. */
 export const DEFAULT_MODEL_TYPE = "lecture";

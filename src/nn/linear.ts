@@ -1,11 +1,17 @@
-// Linear: out = x @ W + b, with W of shape (fanIn, fanOut) as in the lectures (not PyTorch's
-// (out, in)), bias optional. Bengio et al. 2003 §2 (the hidden and output layers).
+// Linear: out = x @ W + b, bias optional. Bengio et al. 2003 §2 (the hidden and output layers). W is
+// stored as the lectures write it, (fanIn, fanOut), or with `layout: "torch"` as torch.nn.Linear and
+// its state_dict do, (fanOut, fanIn) — makemore.py's models, so their files load into PyTorch as they are.
 //
 // Letters: R rows (batch × positions), I fanIn, O fanOut.
-//   forward:   out = x @ W + b                     // (R,I) @ (I,O) + (O) -> (R,O)
-//   backward:  dW += xᵀ @ dout                      // (I,R) @ (R,O) -> (I,O)
-//              db += dout.sum(0)                    // (R,O) -> (O)
-//              dx += dout @ Wᵀ                      // (R,O) @ (O,I) -> (R,I)
+//   lectures' layout, W (I,O):
+//     forward:   out = x @ W + b                     // (R,I) @ (I,O) + (O) -> (R,O)
+//     backward:  dW += xᵀ @ dout                      // (I,R) @ (R,O) -> (I,O)
+//                dx += dout @ Wᵀ                      // (R,O) @ (O,I) -> (R,I)
+//   PyTorch's layout, W (O,I):
+//     forward:   out = x @ Wᵀ + b                    // (R,I) @ (O,I)ᵀ + (O) -> (R,O)
+//     backward:  dW += doutᵀ @ x                      // (O,R) @ (R,I) -> (O,I)
+//                dx += dout @ W                       // (R,O) @ (O,I) -> (R,I)
+//   both:      db += dout.sum(0)                    // (R,O) -> (O)
 
 import type { F32Buf, Kernels } from "../kernels/index.ts";
 import {
@@ -18,6 +24,8 @@ export interface LinearOptions {
   /** Parameter names (the lectures' W1/b1; PyTorch's "weight"/"bias" by default). */
   weightName?: string;
   biasName?: string;
+  /** "lecture": W is (fanIn, fanOut) (default); "torch": (fanOut, fanIn), as torch.nn.Linear. */
+  layout?: "lecture" | "torch";
 }
 
 export interface LinearRec extends Rec {
@@ -28,6 +36,7 @@ export class Linear implements Layer<LinearRec> {
   readonly kind = "Linear";
   readonly weight: Parameter;
   readonly bias: Parameter | null;
+  readonly layout: "lecture" | "torch";
 
   constructor(
     private readonly kernels: Kernels,
@@ -37,7 +46,9 @@ export class Linear implements Layer<LinearRec> {
   ) {
     positiveInt("Linear fanIn", fanIn);
     positiveInt("Linear fanOut", fanOut);
-    this.weight = parameter(kernels, options.weightName ?? "weight", [fanIn, fanOut]);
+    this.layout = options.layout ?? "lecture";
+    const shape = this.layout === "torch" ? [fanOut, fanIn] : [fanIn, fanOut];
+    this.weight = parameter(kernels, options.weightName ?? "weight", shape);
     this.bias = options.bias === false ? null : parameter(kernels, options.biasName ?? "bias", [fanOut]);
   }
 
@@ -54,7 +65,8 @@ export class Linear implements Layer<LinearRec> {
   forward(rec: LinearRec, x: Act): Act {
     const R = checkInput("Linear", x, this.fanIn, rec);
     const k = this.kernels;
-    k.matmulNN(rec.outBuf, x.data, this.weight.data, R, this.fanIn, this.fanOut); // (R,I) @ (I,O)
+    if (this.layout === "torch") k.matmulNT(rec.outBuf, x.data, this.weight.data, R, this.fanIn, this.fanOut); // (R,I) @ (O,I)ᵀ
+    else k.matmulNN(rec.outBuf, x.data, this.weight.data, R, this.fanIn, this.fanOut); // (R,I) @ (I,O)
     if (this.bias) k.addRow(rec.outBuf, this.bias.data, R, this.fanOut); // + (O)
     rec.x = x;
     rec.out = outputAct(rec.out, rec.outBuf, x.shape, this.fanOut);
@@ -65,9 +77,14 @@ export class Linear implements Layer<LinearRec> {
     const x = needForward("Linear", rec);
     const R = rowsOf(x.shape);
     const k = this.kernels;
-    k.matmulTN(this.weight.grad, x.data, dout, this.fanIn, R, this.fanOut, true); // dW += xᵀ @ dout
+    if (this.layout === "torch") {
+      k.matmulTN(this.weight.grad, dout, x.data, this.fanOut, R, this.fanIn, true); // dW += doutᵀ @ x
+      if (dx !== null) k.matmulNN(dx, dout, this.weight.data, R, this.fanOut, this.fanIn, accumulate); // dx += dout @ W
+    } else {
+      k.matmulTN(this.weight.grad, x.data, dout, this.fanIn, R, this.fanOut, true); // dW += xᵀ @ dout
+      if (dx !== null) k.matmulNT(dx, dout, this.weight.data, R, this.fanOut, this.fanIn, accumulate); // dx += dout @ Wᵀ
+    }
     if (this.bias) k.colSum(this.bias.grad, dout, R, this.fanOut, true); // db += Σ_rows dout
-    if (dx !== null) k.matmulNT(dx, dout, this.weight.data, R, this.fanOut, this.fanIn, accumulate); // dx += dout @ Wᵀ
   }
 
   parameters(): Parameter[] {

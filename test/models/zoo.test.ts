@@ -39,7 +39,7 @@ function checkAgainstTorch(run: TrainingRun, ref: any, t: Record<string, TensorR
   assert.equal(numParameters(model), ref.params);
   // initial parameters, bit for bit, under the reference's state_dict names
   const names = model.parameters().map((p) => p.name);
-  assert.deepEqual(names, Object.keys(t).filter((k) => !k.includes(".") && k !== "X" && k !== "Y"));
+  assert.deepEqual(names, Object.keys(t).filter((k) => !/^(grad|step3)\./.test(k) && k !== "X" && k !== "Y"));
   for (const p of model.parameters()) {
     assert.deepEqual(p.shape, t[p.name].shape, `${p.name} shape`);
     assert.deepEqual(new Uint32Array(p.data.view.slice().buffer), new Uint32Array((t[p.name].data as Float32Array).slice().buffer), `${p.name}: init differs from PyTorch's bits`);
@@ -67,8 +67,22 @@ function checkAgainstTorch(run: TrainingRun, ref: any, t: Record<string, TensorR
   run.trainer.trainStep();
   run.trainer.trainStep();
   for (const p of model.parameters()) {
-    const e = relErr(p.data.view, t[`step3.${p.name}`].data as Float32Array);
-    assert.ok(e < 1e-5, `step3.${p.name}: max error ${e} of its scale`);
+    // AdamW's first update of an element is lr·g/(|g| + eps): where the gradient is of the order of eps
+    // (1e-8) the update is rounding noise amplified (a float32 gradient summed in another order than
+    // PyTorch's differs by ~1e-10 there), so those elements — first-batch gradient under 1e-6 in
+    // PyTorch's file — may move by up to the 3 steps' lr; every other element is held to 1e-5 of the
+    // tensor's scale.
+    const ref3 = t[`step3.${p.name}`].data as Float32Array;
+    const g0 = t[`grad.${p.name}`].data as Float32Array;
+    const adamw = run.settings.optimizer.type === "adamw";
+    const scale = Math.max(...ref3.map(Math.abs));
+    const v = p.data.view;
+    for (let i = 0; i < v.length; i++) {
+      const d = Math.abs(v[i] - ref3[i]);
+      const noisy = adamw && Math.abs(g0[i]) < 1e-6;
+      const ok = d <= 1e-5 * scale || (noisy && d <= 3 * run.settings.schedule.lr);
+      if (!ok) assert.fail(`step3.${p.name}[${i}]: ${v[i]} vs PyTorch ${ref3[i]} (first gradient ${g0[i]})`);
+    }
   }
   run.train(17);
   for (let i = 0; i < 20; i++) {
@@ -76,6 +90,9 @@ function checkAgainstTorch(run: TrainingRun, ref: any, t: Record<string, TensorR
     assert.ok(d < 1e-4, `step ${i}: loss ${run.trainer.losses[i]} vs PyTorch ${ref.trace[String(i)]}`);
   }
 }
+
+/** makemore.py's types with a reference run in fixtures/zoo (bigram has its own test above). */
+const ZOO = ["mlp", "rnn", "gru", "bow"];
 
 const BACKENDS: [string, Kernels][] = [["wasm", wasmKernels()], ["ts", createTsKernels()]];
 
@@ -89,6 +106,16 @@ for (const [backend, kernels] of BACKENDS) {
     assert.equal(run.settings.schedule.lr, ref.lr);
     checkAgainstTorch(run, ref, t, (r) => ({ train: r.corpus.words.train!.slice(0, 5), test: r.corpus.words.test!.slice(0, 5) }));
   });
+
+  for (const type of ZOO) {
+    test(`${type} (makemore.py, seed 3407) matches PyTorch: split, PyTorch's default init, first batch, gradients, AdamW steps, losses 0–19 [${backend}]`, () => {
+      const { ref, t } = load(`${type}-3407`);
+      const run = createRun({ type, steps: 20, torchVersion: "1.13" }, { kernels });
+      assert.equal(run.model.blockSize, ref.block_size);
+      assert.deepEqual({ train: run.corpus.words.train!.length, test: run.corpus.words.test!.length }, ref.split);
+      checkAgainstTorch(run, ref, t, (r) => ({ train: r.corpus.words.train!.slice(0, 5), test: r.corpus.words.test!.slice(0, 5) }));
+    });
+  }
 
   test(`wavenet (makemore part 5, seed 42) matches PyTorch: the lectures' split, init, first batch, gradients, SGD steps, losses 0–19 [${backend}]`, () => {
     const { ref, t } = load("wavenet-42");

@@ -1,0 +1,73 @@
+// PyTorch's default initializations, draw for draw, for the models written like makemore.py's
+// (torch.nn modules with their own reset_parameters):
+//   nn.Linear:    weight ~ kaiming_uniform_(a=√5) = U(−bound, bound), bound = √3 · √(2/(1+a²)) / √fan_in
+//                 (1/√fan_in up to rounding), over the (out, in) matrix row-major; then
+//                 bias ~ U(−1/√fan_in, 1/√fan_in)
+//   nn.Embedding: weight ~ normal_(0, 1) (torch.randn's streams)
+//   nn.LayerNorm: weight = 1, bias = 0 (no draws)
+// uniform_(from, to) on a float32 tensor: one float32 uniform x per element (SPEC §2.2 of the
+// reference's rng notes), from and to rounded to float32, value x · fl32(to − from) + from in float32 —
+// with one rounding: PyTorch's CPU build contracts it into a fused multiply-add (measured: the two-
+// rounding formula differs from its bits wherever the value is near 0 and the range is not a power of 2).
+
+import type { Linear } from "../nn/linear.ts";
+import type { Parameter } from "../nn/layer.ts";
+import type { Generator } from "../random/generator.ts";
+
+const f = Math.fround;
+
+/** Fills `p` with uniform_(from, to) as PyTorch does on a float32 CPU tensor. */
+export function uniformInto(p: Parameter, g: Generator, from: number, to: number): void {
+  const lo = f(from);
+  const range = f(f(to) - lo);
+  const v = p.data.view;
+  for (let i = 0; i < v.length; i++) v[i] = fmaF32(g.uniformFloat32(), range, lo);
+}
+
+/**
+ * fl32(a·b + c) rounded once, for float32 a, b, c: a·b is exact in float64 (24 + 24 bits); the sum is
+ * rounded to float64 with its error kept (TwoSum), and the error breaks the one tie that the second
+ * rounding, to float32, could get wrong.
+ */
+export function fmaF32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const bp = s - c;
+  const err = (p - bp) + (c - (s - bp)); // s + err = p + c exactly
+  const r = f(s);
+  if (err === 0 || r === s) return r;
+  // s lies between two float32 values; only an exact tie at s needs the error's sign
+  const other = f(r < s ? nextUp32(r) : nextDown32(r));
+  if (Math.abs(s - r) !== Math.abs(other - s)) return r;
+  return (err > 0) === (other > r) ? other : r;
+}
+
+const buf = new DataView(new ArrayBuffer(4));
+function step32(x: number, up: boolean): number {
+  buf.setFloat32(0, x);
+  let bits = buf.getInt32(0);
+  if (x === 0) bits = up ? 1 : -2147483647;
+  else bits += (x > 0) === up ? 1 : -1;
+  buf.setInt32(0, bits);
+  return buf.getFloat32(0);
+}
+const nextUp32 = (x: number) => step32(x, true);
+const nextDown32 = (x: number) => step32(x, false);
+
+/** nn.Linear.reset_parameters: the weight, then the bias. */
+export function initTorchLinear(linear: Linear, g: Generator): void {
+  const fanIn = linear.fanIn;
+  const a = Math.sqrt(5);
+  const gain = Math.sqrt(2 / (1 + a ** 2)); // calculate_gain("leaky_relu", √5)
+  const bound = Math.sqrt(3) * (gain / Math.sqrt(fanIn));
+  uniformInto(linear.weight, g, -bound, bound);
+  if (linear.bias) {
+    const b = 1 / Math.sqrt(fanIn);
+    uniformInto(linear.bias, g, -b, b);
+  }
+}
+
+/** nn.Embedding.reset_parameters: normal_(0, 1). */
+export function initTorchEmbedding(weight: Parameter, g: Generator): void {
+  g.randnInto(weight.data.view);
+}

@@ -1,0 +1,88 @@
+// makemore.py's causal bag of words (its BoWBlock's `softmax(att) @ x` with att all zeros under a causal
+// mask): each position's output is the average of the input vectors at positions ≤ t — the simplest
+// causal mixing of a sequence, a stand-in for attention with uniform weights.
+//
+// Letters: B batch, T positions, C features; w_t = 1/(t+1), the softmax of t+1 zeros.
+//   forward:   out[b,t] = w_t · Σ_{s≤t} x[b,s]             // (B,T,C) -> (B,T,C)  a running sum
+//   backward:  dx[b,s] += Σ_{t≥s} w_t · dout[b,t]          // a running sum from the end
+// Both run in O(B·T·C) (PyTorch's (T,T) @ (T,C) product is O(B·T²·C)), summed in float64.
+
+import type { F32Buf, Kernels } from "../kernels/index.ts";
+import {
+  needForward, numel, outputAct, rowsOf, type Act, type Buffer, type Layer, type Parameter, type Rec,
+} from "./layer.ts";
+
+export interface CausalBoWRec extends Rec {
+  readonly outBuf: F32Buf; // (B,T,C)
+}
+
+export class CausalBoW implements Layer<CausalBoWRec> {
+  readonly kind = "CausalBoW";
+  private readonly acc: Float64Array; // (C) the running sum
+
+  constructor(
+    private readonly kernels: Kernels,
+    readonly features: number,
+  ) {
+    this.acc = new Float64Array(features);
+  }
+
+  outShape(inShape: readonly number[]): number[] {
+    if (inShape.length !== 3 || inShape[2] !== this.features) {
+      throw new Error(`CausalBoW: expected (B, T, ${this.features}), got (${inShape.join(", ")})`);
+    }
+    return [...inShape];
+  }
+
+  record(inShape: readonly number[]): CausalBoWRec {
+    return { capacity: rowsOf(this.outShape(inShape)), x: null, out: null, outBuf: this.kernels.arena.f32(numel(inShape)) };
+  }
+
+  forward(rec: CausalBoWRec, x: Act): Act {
+    const [B, T, C] = this.outShape(x.shape);
+    if (B * T > rec.capacity) throw new RangeError(`CausalBoW: ${B * T} rows exceed the record's ${rec.capacity}`);
+    const xv = x.data.view, o = rec.outBuf.view, acc = this.acc;
+    for (let b = 0; b < B; b++) {
+      acc.fill(0);
+      for (let t = 0; t < T; t++) {
+        const row = (b * T + t) * C;
+        const w = Math.fround(1 / (t + 1));
+        for (let c = 0; c < C; c++) {
+          acc[c] += xv[row + c];
+          o[row + c] = w * acc[c]; //                 w_t · Σ_{s≤t} x[b,s]
+        }
+      }
+    }
+    rec.x = x;
+    rec.out = outputAct(rec.out, rec.outBuf, x.shape, C);
+    return rec.out;
+  }
+
+  backward(rec: CausalBoWRec, dout: F32Buf, dx: F32Buf | null, accumulate = true): void {
+    const x = needForward("CausalBoW", rec);
+    if (dx === null) return;
+    const [B, T, C] = x.shape;
+    const g = dout.view, d = dx.view, acc = this.acc;
+    for (let b = 0; b < B; b++) {
+      acc.fill(0);
+      for (let t = T - 1; t >= 0; t--) {
+        const row = (b * T + t) * C;
+        const w = Math.fround(1 / (t + 1));
+        for (let c = 0; c < C; c++) {
+          acc[c] += w * g[row + c]; //                 Σ_{t'≥t} w_t' · dout[b,t']
+          d[row + c] = accumulate ? d[row + c] + acc[c] : acc[c];
+        }
+      }
+    }
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  buffers(): Buffer[] {
+    return [];
+  }
+
+  train(): void {}
+}
