@@ -18,3 +18,6 @@ export { expF32 } from "./expf";
 export { batchNormTrainF32, batchNormEvalF32, batchNormBackwardF32 } from "./batchnorm";
 export { checkTargets, crossEntropyF32, crossEntropyRowsF32 } from "./cross_entropy";
 export { checkIndices, embeddingGatherF32, embeddingScatterAddF32 } from "./embedding";
+export { geluF32, geluBackwardF32, sigmoidF32, sigmoidBackwardF32, mulF32 } from "./activations";
+export { layerNormF32, layerNormBackwardF32 } from "./layernorm";
+export { attentionForwardF32, attentionBackwardF32 } from "./attention";

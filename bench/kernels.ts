@@ -2,7 +2,8 @@
 // reference kernels, measured in the same run, for the three layouts at the lecture's shapes (the MLP
 // of makemore part 3: batch 32, block 3 × embedding 10 = 30 inputs, 200 hidden, 27 characters) and
 // at 256×1024·1024×1024; then a naive triple loop as the documented baseline, tanh throughput, and
-// the fused layer kernels at the lecture's shapes (cross-entropy, BatchNorm forward and backward).
+// the fused layer kernels at the lecture's shapes (cross-entropy, BatchNorm forward and backward) and
+// at makemore.py's transformer defaults (LayerNorm, GELU, attention; sigmoid at the GRU's gate shape).
 // Each cell: warm-up, then batches of calls until at least 0.3 s have passed (performance.now()).
 // Run: npm run bench:kernels (builds nothing: run npm run build:wasm first if asm/ changed).
 //
@@ -167,6 +168,34 @@ for (const s of SHAPES) {
     cell(`batchNormTrain (${R},${H})`, (k) => k.batchNormTrain(out, raw, mean, variance, invstd, X, gain, bias, R, H, 1e-5, true));
     cell(`batchNormBackward (${R},${H}) batch-unbiased`, (k) => k.batchNormBackward(dX, dgain, dbias, dout, raw, gain, invstd, R, H, "batch-unbiased"));
     cell(`batchNormBackward (${R},${H}) batch-unbiased, accumulate`, (k) => k.batchNormBackward(dX, dgain, dbias, dout, raw, gain, invstd, R, H, "batch-unbiased", true));
+  }
+  {
+    // makemore.py's transformer at its defaults: B 32, T 16, n_embd 64, 4 heads; the GRU's gates (32, 64)
+    const [B, T, C, NH] = [32, 16, 64, 4];
+    const R = B * T;
+    const [x, out, dx, dout] = [0, 1, 2, 3].map(() => arena.f32(R * C));
+    const [weight, bias, dweight, dbias] = [0, 1, 2, 3].map(() => arena.f32(C));
+    const [mean, rstd] = [arena.f32(R), arena.f32(R)];
+    fillDeterministic(x.view, 7);
+    fillDeterministic(dout.view, 8);
+    weight.view.fill(1);
+    cell(`layerNorm (${R},${C})`, (k) => k.layerNorm(out, mean, rstd, x, weight, bias, R, C));
+    cell(`layerNormBackward (${R},${C})`, (k) => k.layerNormBackward(dx, dweight, dbias, dout, x, mean, rstd, weight, R, C));
+    const n = R * 4 * C;
+    const [h, g, dh, dg] = [0, 1, 2, 3].map(() => arena.f32(n));
+    fillDeterministic(h.view, 9);
+    fillDeterministic(dg.view, 10);
+    for (let i = 0; i < n; i++) h.view[i] *= 3;
+    cell(`gelu (${R},${4 * C})`, (k) => k.gelu(g, h));
+    cell(`geluBackward (${R},${4 * C})`, (k) => k.geluBackward(dh, h, dg));
+    const gate = arena.f32(B * C);
+    cell(`sigmoid (${B},${C})`, (k) => k.sigmoid(gate, h, B * C));
+    cell(`sigmoidBackward (${B},${C})`, (k) => k.sigmoidBackward(dh, gate, dg, B * C));
+    const qkv = arena.f32(R * 3 * C), dqkv = arena.f32(R * 3 * C);
+    const att = arena.f32(B * NH * T * T), datt = arena.f32(B * NH * T * T);
+    fillDeterministic(qkv.view, 11);
+    cell(`attentionForward B ${B}, T ${T}, C ${C}, NH ${NH}`, (k) => k.attentionForward(out, att, qkv, B, T, C, NH));
+    cell(`attentionBackward B ${B}, T ${T}, C ${C}, NH ${NH}`, (k) => k.attentionBackward(dqkv, datt, dout, qkv, att, B, T, C, NH));
   }
   arena.release(mark);
 }

@@ -34,18 +34,21 @@ const EMPTY_I32 = new Int32Array(0);
 abstract class ArenaBuf<V extends Float32Array | Int32Array> {
   /** The owning arena. */
   readonly arena: Arena;
-  /** Byte offset in the arena's memory (a multiple of ALIGN): what the wasm kernels take. */
+  /** Byte offset in the arena's memory (a multiple of ALIGN, but for a slice): what the wasm kernels take. */
   readonly ptr: number;
   /** Number of elements. */
   readonly length: number;
   protected cached: V;
   private isReleased = false;
+  /** For a slice (Arena.slice): the buffer it lies in, whose release ends it too. */
+  private readonly parent: ArenaBuf<V> | null;
 
-  constructor(arena: Arena, ptr: number, length: number, empty: V) {
+  constructor(arena: Arena, ptr: number, length: number, empty: V, parent: ArenaBuf<V> | null = null) {
     this.arena = arena;
     this.ptr = ptr;
     this.length = length;
     this.cached = empty;
+    this.parent = parent;
   }
 
   /** A typed array over the buffer, always on the memory's current ArrayBuffer (empty if length 0). */
@@ -57,7 +60,7 @@ abstract class ArenaBuf<V extends Float32Array | Int32Array> {
 
   /** False once a `release`/`reset` of the arena has freed this buffer. */
   get live(): boolean {
-    return !this.isReleased;
+    return !this.isReleased && (this.parent === null || this.parent.live);
   }
 
   /** Bytes the buffer spans. */
@@ -75,7 +78,7 @@ abstract class ArenaBuf<V extends Float32Array | Int32Array> {
 
   private refresh(): V {
     if (this.arena.planOnly) return this.cached; // a planned buffer has no memory: its view stays empty
-    if (this.isReleased) {
+    if (!this.live) {
       throw new Error(
         `arena buffer at byte ${this.ptr} (${this.length} elements) was released by Arena.release/reset; ` +
           "allocate a new one",
@@ -171,6 +174,19 @@ export class Arena {
     const buf = this.i32(values.length);
     buf.view.set(values);
     return buf;
+  }
+
+  /**
+   * Elements [offset, offset + length) of `buf` as a buffer of their own, in the same memory (no copy):
+   * one time step of a (T, B, H) sequence, for a kernel that takes (B, H). Made once, when a model is
+   * built, not per step; released with `buf`.
+   */
+  slice(buf: F32Buf, offset: number, length: number): F32Buf {
+    if (!(Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length >= 0 && offset + length <= buf.length)) {
+      throw new RangeError(`Arena.slice: [${offset}, ${offset + length}) is outside the buffer's ${buf.length} elements`);
+    }
+    if (buf.arena !== this) throw new RangeError("Arena.slice: the buffer is not in this arena");
+    return new F32Buf(this, buf.ptr + 4 * offset, length, EMPTY_F32, buf);
   }
 
   /** The current top, to `release` back to (scratch allocation). */

@@ -13,16 +13,23 @@
 //   ops/batchnorm.ts      batchNormTrain, batchNormEval, batchNormBackward  asm/batchnorm.ts
 //   ops/cross_entropy.ts  crossEntropy, crossEntropyRows (+ countTargets)   asm/cross_entropy.ts
 //   ops/embedding.ts      embeddingGather, embeddingScatterAdd              asm/embedding.ts
+//   ops/layernorm.ts      layerNorm, layerNormBackward                      asm/layernorm.ts
+//   ops/activations.ts    gelu, geluBackward, sigmoid, sigmoidBackward, mul asm/activations.ts
+//   ops/attention.ts      attentionForward, attentionBackward               asm/attention.ts
 //
 // Letters: M rows of the output, N its columns, K the dimension a matrix product sums over; n the
 // length of a vector; in the fused layer kernels R rows (the batch), H features, V classes or table
-// rows, E width. All matrices are row-major float32 and contiguous.
+// rows, E width; in LayerNorm R rows and C features; in attention B batch, T time, C channels, NH
+// heads. All matrices are row-major float32 and contiguous.
 
 import type { Arena } from "./arena.ts";
+import type { ActivationKernels } from "./ops/activations.ts";
+import type { AttentionKernels } from "./ops/attention.ts";
 import type { BatchNormKernels } from "./ops/batchnorm.ts";
 import type { CrossEntropyKernels } from "./ops/cross_entropy.ts";
 import type { ElementwiseKernels } from "./ops/elementwise.ts";
 import type { EmbeddingKernels } from "./ops/embedding.ts";
+import type { LayerNormKernels } from "./ops/layernorm.ts";
 import type { MatmulKernels } from "./ops/matmul.ts";
 import type { TanhExpKernels } from "./ops/tanh_exp.ts";
 
@@ -30,7 +37,8 @@ export type { BatchNormStats } from "./ops/batchnorm.ts";
 export { KernelIndexError } from "./common.ts";
 
 export interface Kernels
-  extends MatmulKernels, ElementwiseKernels, TanhExpKernels, BatchNormKernels, CrossEntropyKernels, EmbeddingKernels {
+  extends MatmulKernels, ElementwiseKernels, TanhExpKernels, BatchNormKernels, CrossEntropyKernels, EmbeddingKernels,
+    LayerNormKernels, ActivationKernels, AttentionKernels {
   /** "wasm" or "ts". */
   readonly name: "wasm" | "ts";
   /** The arena this backend's buffers must come from (the wasm backend needs its module's memory). */

@@ -4,10 +4,13 @@
 
 import { Arena } from "./arena.ts";
 import type { Kernels } from "./kernels.ts";
+import { tsActivations } from "./ops/activations.ts";
+import { tsAttention } from "./ops/attention.ts";
 import { tsBatchNorm } from "./ops/batchnorm.ts";
 import { tsCrossEntropy } from "./ops/cross_entropy.ts";
 import { tsElementwise } from "./ops/elementwise.ts";
 import { tsEmbedding } from "./ops/embedding.ts";
+import { tsLayerNorm } from "./ops/layernorm.ts";
 import { tsMatmul } from "./ops/matmul.ts";
 import { tsTanhExp } from "./ops/tanh_exp.ts";
 
@@ -22,5 +25,8 @@ export function createTsKernels(arena: Arena = new Arena()): Kernels {
     ...tsBatchNorm,
     ...tsCrossEntropy,
     ...tsEmbedding,
+    ...tsLayerNorm,
+    ...tsActivations,
+    ...tsAttention,
   };
 }

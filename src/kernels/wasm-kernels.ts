@@ -7,10 +7,13 @@
 import { Arena } from "./arena.ts";
 import { WasmContext } from "./common.ts";
 import type { Kernels } from "./kernels.ts";
+import { wasmActivations } from "./ops/activations.ts";
+import { wasmAttention } from "./ops/attention.ts";
 import { wasmBatchNorm } from "./ops/batchnorm.ts";
 import { wasmCrossEntropy } from "./ops/cross_entropy.ts";
 import { wasmElementwise } from "./ops/elementwise.ts";
 import { wasmEmbedding } from "./ops/embedding.ts";
+import { wasmLayerNorm } from "./ops/layernorm.ts";
 import { wasmMatmul } from "./ops/matmul.ts";
 import { wasmTanhExp } from "./ops/tanh_exp.ts";
 import { wasmExports } from "./wasm.ts";
@@ -40,6 +43,9 @@ export function wasmKernels(): Kernels {
       ...wasmBatchNorm(ctx),
       ...wasmCrossEntropy(ctx),
       ...wasmEmbedding(ctx),
+      ...wasmLayerNorm(ctx),
+      ...wasmActivations(ctx),
+      ...wasmAttention(ctx),
     };
   }
   return kernels;
