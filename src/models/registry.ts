@@ -19,9 +19,10 @@ import { BOW } from "./bow.ts";
 import { LECTURE } from "./lecture.ts";
 import { MLP } from "./mlp.ts";
 import { GRU, RNN } from "./rnn.ts";
+import { TRANSFORMER } from "./transformer.ts";
 import { WAVENET } from "./wavenet.ts";
 
-const TYPES: readonly ModelType<any>[] = [LECTURE, WAVENET, BIGRAM, MLP, RNN, GRU, BOW]; // eslint-disable-line @typescript-eslint/no-explicit-any
+const TYPES: readonly ModelType<any>[] = [LECTURE, WAVENET, BIGRAM, MLP, RNN, GRU, BOW, TRANSFORMER]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The default type of `makemore train`. */
 export const DEFAULT_MODEL_TYPE = "lecture";

@@ -1,7 +1,7 @@
 // makemore.py's recurrent models (types "rnn" and "gru"): a learned start state, the tokens' embeddings
 // fed one position at a time through a recurrent cell (Elman's, or the GRU: src/nn/rnn_cell.ts,
-// gru_cell.ts), and the logits read off every hidden state. Backpropagation through time walks the
-// cell's per-step records from the last position back to the start state.
+// gru_cell.ts), and the logits read off every hidden state. The cells work time-major (row t·B + b), so
+// one step's rows are contiguous; the tokens go in and the states come out transposed.
 //
 // Letters: B batch, T positions (the block size), E n_embd, H n_embd2, V vocabulary.
 //   emb    = wte[X]                                   // (B,T) -> (B,T,E)
@@ -14,12 +14,13 @@
 // Parameters (makemore.py's state_dict): start (1,H), wte.weight (V,E), cell.… , lm_head.weight (V,H),
 // lm_head.bias. Init: start zeros, then PyTorch's defaults in construction order.
 
-import type { F32Buf, Kernels } from "../kernels/index.ts";
+import type { F32Buf, I32Buf, Kernels } from "../kernels/index.ts";
 import { Embedding, type EmbeddingRec, type Tokens } from "../nn/embedding.ts";
 import { GRUCell } from "../nn/gru_cell.ts";
 import { parameter, type Act, type Parameter } from "../nn/layer.ts";
 import { Linear, type LinearRec } from "../nn/linear.ts";
-import { RNNCell, type RecurrentCell, type StepRec } from "../nn/rnn_cell.ts";
+import { swapBT, type RecurrentLayer, type RecurrentRec } from "../nn/recurrent.ts";
+import { RNNCell } from "../nn/rnn_cell.ts";
 import type { Generator } from "../random/generator.ts";
 import type { NamedAct } from "./model.ts";
 import type { ModelType } from "./model_type.ts";
@@ -39,18 +40,17 @@ export class MakemoreRNN extends SequenceModel {
   readonly type: "rnn" | "gru";
   readonly start: Parameter;
   readonly wte: Embedding;
-  readonly cell: RecurrentCell;
+  readonly cell: RNNCell | GRUCell;
   readonly lmHead: Linear;
-  private readonly embRec: EmbeddingRec;
-  private readonly steps: StepRec[];
-  private readonly h0: F32Buf; //    (B,H) the start state, expanded
-  private readonly hs: F32Buf; //    (B,T,H)
+  private readonly xT: I32Buf; //     (T,B) the tokens, time-major
+  private xTokens: Tokens | null = null;
+  private readonly embRec: EmbeddingRec; // (T,B,E)
+  private readonly rec: RecurrentRec;
+  private readonly h0: F32Buf; //     (B,H) the start state, expanded
+  private readonly hs: F32Buf; //     (B,T,H) batch-major, for lm_head
   private hsAct: Act | null = null;
   private readonly headRec: LinearRec;
-  private readonly dhs: F32Buf; //   (B,T,H)
-  private readonly demb: F32Buf; //  (B,T,E)
-  private readonly dh: F32Buf; //    (B,H) the gradient flowing into h_t
-  private readonly dhprev: F32Buf; //(B,H)
+  private readonly dhs: F32Buf; //    (B,T,H)
   private B = 0;
 
   constructor(
@@ -64,50 +64,42 @@ export class MakemoreRNN extends SequenceModel {
     const a = kernels.arena;
     this.start = parameter(kernels, "start", [1, H]);
     this.wte = new Embedding(kernels, V, E, "wte.weight");
-    this.cell = config.type === "gru" ? new GRUCell(kernels, E, H, capacity) : new RNNCell(kernels, E, H, capacity);
+    this.cell = config.type === "gru" ? new GRUCell(kernels, E, H, capacity) : new RNNCell(kernels, E, H);
     this.lmHead = new Linear(kernels, H, V, { layout: "torch", weightName: "lm_head.weight", biasName: "lm_head.bias" });
+    this.xT = a.i32(capacity * T);
     this.embRec = this.wte.record(capacity * T);
-    this.steps = Array.from({ length: T }, () => this.cell.record(capacity));
+    this.rec = this.cell.record(capacity, T);
     this.h0 = a.f32(capacity * H);
     this.hs = a.f32(capacity * T * H);
     this.headRec = this.lmHead.record([capacity, T, H]);
     this.dhs = a.f32(capacity * T * H);
-    this.demb = a.f32(capacity * T * E);
-    this.dh = a.f32(capacity * H);
-    this.dhprev = a.f32(capacity * H);
   }
 
   forward(X: Tokens): Act {
     const { B, T } = this.rowsOf(X.shape);
     const H = this.config.nEmbd2;
     this.B = B;
-    const emb = this.wte.forward(this.embRec, X).data; //                (B,T,E)
+    const x = X.data.view, xT = this.xT.view; //                          (B,T) -> (T,B)
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) xT[t * B + b] = x[b * T + t];
+    if (this.xTokens === null || this.xTokens.shape[1] !== B) this.xTokens = { data: this.xT, shape: [T, B] };
+    const emb = this.wte.forward(this.embRec, this.xTokens).data; //       (T,B,E)
     const h0 = this.h0.view, s = this.start.data.view;
     for (let b = 0; b < B; b++) for (let i = 0; i < H; i++) h0[b * H + i] = s[i]; // start.expand(B, H)
-    const hs = this.hs.view;
-    let h = this.h0;
-    for (let t = 0; t < T; t++) {
-      h = this.cell.forward(this.steps[t], emb, t, T, h, B); //            (B,H)
-      const hv = h.view;
-      for (let b = 0; b < B; b++) for (let i = 0; i < H; i++) hs[(b * T + t) * H + i] = hv[b * H + i]; // hs[:, t] = h_t
-    }
+    (this.cell as RecurrentLayer).forward(this.rec, emb, this.h0, B, T); //  h_0 … h_{T−1} (T,B,H)
+    swapBT(this.hs, this.rec.hs.buf, T, B, H, B * H); //                   (T,B,H) -> (B,T,H), after h_{−1}
     if (this.hsAct === null || this.hsAct.shape[0] !== B) this.hsAct = { data: this.hs, shape: [B, T, H] };
-    this.logits = this.lmHead.forward(this.headRec, this.hsAct); //   (B,T,V)
+    this.logits = this.lmHead.forward(this.headRec, this.hsAct); //       (B,T,V)
     return this.logits;
   }
 
   backward(): void {
     const B = this.B, T = this.blockSize, H = this.config.nEmbd2;
     this.lmHead.backward(this.headRec, this.dlogits(), this.dhs, false); // dhs (B,T,H)
-    const dhs = this.dhs.view, dh = this.dh.view, dhprev = this.dhprev.view;
-    dhprev.fill(0, 0, B * H); // nothing flows back from beyond the last position
-    for (let t = T - 1; t >= 0; t--) {
-      for (let b = 0; b < B; b++) for (let i = 0; i < H; i++) dh[b * H + i] = dhs[(b * T + t) * H + i] + dhprev[b * H + i];
-      this.cell.backward(this.steps[t], this.dh, this.demb, t, T, this.dhprev, B);
-    }
-    const ds = this.start.grad.view; // dstart += Σ_b dh_{−1}[b]
-    for (let b = 0; b < B; b++) for (let i = 0; i < H; i++) ds[i] += dhprev[b * H + i];
-    this.wte.backward(this.embRec, this.demb);
+    swapBT(this.rec.dh.buf, this.dhs, B, T, H); //                          -> (T,B,H)
+    (this.cell as RecurrentLayer).backward(this.rec, B, T); //             through time
+    const ds = this.start.grad.view, dh0 = this.rec.dh0.view; //           dstart += Σ_b dh_{−1}[b]
+    for (let b = 0; b < B; b++) for (let i = 0; i < H; i++) ds[i] += dh0[b * H + i];
+    this.wte.backward(this.embRec, this.rec.dx); //                        scatter by the (T,B) tokens
   }
 
   protected collectParameters(): Parameter[] {
@@ -116,7 +108,6 @@ export class MakemoreRNN extends SequenceModel {
 
   activations(): NamedAct[] {
     return [
-      { name: "emb", kind: "Embedding", act: this.embRec.out, grad: null },
       { name: "hs", kind: this.cell.kind, act: this.hsAct, grad: null },
       { name: "logits", kind: "Linear", act: this.headRec.out, grad: null },
     ];
@@ -133,7 +124,7 @@ function initRnn(m: MakemoreRNN, g: Generator): void {
   initTorchEmbedding(m.wte.weight, g);
   const cell = m.cell;
   if (cell instanceof GRUCell) for (const l of [cell.xhToZ, cell.xhToR, cell.xhToHbar]) initTorchLinear(l, g);
-  else initTorchLinear((cell as RNNCell).xhToH, g);
+  else initTorchLinear(cell.xhToH, g);
   initTorchLinear(m.lmHead, g);
 }
 

@@ -1,52 +1,47 @@
-// makemore.py's GRUCell (Cho et al. 2014, "Learning Phrase Representations using RNN Encoder–Decoder"),
-// one time step; the frame it runs in and the Elman cell are rnn_cell.ts. Three Linears on the
-// concatenated input, named as makemore.py's state_dict: xh_to_z, xh_to_r, xh_to_hbar.
+// makemore.py's GRUCell (Cho et al. 2014, "Learning Phrase Representations using RNN Encoder–Decoder")
+// run over a sequence. Three Linears on the concatenated input, named as makemore.py's state_dict:
+// xh_to_z, xh_to_r, xh_to_hbar; each product split as recurrent.ts says (the input's part for all
+// positions at once, the state's one step at a time).
 //
-// Letters: B batch, T positions, E input width (n_embd), H hidden width (n_embd2); σ the sigmoid.
-//   xh   = [x_t ; h_{t−1}]                        // (B,E+H)
-//   r    = σ(xh @ Wrᵀ + br)                       // (B,H)  reset gate
-//   xrh  = [x_t ; r·h_{t−1}]                      // (B,E+H)
-//   hbar = tanh(xrh @ Whᵀ + bh)                   // (B,H)  candidate state
-//   z    = σ(xh @ Wzᵀ + bz)                       // (B,H)  update gate
-//   h_t  = (1 − z)·h_{t−1} + z·hbar               // (B,H)
-// backward, given dh = ∂loss/∂h_t:
-//   dhbar = dh·z;  dz = dh·(hbar − h_{t−1});  dh_{t−1} = dh·(1 − z)
-//   dhbarpre = dhbar·(1 − hbar²) -> Linear_h backward -> dxrh;  dx_t = dxrh[:, :E]
-//   drh = dxrh[:, E:];  dr = drh·h_{t−1};  dh_{t−1} += drh·r
-//   dzpre = dz·z(1 − z);  drpre = dr·r(1 − r) -> Linear_z, Linear_r backward -> dxh
-//   dx_t += dxh[:, :E];  dh_{t−1} += dxh[:, E:]
-// The gates' elementwise work is fused into plain loops, one pass each way.
+// Letters: B batch, T positions, E input width, H hidden width; σ the sigmoid. Time-major: row t·B + b.
+//   xz, xr, xhb = x @ Wzxᵀ + bz, x @ Wrxᵀ + br, x @ Whxᵀ + bh          // (T·B,E) -> (T·B,H) each
+//   r_t    = σ(xr_t + h_{t−1} @ Wrhᵀ)                                    // reset gate (B,H)
+//   z_t    = σ(xz_t + h_{t−1} @ Wzhᵀ)                                    // update gate
+//   hbar_t = tanh(xhb_t + (r_t·h_{t−1}) @ Whhᵀ)                          // candidate state
+//   h_t    = (1 − z_t)·h_{t−1} + z_t·hbar_t
+// backward, t = T−1..0, given dh_t:
+//   dhbar = dh·z;  dz = dh·(hbar − h_{t−1});  dh_{t−1} += dh·(1 − z)
+//   dhpre = dhbar·(1 − hbar²);  drh = dhpre @ Whh;  dr = drh·h_{t−1};  dh_{t−1} += drh·r
+//   dzpre = dz·z(1 − z);  drpre = dr·r(1 − r);  dh_{t−1} += dzpre @ Wzh + drpre @ Wrh
+// then, all positions at once: dW·x = dpreᵀ @ x, dW·h = dpreᵀ @ (h_{t−1} or r·h_{t−1}), db = Σ dpre,
+//   dx = dzpre @ Wzx + drpre @ Wrx + dhpre @ Whx.
 
 import type { F32Buf, Kernels } from "../kernels/index.ts";
-import type { Act, Parameter } from "./layer.ts";
-import { Linear, type LinearRec } from "./linear.ts";
-import { concatStep, rowsAct, splitStep, type RecurrentCell, type StepRec } from "./rnn_cell.ts";
+import type { Parameter } from "./layer.ts";
+import { Linear } from "./linear.ts";
+import { copy, recurrentRec, SplitWeight, TimeSteps, type RecurrentLayer, type RecurrentRec } from "./recurrent.ts";
 
-export interface GRUStepRec extends StepRec {
-  readonly xh: F32Buf; //   (B,E+H)
-  readonly xrh: F32Buf; //  (B,E+H)
-  xhAct: Act | null;
-  xrhAct: Act | null;
-  readonly lz: LinearRec;
-  readonly lr: LinearRec;
-  readonly lh: LinearRec;
-  readonly r: F32Buf; //    (B,H)
-  readonly z: F32Buf; //    (B,H)
-  readonly hbar: F32Buf; // (B,H)
+export interface GRURec extends RecurrentRec {
+  // (T,B,H) each: the pre-activations in forward, their gradients in backward
+  readonly zpre: TimeSteps;
+  readonly rpre: TimeSteps;
+  readonly hpre: TimeSteps;
+  // (T,B,H) each: the gates, the candidate, r·h_{t−1}
+  readonly z: TimeSteps;
+  readonly r: TimeSteps;
+  readonly hbar: TimeSteps;
+  readonly rh: TimeSteps;
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-
-export class GRUCell implements RecurrentCell<GRUStepRec> {
+export class GRUCell implements RecurrentLayer<GRURec> {
   readonly kind = "GRUCell";
   readonly xhToZ: Linear;
   readonly xhToR: Linear;
   readonly xhToHbar: Linear;
-  private readonly dxh: F32Buf; //    (B,E+H) scratch shared by the steps
-  private readonly dxrh: F32Buf; //   (B,E+H)
-  private readonly dzpre: F32Buf; //  (B,H)
-  private readonly drpre: F32Buf; //  (B,H)
-  private readonly dhpre: F32Buf; //  (B,H)
+  private readonly wz: SplitWeight;
+  private readonly wr: SplitWeight;
+  private readonly wh: SplitWeight;
+  private readonly drh: F32Buf; // (B,H) scratch
 
   constructor(
     private readonly kernels: Kernels,
@@ -55,85 +50,92 @@ export class GRUCell implements RecurrentCell<GRUStepRec> {
     capacity: number,
     prefix = "cell.",
   ) {
-    const W = inputSize + hiddenSize;
+    const E = inputSize, H = hiddenSize;
     const linear = (name: string) =>
-      new Linear(kernels, W, hiddenSize, { layout: "torch", weightName: `${prefix}${name}.weight`, biasName: `${prefix}${name}.bias` });
+      new Linear(kernels, E + H, H, { layout: "torch", weightName: `${prefix}${name}.weight`, biasName: `${prefix}${name}.bias` });
     this.xhToZ = linear("xh_to_z"); // makemore.py's construction order: z, r, hbar
     this.xhToR = linear("xh_to_r");
     this.xhToHbar = linear("xh_to_hbar");
-    const a = kernels.arena;
-    this.dxh = a.f32(capacity * W);
-    this.dxrh = a.f32(capacity * W);
-    this.dzpre = a.f32(capacity * hiddenSize);
-    this.drpre = a.f32(capacity * hiddenSize);
-    this.dhpre = a.f32(capacity * hiddenSize);
+    this.wz = new SplitWeight(kernels, this.xhToZ.weight, E, H);
+    this.wr = new SplitWeight(kernels, this.xhToR.weight, E, H);
+    this.wh = new SplitWeight(kernels, this.xhToHbar.weight, E, H);
+    this.drh = kernels.arena.f32(capacity * H);
   }
 
-  record(B: number): GRUStepRec {
-    const a = this.kernels.arena;
-    const W = this.inputSize + this.hiddenSize;
+  record(B: number, T: number): GRURec {
     const H = this.hiddenSize;
+    const seq = () => new TimeSteps(this.kernels, this.kernels.arena.f32(T * B * H), T, H);
     return {
-      xh: a.f32(B * W), xrh: a.f32(B * W), xhAct: null, xrhAct: null,
-      lz: this.xhToZ.record([B, W]), lr: this.xhToR.record([B, W]), lh: this.xhToHbar.record([B, W]),
-      r: a.f32(B * H), z: a.f32(B * H), hbar: a.f32(B * H), h: a.f32(B * H), hprev: null,
+      ...recurrentRec(this.kernels, B, T, this.inputSize, H),
+      zpre: seq(), rpre: seq(), hpre: seq(), z: seq(), r: seq(), hbar: seq(), rh: seq(),
     };
   }
 
-  forward(rec: GRUStepRec, x: F32Buf, t: number, T: number, hprev: F32Buf, B: number): F32Buf {
-    const E = this.inputSize, H = this.hiddenSize, n = B * H;
-    concatStep(rec.xh, x, t, T, hprev, B, E, H); //                       xh (B,E+H)
-    rec.xhAct = rowsAct(rec.xhAct, rec.xh, B, E + H);
-    rec.hprev = hprev;
-    const rpre = this.xhToR.forward(rec.lr, rec.xhAct).data.view; //      (B,H)
-    const zpre = this.xhToZ.forward(rec.lz, rec.xhAct).data.view; //      (B,H)
-    const r = rec.r.view, z = rec.z.view, hp = hprev.view;
-    for (let i = 0; i < n; i++) {
-      r[i] = sigmoid(rpre[i]);
-      z[i] = sigmoid(zpre[i]);
+  forward(rec: GRURec, x: F32Buf, h0: F32Buf, B: number, T: number): void {
+    const k = this.kernels, E = this.inputSize, H = this.hiddenSize, n = B * H, rows = T * B;
+    for (const w of [this.wz, this.wr, this.wh]) w.split();
+    // the input's part of every product, all positions at once
+    for (const [pre, w, l] of [[rec.zpre, this.wz, this.xhToZ], [rec.rpre, this.wr, this.xhToR], [rec.hpre, this.wh, this.xhToHbar]] as const) {
+      k.matmulNT(pre.buf, x, w.wx, rows, E, H); //                                   (T·B,H)
+      k.addRow(pre.buf, l.bias!.data, rows, H);
     }
-    // xrh = [x_t ; r·h_{t−1}]: the concatenation, then its second half scaled by r
-    concatStep(rec.xrh, x, t, T, hprev, B, E, H);
-    const xrh = rec.xrh.view;
-    for (let b = 0; b < B; b++) {
-      const o = b * (E + H) + E, rb = b * H;
-      for (let i = 0; i < H; i++) xrh[o + i] = Math.fround(r[rb + i] * hp[rb + i]);
+    const hs = rec.hs.of(B), zpre = rec.zpre.of(B), rpre = rec.rpre.of(B), hpre = rec.hpre.of(B);
+    const zs = rec.z.of(B), rs = rec.r.of(B), hbars = rec.hbar.of(B), rhs = rec.rh.of(B);
+    copy(hs[0], h0, n); //                                                             h_{−1}
+    for (let t = 0; t < T; t++) {
+      const hprev = hs[t];
+      k.matmulNT(rpre[t], hprev, this.wr.wh, B, H, H, true); //                       + h_{t−1} @ Wrhᵀ
+      k.sigmoid(rs[t], rpre[t], n); //                                                 r_t
+      k.matmulNT(zpre[t], hprev, this.wz.wh, B, H, H, true); //                       + h_{t−1} @ Wzhᵀ
+      k.sigmoid(zs[t], zpre[t], n); //                                                 z_t
+      const r = rs[t].view, hp = hprev.view, rh = rhs[t].view;
+      for (let i = 0; i < n; i++) rh[i] = r[i] * hp[i]; //                             r_t·h_{t−1}
+      k.matmulNT(hpre[t], rhs[t], this.wh.wh, B, H, H, true); //                      + (r·h) @ Whhᵀ
+      k.tanh(hbars[t], hpre[t], n); //                                                 hbar_t
+      const z = zs[t].view, hb = hbars[t].view, h = hs[t + 1].view;
+      // (1 − z)·h_{t−1} + z·hbar, rounded as PyTorch's float32 ops
+      for (let i = 0; i < n; i++) h[i] = Math.fround(Math.fround(1 - z[i]) * hp[i]) + Math.fround(z[i] * hb[i]);
     }
-    rec.xrhAct = rowsAct(rec.xrhAct, rec.xrh, B, E + H);
-    const hpre = this.xhToHbar.forward(rec.lh, rec.xrhAct).data.view; //  (B,H)
-    const hbar = rec.hbar.view, h = rec.h.view;
-    for (let i = 0; i < n; i++) {
-      hbar[i] = Math.tanh(hpre[i]);
-      // (1 − z)·h_{t−1} + z·hbar, rounded as PyTorch's three float32 ops
-      h[i] = Math.fround(Math.fround(Math.fround(1 - z[i]) * hp[i]) + Math.fround(z[i] * hbar[i]));
-    }
-    return rec.h;
+    rec.x = x;
   }
 
-  backward(rec: GRUStepRec, dh: F32Buf, dx: F32Buf, t: number, T: number, dhprev: F32Buf, B: number): void {
-    const E = this.inputSize, H = this.hiddenSize, n = B * H;
-    const g = dh.view, r = rec.r.view, z = rec.z.view, hbar = rec.hbar.view, hp = rec.hprev!.view;
-    const dzpre = this.dzpre.view, dhpre = this.dhpre.view, drpre = this.drpre.view, dhp = dhprev.view;
-    for (let i = 0; i < n; i++) {
-      const zi = z[i], hb = hbar[i];
-      dhpre[i] = g[i] * zi * (1 - hb * hb); //               dhbar · (1 − hbar²)
-      dzpre[i] = g[i] * (hb - hp[i]) * zi * (1 - zi); //      dz · z(1 − z)
-      dhp[i] = g[i] * (1 - zi); //                            dh_{t−1}, the direct path
-    }
-    this.xhToHbar.backward(rec.lh, this.dhpre, this.dxrh, false); // dxrh (B,E+H)
-    const dxrh = this.dxrh.view;
-    for (let b = 0; b < B; b++) {
-      const o = b * (E + H) + E, rb = b * H;
-      for (let i = 0; i < H; i++) {
-        const drh = dxrh[o + i], ri = r[rb + i];
-        drpre[rb + i] = drh * hp[rb + i] * ri * (1 - ri); //  dr · r(1 − r)
-        dhp[rb + i] += drh * ri;
+  backward(rec: GRURec, B: number, T: number): void {
+    const k = this.kernels, E = this.inputSize, H = this.hiddenSize, n = B * H, rows = T * B;
+    if (rec.x === null) throw new Error("GRUCell.backward called before forward");
+    const hs = rec.hs.of(B), dhs = rec.dh.of(B);
+    const dz = rec.zpre.of(B), dr = rec.rpre.of(B), dhp = rec.hpre.of(B); // the pre-activations' gradients
+    const zs = rec.z.of(B), rs = rec.r.of(B), hbars = rec.hbar.of(B);
+    k.fill(rec.dh0, 0, n);
+    const drhv = this.drh.view;
+    for (let t = T - 1; t >= 0; t--) {
+      const dprev = t > 0 ? dhs[t - 1] : rec.dh0;
+      const g = dhs[t].view, z = zs[t].view, r = rs[t].view, hb = hbars[t].view, hp = hs[t].view;
+      const dzv = dz[t].view, dhv = dhp[t].view, dpv = dprev.view;
+      for (let i = 0; i < n; i++) {
+        const zi = z[i], hbi = hb[i];
+        dhv[i] = g[i] * zi * (1 - hbi * hbi); //                       dhbar·(1 − hbar²)
+        dzv[i] = g[i] * (hbi - hp[i]) * zi * (1 - zi); //               dz·z(1 − z)
+        dpv[i] += g[i] * (1 - zi); //                                   the direct path
       }
+      k.matmulNN(this.drh, dhp[t], this.wh.wh, B, H, H); //             drh = dhpre @ Whh
+      const drv = dr[t].view;
+      for (let i = 0; i < n; i++) {
+        const ri = r[i];
+        drv[i] = drhv[i] * hp[i] * ri * (1 - ri); //                    dr·r(1 − r)
+        dpv[i] += drhv[i] * ri;
+      }
+      k.matmulNN(dprev, dz[t], this.wz.wh, B, H, H, true); //          + dzpre @ Wzh
+      k.matmulNN(dprev, dr[t], this.wr.wh, B, H, H, true); //          + drpre @ Wrh
     }
-    splitStep(this.dxrh, dx, t, T, null, B, E, H, false); //  dx_t = dxrh[:, :E] (its second half went above)
-    this.xhToZ.backward(rec.lz, this.dzpre, this.dxh, false); // dxh (B,E+H)
-    this.xhToR.backward(rec.lr, this.drpre, this.dxh, true);
-    splitStep(this.dxh, dx, t, T, dhprev, B, E, H, true);
+    const x = rec.x;
+    const parts = [[rec.zpre, this.wz, this.xhToZ, rec.hs.buf], [rec.rpre, this.wr, this.xhToR, rec.hs.buf], [rec.hpre, this.wh, this.xhToHbar, rec.rh.buf]] as const;
+    parts.forEach(([d, w, l, hIn], i) => {
+      k.matmulTN(w.dwx, d.buf, x, H, rows, E); //                       dW·x = dpreᵀ @ x
+      k.matmulTN(w.dwh, d.buf, hIn, H, rows, H); //                     dW·h = dpreᵀ @ h_{t−1} (r·h_{t−1})
+      w.addGrad();
+      k.colSum(l.bias!.grad, d.buf, rows, H, true);
+      k.matmulNN(rec.dx, d.buf, w.wx, rows, H, E, i > 0); //            dx += dpre @ W·x
+    });
   }
 
   parameters(): Parameter[] {

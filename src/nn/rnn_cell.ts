@@ -1,129 +1,76 @@
-// The recurrent cells of makemore.py, one time step at a time, and what they share. Elman's cell (Elman
-// 1990, makemore.py's RNNCell) is here; the GRU (Cho et al. 2014) is gru_cell.ts. A cell holds its
-// parameters; each time step of each forward pass has its own record (the activations backward needs),
-// so the same cell runs at every position and backpropagation through time walks the records back.
+// makemore.py's RNNCell (Elman 1990, "Finding Structure in Time") run over a sequence: h_t = tanh(W [x_t ;
+// h_{t−1}] + b), one Linear named xh_to_h. The split of its products between all positions at once and
+// one step at a time is recurrent.ts's.
 //
-// Letters: B batch, T positions, E input width (n_embd), H hidden width (n_embd2).
-//   xh  = [x_t ; h_{t−1}]                       // (B,E), (B,H) -> (B,E+H)
-//   h_t = tanh(xh @ Wᵀ + b)                     // (B,E+H) @ (H,E+H)ᵀ -> (B,H)
-// backward, given dh_t (from the output at t and from step t+1):
-//   dpre = (1 − h_t²) · dh_t;  dW += dpreᵀ @ xh;  db += Σ_b dpre;  dxh = dpre @ W
-//   dx_t = dxh[:, :E];  dh_{t−1} = dxh[:, E:]
-// x_t is row t of each row of a (B,T,E) buffer and dx_t is written there: the cell reads and writes
-// the sequence in place, with no copy of the whole sequence per step.
+// Letters: B batch, T positions, E input width, H hidden width. Time-major: row t·B + b.
+//   pre   = x @ Wxᵀ + b                         // (T·B,E) @ (H,E)ᵀ -> (T·B,H)   all positions at once
+//   pre_t += h_{t−1} @ Whᵀ;  h_t = tanh(pre_t)   // (B,H) @ (H,H)ᵀ, t = 0..T−1
+// backward (backpropagation through time), t = T−1..0:
+//   dpre_t = (1 − h_t²) · dh_t;  dh_{t−1} += dpre_t @ Wh            // (B,H) @ (H,H)
+// then, all positions at once:
+//   dWx = dpreᵀ @ x;  dWh = dpreᵀ @ h_{−1..T−2};  db = Σ dpre;  dx = dpre @ Wx
 
 import type { F32Buf, Kernels } from "../kernels/index.ts";
-import type { Act, Parameter } from "./layer.ts";
-import { Linear, type LinearRec } from "./linear.ts";
-import { Tanh, type TanhRec } from "./tanh.ts";
+import type { Parameter } from "./layer.ts";
+import { Linear } from "./linear.ts";
+import { copy, recurrentRec, SplitWeight, TimeSteps, type RecurrentLayer, type RecurrentRec } from "./recurrent.ts";
 
-/** One step of a cell: the hidden state it produced (B,H) and whatever its backward needs. */
-export interface StepRec {
-  /** h_t (B,H), contiguous. */
-  readonly h: F32Buf;
-  /** h_{t−1} of the last forward (the start state at t = 0). */
-  hprev: F32Buf | null;
+export interface RNNRec extends RecurrentRec {
+  /** (T,B,H): the pre-activations in forward, their gradients in backward. */
+  readonly pre: TimeSteps;
 }
 
-/** A recurrent cell: h_t from x_t and h_{t−1}, and the step's backward. */
-export interface RecurrentCell<R extends StepRec = StepRec> {
-  readonly kind: string;
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  /** A record for one time step of up to `B` rows. */
-  record(B: number): R;
-  /** h_t = cell(x[:, t], hprev): x (B,T,E) row-major, hprev (B,H). */
-  forward(rec: R, x: F32Buf, t: number, T: number, hprev: F32Buf, B: number): F32Buf;
-  /**
-   * Given dh (B,H), the gradient of h_t: adds into every parameter's grad, writes dx[:, t] (B,T,E;
-   * overwritten) and dhprev (B,H; overwritten). `dh` may be modified.
-   */
-  backward(rec: R, dh: F32Buf, dx: F32Buf, t: number, T: number, dhprev: F32Buf, B: number): void;
-  parameters(): Parameter[];
-}
-
-/** out[b, :] = [x[b, t, :] ; h[b, :]] for b < B: the concatenated input of a cell (B,E+H). */
-export function concatStep(out: F32Buf, x: F32Buf, t: number, T: number, h: F32Buf, B: number, E: number, H: number): void {
-  const o = out.view, xv = x.view, hv = h.view;
-  const W = E + H;
-  for (let b = 0; b < B; b++) {
-    const ob = b * W, xb = (b * T + t) * E, hb = b * H;
-    for (let i = 0; i < E; i++) o[ob + i] = xv[xb + i];
-    for (let i = 0; i < H; i++) o[ob + E + i] = hv[hb + i];
-  }
-}
-
-/** Splits d[b, :] (B,E+H) into dx[b, t, :] (=|+=) d[b, :E] and dh[b, :] (=|+=) d[b, E:] (dh null: not wanted). */
-export function splitStep(
-  d: F32Buf, dx: F32Buf, t: number, T: number, dh: F32Buf | null, B: number, E: number, H: number, accumulate: boolean,
-): void {
-  const dv = d.view, xv = dx.view, hv = dh === null ? null : dh.view;
-  const W = E + H;
-  for (let b = 0; b < B; b++) {
-    const db = b * W, xb = (b * T + t) * E, hb = b * H;
-    if (accumulate) {
-      for (let i = 0; i < E; i++) xv[xb + i] += dv[db + i];
-      if (hv !== null) for (let i = 0; i < H; i++) hv[hb + i] += dv[db + E + i];
-    } else {
-      for (let i = 0; i < E; i++) xv[xb + i] = dv[db + i];
-      if (hv !== null) for (let i = 0; i < H; i++) hv[hb + i] = dv[db + E + i];
-    }
-  }
-}
-
-/** An Act over the first B rows of `buf` (B, width), reused while B is the same. */
-export function rowsAct(prev: Act | null, buf: F32Buf, B: number, width: number): Act {
-  return prev !== null && prev.shape[0] === B ? prev : { data: buf, shape: [B, width] };
-}
-
-export interface RNNStepRec extends StepRec {
-  readonly xh: F32Buf; //    (B,E+H)
-  xhAct: Act | null;
-  readonly linear: LinearRec;
-  readonly tanh: TanhRec;
-}
-
-/** makemore.py's RNNCell: h_t = tanh(W [x_t; h_{t−1}] + b), one Linear named xh_to_h. */
-export class RNNCell implements RecurrentCell<RNNStepRec> {
+export class RNNCell implements RecurrentLayer<RNNRec> {
   readonly kind = "RNNCell";
+  /** xh_to_h: Linear(E+H, H) in PyTorch's layout (its weight W (H, E+H)). */
   readonly xhToH: Linear;
-  private readonly act: Tanh;
-  private readonly dxh: F32Buf; // (B,E+H) scratch, shared by the steps
-  private readonly dpre: F32Buf; // (B,H)
+  private readonly w: SplitWeight;
 
   constructor(
     private readonly kernels: Kernels,
     readonly inputSize: number,
     readonly hiddenSize: number,
-    capacity: number,
     prefix = "cell.",
   ) {
-    const W = inputSize + hiddenSize;
-    this.xhToH = new Linear(kernels, W, hiddenSize, { layout: "torch", weightName: `${prefix}xh_to_h.weight`, biasName: `${prefix}xh_to_h.bias` });
-    this.act = new Tanh(kernels, hiddenSize);
-    this.dxh = kernels.arena.f32(capacity * W);
-    this.dpre = kernels.arena.f32(capacity * hiddenSize);
+    this.xhToH = new Linear(kernels, inputSize + hiddenSize, hiddenSize, {
+      layout: "torch", weightName: `${prefix}xh_to_h.weight`, biasName: `${prefix}xh_to_h.bias`,
+    });
+    this.w = new SplitWeight(kernels, this.xhToH.weight, inputSize, hiddenSize);
   }
 
-  record(B: number): RNNStepRec {
-    const W = this.inputSize + this.hiddenSize;
-    const tanh = this.act.record([B, this.hiddenSize]);
-    return { xh: this.kernels.arena.f32(B * W), xhAct: null, linear: this.xhToH.record([B, W]), tanh, h: tanh.outBuf, hprev: null };
+  record(B: number, T: number): RNNRec {
+    const H = this.hiddenSize;
+    return { ...recurrentRec(this.kernels, B, T, this.inputSize, H), pre: new TimeSteps(this.kernels, this.kernels.arena.f32(T * B * H), T, H) };
   }
 
-  forward(rec: RNNStepRec, x: F32Buf, t: number, T: number, hprev: F32Buf, B: number): F32Buf {
-    const E = this.inputSize, H = this.hiddenSize;
-    concatStep(rec.xh, x, t, T, hprev, B, E, H); //                        (B,E+H)
-    rec.xhAct = rowsAct(rec.xhAct, rec.xh, B, E + H);
-    rec.hprev = hprev;
-    this.act.forward(rec.tanh, this.xhToH.forward(rec.linear, rec.xhAct)); // (B,H)
-    return rec.h;
+  forward(rec: RNNRec, x: F32Buf, h0: F32Buf, B: number, T: number): void {
+    const k = this.kernels, E = this.inputSize, H = this.hiddenSize, n = B * H;
+    this.w.split();
+    const pre = rec.pre.of(B), hs = rec.hs.of(B);
+    k.matmulNT(rec.pre.buf, x, this.w.wx, T * B, E, H); //          x @ Wxᵀ (T·B,H)
+    k.addRow(rec.pre.buf, this.xhToH.bias!.data, T * B, H); //       + b
+    copy(hs[0], h0, n); //                                           h_{−1}
+    for (let t = 0; t < T; t++) {
+      k.matmulNT(pre[t], hs[t], this.w.wh, B, H, H, true); //       + h_{t−1} @ Whᵀ
+      k.tanh(hs[t + 1], pre[t], n); //                               h_t
+    }
+    rec.x = x;
   }
 
-  backward(rec: RNNStepRec, dh: F32Buf, dx: F32Buf, t: number, T: number, dhprev: F32Buf, B: number): void {
-    this.act.backward(rec.tanh, dh, this.dpre, false); //            dpre = (1 − h²)·dh
-    this.xhToH.backward(rec.linear, this.dpre, this.dxh, false); //  dW, db; dxh = dpre @ W
-    splitStep(this.dxh, dx, t, T, dhprev, B, this.inputSize, this.hiddenSize, false);
+  backward(rec: RNNRec, B: number, T: number): void {
+    const k = this.kernels, E = this.inputSize, H = this.hiddenSize, n = B * H;
+    if (rec.x === null) throw new Error("RNNCell.backward called before forward");
+    const dpre = rec.pre.of(B), hs = rec.hs.of(B), dh = rec.dh.of(B);
+    k.fill(rec.dh0, 0, n);
+    for (let t = T - 1; t >= 0; t--) {
+      k.tanhBackward(dpre[t], hs[t + 1], dh[t], n); //                         dpre_t = (1 − h_t²)·dh_t
+      k.matmulNN(t > 0 ? dh[t - 1] : rec.dh0, dpre[t], this.w.wh, B, H, H, true); // dh_{t−1} += dpre_t @ Wh
+    }
+    k.matmulTN(this.w.dwx, rec.pre.buf, rec.x, H, T * B, E); //       dWx = dpreᵀ @ x
+    k.matmulTN(this.w.dwh, rec.pre.buf, rec.hs.buf, H, T * B, H); //  dWh = dpreᵀ @ h_{t−1}
+    this.w.addGrad();
+    k.colSum(this.xhToH.bias!.grad, rec.pre.buf, T * B, H, true); //  db
+    k.matmulNN(rec.dx, rec.pre.buf, this.w.wx, T * B, H, E); //       dx = dpre @ Wx
   }
 
   parameters(): Parameter[] {

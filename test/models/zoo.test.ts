@@ -92,7 +92,7 @@ function checkAgainstTorch(run: TrainingRun, ref: any, t: Record<string, TensorR
 }
 
 /** makemore.py's types with a reference run in fixtures/zoo (bigram has its own test above). */
-const ZOO = ["mlp", "rnn", "gru", "bow"];
+const ZOO = ["mlp", "rnn", "gru", "bow", "transformer"];
 
 const BACKENDS: [string, Kernels][] = [["wasm", wasmKernels()], ["ts", createTsKernels()]];
 
