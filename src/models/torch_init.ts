@@ -56,14 +56,18 @@ const nextDown32 = (x: number) => step32(x, false);
 
 /** nn.Linear.reset_parameters: the weight, then the bias. */
 export function initTorchLinear(linear: Linear, g: Generator): void {
-  const fanIn = linear.fanIn;
+  initTorchLinearParams(linear.weight, linear.bias, linear.fanIn, g);
+}
+
+/** nn.Linear.reset_parameters on a weight (out, fanIn) and an optional bias held by a fused layer. */
+export function initTorchLinearParams(weight: Parameter, bias: Parameter | null, fanIn: number, g: Generator): void {
   const a = Math.sqrt(5);
   const gain = Math.sqrt(2 / (1 + a ** 2)); // calculate_gain("leaky_relu", √5)
   const bound = Math.sqrt(3) * (gain / Math.sqrt(fanIn));
-  uniformInto(linear.weight, g, -bound, bound);
-  if (linear.bias) {
+  uniformInto(weight, g, -bound, bound);
+  if (bias) {
     const b = 1 / Math.sqrt(fanIn);
-    uniformInto(linear.bias, g, -b, b);
+    uniformInto(bias, g, -b, b);
   }
 }
 
