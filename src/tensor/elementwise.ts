@@ -53,6 +53,12 @@ function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   } else if (sameShape(ta.shape, shape) && tb.numel === 1) {
     const b0 = B[0];
     for (let i = 0; i < n; i++) out[i] = f(A[i], b0);
+  } else if (sameShape(ta.shape, shape)) {
+    const ib = broadcastIndex(tb.shape, shape); // x + bias: only b is broadcast
+    for (let i = 0; i < n; i++) out[i] = f(A[i], B[ib[i]]);
+  } else if (sameShape(tb.shape, shape)) {
+    const ia = broadcastIndex(ta.shape, shape);
+    for (let i = 0; i < n; i++) out[i] = f(A[ia[i]], B[i]);
   } else {
     const ia = broadcastIndex(ta.shape, shape);
     const ib = broadcastIndex(tb.shape, shape);

@@ -1,8 +1,8 @@
 // The primitives of the autograd engine, as one type: every differentiable op the engine records is a key
 // of OpParams, and its value is what the forward saves for the backward. rules.ts maps each key to its
 // derivative rule with a mapped type, so adding a primitive without a rule is a compile error (the jax-js
-// pattern). Everything else (mean, var, std, softmax, logSoftmax, N-D matmul, sub-by-scalar...) is composed
-// from these, so only these derivatives are written by hand.
+// pattern). Everything else (mean, var, std, softmax, logSoftmax, N-D matmul, sub-by-scalar, stack, split,
+// layerNorm, gelu...) is composed from these, so only these derivatives are written by hand.
 import type { DType } from './dtype.ts';
 import type { Tensor } from './tensor.ts';
 
@@ -16,15 +16,22 @@ export interface OpParams {
   exp: Record<string, never>;
   log: Record<string, never>;
   tanh: Record<string, never>;
+  sigmoid: Record<string, never>;
   cast: { from: DType };
   sum: { dim: number | null; keepdim: boolean }; // reduce.ts
   max: { dim: number | null; keepdim: boolean; argmax: Int32Array };
   matmul: Record<string, never>; // matmul.ts
+  bmm: Record<string, never>; // matmul.ts, batched with broadcast batch dimensions
   reshape: Record<string, never>; // shape.ts
   transpose: { dim0: number; dim1: number };
+  expand: Record<string, never>;
+  roll: { shift: number; dim: number };
+  cat: { dim: number; sizes: readonly number[] }; // join.ts: sizes along dim of each input
+  narrow: { dim: number; start: number };
+  maskedFill: { mask: Uint8Array }; // masking.ts: the mask broadcast to the output, 1 = filled
   index: { rows: Int32Array }; // indexing.ts: C[X], the rows picked (negative indices wrapped)
   pick: { cols: Int32Array }; // x[arange(N), Y], the column picked in each row
-  crossEntropy: { probs: Float64Array; targets: Int32Array }; // loss.ts
+  crossEntropy: { probs: Float64Array; targets: Int32Array; ignoreIndex: number | null; count: number }; // loss.ts
 }
 
 export type Op = keyof OpParams;

@@ -3,7 +3,9 @@
 // engine imports this table, so building it at load time could see an op file not yet evaluated.
 import { elementwiseRules } from './elementwise.ts';
 import { indexingRules } from './indexing.ts';
+import { joinRules } from './join.ts';
 import { lossRules } from './loss.ts';
+import { maskingRules } from './masking.ts';
 import { matmulRules } from './matmul.ts';
 import type { Rules } from './ops.ts';
 import { reduceRules } from './reduce.ts';
@@ -20,6 +22,8 @@ export function rules(): Rules {
     ...matmulRules,
     ...shapeRules,
     ...indexingRules,
+    ...joinRules,
+    ...maskingRules,
     ...lossRules,
   };
   return table;

@@ -8,12 +8,14 @@ import { type DType, type TypedArray, castArray, dtypeOfArray, isFloat } from '.
 import { add, div, mul, sub } from './elementwise.ts';
 import { TensorError } from './errors.ts';
 import { index, pick } from './indexing.ts';
+import { narrow, split } from './join.ts';
 import { logSoftmax, softmax } from './loss.ts';
+import { maskedFill } from './masking.ts';
 import { matmul } from './matmul.ts';
 import type { Node } from './ops.ts';
 import { type KeepDim, type MaxResult, type VarOptions, max, maxDim, mean, std, sum, variance } from './reduce.ts';
-import { reshape, transpose } from './shape.ts';
-import { cast, exp, log, neg, pow, tanh } from './unary.ts';
+import { expand, reshape, roll, transpose, unsqueeze } from './shape.ts';
+import { cast, exp, log, neg, pow, sigmoid, tanh } from './unary.ts';
 
 /** Nested JS arrays of numbers, as toArray() returns and tensor() accepts. */
 export type NestedArray = number | NestedArray[];
@@ -173,6 +175,9 @@ export class Tensor {
   tanh(): Tensor {
     return tanh(this);
   }
+  sigmoid(): Tensor {
+    return sigmoid(this);
+  }
   /** A copy converted to `dtype` (differentiable between float dtypes); `this` when already of that dtype. */
   to(dtype: DType): Tensor {
     return cast(this, dtype);
@@ -212,6 +217,29 @@ export class Tensor {
   }
   transpose(dim0: number, dim1: number): Tensor {
     return transpose(this, dim0, dim1);
+  }
+  unsqueeze(dim: number): Tensor {
+    return unsqueeze(this, dim);
+  }
+  /** Repeated along dimensions of size 1 (and new leading ones) to `shape`; -1 keeps a size. A copy. */
+  expand(...shape: ShapeArgs): Tensor {
+    return expand(this, shapeArgs(shape));
+  }
+  /** torch.roll(this, shift, dim). */
+  roll(shift: number, dim: number): Tensor {
+    return roll(this, shift, dim);
+  }
+  /** Elements start … start + length − 1 along dim (a copy). */
+  narrow(dim: number, start: number, length: number): Tensor {
+    return narrow(this, dim, start, length);
+  }
+  /** Pieces of `size` along dim (torch.split with an int). */
+  split(size: number, dim = 0): Tensor[] {
+    return split(this, size, dim);
+  }
+  /** `value` where the int32 mask (broadcast to this shape) is nonzero. */
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return maskedFill(this, mask, value);
   }
   /** The transpose of a matrix (a copy; 0-D and 1-D tensors are returned as they are). */
   get T(): Tensor {

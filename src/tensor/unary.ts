@@ -1,6 +1,6 @@
 // Elementwise functions of one tensor: torch.neg, torch.pow(tensor, scalar), torch.exp, torch.log,
-// torch.tanh, Tensor.to(dtype) (https://pytorch.org/docs/stable/generated/torch.pow.html and neighbours).
-// Integer inputs of exp/log/tanh are promoted to float32 like PyTorch. pow reproduces PyTorch's CPU special
+// torch.tanh, torch.sigmoid, Tensor.to(dtype) (https://pytorch.org/docs/stable/generated/torch.pow.html and
+// neighbours). Integer inputs of exp/log/tanh/sigmoid are promoted to float32 like PyTorch. pow reproduces PyTorch's CPU special
 // cases (x**2 = x*x, x**-0.5 = 1/sqrt(x), x**-1 = 1/x, ...), so float32 results round the same way.
 import { record } from './autograd.ts';
 import { type DType, allocate, castArray, isFloat } from './dtype.ts';
@@ -39,6 +39,12 @@ export function log(x: Tensor): Tensor {
 export function tanh(x: Tensor): Tensor {
   const xf = floating(x);
   return record(map(xf, xf.dtype, Math.tanh), 'tanh', [xf], NO_PARAMS);
+}
+
+/** 1 / (1 + exp(-x)), computed in float64 and rounded once to the dtype (the GRU's gates, Cho et al. 2014). */
+export function sigmoid(x: Tensor): Tensor {
+  const xf = floating(x);
+  return record(map(xf, xf.dtype, (v) => 1 / (1 + Math.exp(-v))), 'sigmoid', [xf], NO_PARAMS);
 }
 
 /** x ** p for elements stored as `dt`: PyTorch's pow_tensor_scalar special cases, each step rounded to dt. */
@@ -83,7 +89,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return isFloat(dtype) ? record(out, 'cast', [x], { from: x.dtype }) : out;
 }
 
-export const unaryRules: Pick<Rules, 'neg' | 'pow' | 'exp' | 'log' | 'tanh' | 'cast'> = {
+export const unaryRules: Pick<Rules, 'neg' | 'pow' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'cast'> = {
   // d(-x) = -dx
   neg: (g) => [neg(g)],
   // d(x^p) = p x^(p-1) dx   (PyTorch: grad * (p * x.pow(p - 1)))
@@ -94,6 +100,8 @@ export const unaryRules: Pick<Rules, 'neg' | 'pow' | 'exp' | 'log' | 'tanh' | 'c
   log: (g, { inputs: [x] }) => [div(g, x)],
   // d(tanh x) = (1 - tanh(x)^2) dx
   tanh: (g, _node, out) => [mul(g, sub(1, mul(out, out)))],
+  // d(sigmoid x) = sigmoid(x) (1 - sigmoid(x)) dx   (PyTorch's sigmoid_backward: grad * (1 - out) * out)
+  sigmoid: (g, _node, out) => [mul(mul(g, sub(1, out)), out)],
   // d(cast x) = cast back (dx)
   cast: (g, { params: { from } }) => [cast(g, from)],
 };
