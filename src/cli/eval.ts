@@ -1,4 +1,5 @@
-// `makemore eval`: the split losses of a trained run; a model with BatchNorm evaluates with its
+// `makemore eval`: the split losses of a trained run's model.safetensors — its best model if it keeps
+// one (makemore.py's types: the model of the lowest estimate while training), else the last; a model with BatchNorm evaluates with its
 // statistics calibrated on the training set (makemore part 4) or with its running ones (parts 3, 5).
 // A model whose parameters or losses are not finite (the run diverged) is an error naming its
 // model.safetensors, exit code 1, rather than NaN losses.
@@ -12,7 +13,7 @@ import { FILES } from "../train/checkpoint.ts";
 import type { EvalStats, SplitLosses } from "../train/evaluate.ts";
 import { loadRun } from "../node/run_dir.ts";
 import type { Output } from "./options.ts";
-import { bnNote, formatLosses } from "./train.ts";
+import { bnNote, formatLosses, modelNote } from "./train.ts";
 
 interface EvalFlags {
   workDir: string;
@@ -24,7 +25,7 @@ interface EvalFlags {
 export function registerEval(program: Command, io: Output): void {
   program
     .command("eval")
-    .description("loss of a trained run on the train, val and test splits")
+    .description("loss of a trained run (its best model, if it keeps one) on the train, val and test splits")
     .option("-o, --work-dir <dir>", "run directory written by makemore train", "out")
     .addOption(new Option("--bn-stats <s>", "BatchNorm statistics to evaluate with (default: the run's)").choices(["calibrated", "running"]))
     .option("-i, --input-file <file>", "the run's word file, if it has moved")
@@ -47,11 +48,13 @@ export function registerEval(program: Command, io: Output): void {
         throw e;
       }
       if (Object.values(losses).some((l) => !Number.isFinite(l))) throw new NonFiniteModelError(explainNonFinite(run.model), modelFile);
-      const step = run.trainer.step;
+      const step = run.modelStep;
       if (flags.json) {
-        io.out(JSON.stringify({ workDir: flags.workDir, step, bnStats, ...losses }, null, 2));
-      } else {
+        io.out(JSON.stringify({ workDir: flags.workDir, step, stepsDone: run.trainer.step, best: run.best, bnStats, ...losses }, null, 2));
+      } else if (run.best === null) {
         io.out(`${flags.workDir} after ${step} steps${bnNote(bnStats)}: ${formatLosses(losses)}`);
+      } else {
+        io.out(`${flags.workDir}: ${modelNote(run.best, run.trainer.step)}${bnNote(bnStats)}: ${formatLosses(losses)}`);
       }
     });
 }

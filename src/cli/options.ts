@@ -56,3 +56,20 @@ export function seedOption(description: string, fallback?: bigint | number): Opt
   const o = new Option("--seed <s>", description).argParser(bigintFlag);
   return fallback === undefined ? o : o.default(BigInt(fallback), String(fallback));
 }
+
+/** --top-k: k >= 1, or makemore.py's -1 for all characters ("all": commander turns a parser's null into ""). */
+export function topKFlag(value: string): number | "all" {
+  const k = intFlag(-1)(value);
+  if (k === 0) throw new InvalidArgumentError("must be an integer >= 1, or -1 for all characters.");
+  return k === -1 ? "all" : k;
+}
+
+/** The k of a --top-k flag's value (undefined: all characters). */
+export function topKOf(flag: number | "all" | undefined): number | undefined {
+  return flag === "all" ? undefined : flag;
+}
+
+/** A period in steps, or "none" (0 too): --eval-every, --sample-every. */
+export function periodFlag(value: string): number | "none" {
+  return value.trim() === "none" ? "none" : intFlag(0)(value) || "none";
+}

@@ -1,14 +1,17 @@
 // The flags that define a run, shared by `train` and `lr-find`: the word file, --type and the flags of
 // every model type's settings (made from the registry's field lists, so a new type's settings become
 // flags by themselves), the training and the split. A flag only overrides the type's default when it
-// is given: defaults live in the type (src/models/), written once.
+// is given: defaults live in the type (src/models/), written once. makemore.py's names are accepted
+// too: -b for --batch-size, -w for --weight-decay, -l/--learning-rate for --lr, --max-steps for
+// --steps (its -1: until interrupted).
 
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { ConfigError } from "../errors.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "../data/words.ts";
 import { DEFAULT_MODEL_TYPE, modelType, modelTypes, type ConfigField } from "../models/registry.ts";
 import type { TorchVersion } from "../random/generator.ts";
-import type { RunOptions } from "../train/config.ts";
+import { explicitSettings, settingsConflict, splitConflict, UNTIL_INTERRUPTED, type RunOptions, type RunSettings } from "../train/config.ts";
+import type { SplitConfig } from "../data/corpus.ts";
 import type { EvalStats } from "../train/evaluate.ts";
 import { intFlag, numberFlag, seedOption } from "./options.ts";
 
@@ -17,8 +20,12 @@ export interface RunFlags {
   maxLineLength: number;
   type: string;
   steps?: number;
+  /** makemore.py's name for --steps; -1: until interrupted. */
+  maxSteps?: number;
   batchSize?: number;
   lr?: number;
+  /** makemore.py's name for --lr. */
+  learningRate?: number;
   /** A step, or "none" (commander turns a parser's null into "", so the marker is a string). */
   lrDecayStep?: number | "none";
   optimizer?: "sgd" | "adamw";
@@ -80,14 +87,16 @@ export function addRunFlags(cmd: Command, { training = true }: { training?: bool
     );
   if (training) {
     cmd
-      .option("--steps <n>", "optimization steps (default: the type's; lecture 200000)", intFlag(0))
-      .option("--lr <x>", "learning rate (default: the type's; lecture 0.1)", numberFlag({ positive: true }))
+      .option("--steps <n>", "optimization steps (default: the type's; lecture 200000, makemore.py's types 10000)", intFlag(0))
+      .option("--max-steps <n>", "makemore.py's name for --steps; -1: until interrupted (Ctrl-C saves the run; at most 2^28 steps)", intFlag(-1))
+      .option("--lr <x>", "learning rate (default: the type's; lecture 0.1, makemore.py's types 5e-4)", numberFlag({ positive: true }))
+      .option("-l, --learning-rate <x>", "makemore.py's name for --lr", numberFlag({ positive: true }))
       .option("--lr-decay-step <n>", "step from which the learning rate is divided by 10, or none (default: the type's)", decayStepFlag);
   }
   cmd
-    .option("--batch-size <n>", "examples per minibatch (default: the type's; 32)", intFlag(1))
-    .addOption(new Option("--optimizer <o>", "optimizer (default: the type's: SGD for lecture and wavenet, AdamW for bigram)").choices(["sgd", "adamw"]))
-    .option("--weight-decay <x>", "AdamW's decoupled weight decay (default 0.01)", numberFlag())
+    .option("-b, --batch-size <n>", "examples per minibatch (default: the type's; 32)", intFlag(1))
+    .addOption(new Option("--optimizer <o>", "optimizer (default: the type's: SGD for lecture and wavenet, AdamW for makemore.py's types)").choices(["sgd", "adamw"]))
+    .option("-w, --weight-decay <x>", "AdamW's decoupled weight decay (default 0.01)", numberFlag())
     .addOption(seedOption("seed of the torch.Generator for the split (randperm), init and minibatches (default: the type's; lecture 2147483647)"))
     .option("--split-seed <s>", "seed of the CPython shuffle before the lectures' 80/10/10 split (default 42)", intFlag(0))
     .option("--no-shuffle", "split in file order (no shuffle)");
@@ -121,6 +130,9 @@ export function runOptions(flags: RunFlags, given: (attr: string) => boolean): R
     model[f.key] = f.kind === "bool" ? flags[attr] === true : flags[attr];
   }
   if (given("shuffle") && given("splitSeed")) throw new ConfigError("--split-seed and --no-shuffle exclude each other");
+  if (given("steps") && given("maxSteps")) throw new ConfigError("--steps and --max-steps are one setting (--max-steps is makemore.py's name): give one of them");
+  if (given("lr") && given("learningRate")) throw new ConfigError("--lr and --learning-rate are one setting (--learning-rate is makemore.py's name): give one of them");
+  const steps = flags.maxSteps === undefined ? flags.steps : flags.maxSteps === -1 ? UNTIL_INTERRUPTED : flags.maxSteps;
   if (model.batchNorm === false && model.bnMomentum !== undefined) throw new ConfigError("--bn-momentum and --no-batchnorm exclude each other: without BatchNorm there are no running statistics");
   const optimizer =
     flags.optimizer !== undefined || flags.weightDecay !== undefined
@@ -131,9 +143,9 @@ export function runOptions(flags: RunFlags, given: (attr: string) => boolean): R
     maxLineLength: flags.maxLineLength,
     type: type.type,
     model,
-    steps: flags.steps,
+    steps,
     batchSize: flags.batchSize,
-    lr: flags.lr,
+    lr: flags.lr ?? flags.learningRate,
     lrDecayStep: flags.lrDecayStep === "none" ? null : flags.lrDecayStep,
     optimizer,
     seed: flags.seed,
@@ -141,4 +153,37 @@ export function runOptions(flags: RunFlags, given: (attr: string) => boolean): R
     torchVersion: flags.torchVersion,
     evalStats: flags.bnStats,
   };
+}
+
+/**
+ * The flags given that change the settings tree of the run in the work dir: a ConfigError naming the
+ * first, for `--resume` (and `--sample-only`, which reads the run as it is).
+ */
+export function checkGivenSettings(saved: RunSettings, flags: RunFlags, given: (k: string) => boolean, command: string): void {
+  const options = runOptions({ ...flags, type: given("type") ? flags.type : saved.model.type }, given);
+  const conflict = settingsConflict(saved, explicitSettings({ ...options, type: given("type") ? flags.type : undefined, torchVersion: given("torchVersion") ? flags.torchVersion : undefined }));
+  if (conflict === null) return;
+  const flag = flagOf(conflict.path, saved.model.type);
+  const show = (v: unknown) => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+  const what =
+    conflict.path === "data.split"
+      ? splitConflict(saved, conflict.given as SplitConfig)
+      : conflict.saved === undefined
+        ? `${flag} does not apply to this run (it has no ${conflict.path}: ${saved.model.type}, ${saved.optimizer.type})`
+        : typeof conflict.given === "boolean"
+          ? `${flag} changes the run's ${conflict.path} (${show(conflict.saved)})`
+          : `${flag} ${show(conflict.given)} differs from the run's ${show(conflict.saved)} (${conflict.path})`;
+  throw new ConfigError(`${command}: ${what}; drop the flag${command === "--resume" ? " or use --force" : ""}`);
+}
+
+/** The flag that sets a settings-tree path ("model.nHidden" → "--n-hidden"). */
+function flagOf(path: string, type: string): string {
+  const fixed: Record<string, string> = {
+    "model.type": "--type", "schedule.lr": "--lr", "schedule.decayStep": "--lr-decay-step", "training.batchSize": "--batch-size",
+    "training.seed": "--seed", "training.torchVersion": "--torch-version", "data.split": "--split-seed/--no-shuffle",
+    "optimizer.type": "--optimizer", "optimizer.weightDecay": "--weight-decay",
+  };
+  if (fixed[path]) return fixed[path];
+  const key = path.replace(/^model\./, "");
+  return modelType(type).fields.find((f) => f.key === key)?.flag ?? path;
 }

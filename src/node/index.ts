@@ -10,6 +10,6 @@ export { readSafetensors, writeSafetensors } from "./safetensors-file.ts";
 export { readNinjaReference } from "./ninja.ts";
 export { chartJsBundle, reportHtml, writeHtmlReport } from "./report.ts";
 export {
-  createRun, saveRun, writeRunFiles, loadRun, lockRunDir, hasRun, readRunConfig, readMetrics, checkRunDir, sampleFromRun,
-  type SampleRunOptions,
+  createRun, saveRun, saveBestModel, writeRunFiles, loadRun, lockRunDir, hasRun, readRunConfig, readMetrics, checkRunDir, sampleFromRun,
+  type SampleRunOptions, type RunSamples,
 } from "./run_dir.ts";

@@ -11,11 +11,12 @@ import { wasmKernels, type Kernels } from "../kernels/index.ts";
 import { Vocabulary } from "../data/vocabulary.ts";
 import { Generator } from "../random/generator.ts";
 import { NonFiniteModelError } from "../sample/finite.ts";
-import { sampleWords, type Sample, type SampleOptions } from "../sample/sample.ts";
+import { SAMPLE_BATCH, sampleWords, seenWords, type Sample, type SampleOptions } from "../sample/sample.ts";
+import { modelType } from "../models/registry.ts";
 import {
   decodeCheckpoint, decodeMetrics, decodeRunConfig, FILES, sha256Hex, type CheckpointFiles, type MetricLine, type RunConfig,
 } from "../train/checkpoint.ts";
-import type { RunOptions } from "../train/config.ts";
+import { isOpenEnded, type RunOptions } from "../train/config.ts";
 import { corpusOf, TrainingRun, type RunEnv } from "../train/run.ts";
 import { fsReason, sleepSync } from "./atomic-write.ts";
 import { acquireRunLock, holdsRunLock, lockHolder, whileUnlocked, type RunLock } from "./run_lock.ts";
@@ -40,22 +41,30 @@ export function saveRun(run: TrainingRun, dir: string, fs?: StoreFs): void {
   writeRunFiles(dir, run.checkpoint(), fs);
 }
 
-export function writeRunFiles(dir: string, files: CheckpointFiles, fs?: StoreFs): void {
+/**
+ * Saves the run's best model into `dir` (run.bestSave(): model.safetensors, metrics.jsonl and
+ * config.json, whose resumable state stays the last `saveRun`'s; all four files before the first), as
+ * one unit like `saveRun`.
+ */
+export function saveBestModel(run: TrainingRun, dir: string, fs?: StoreFs): void {
+  writeRunFiles(dir, run.bestSave(), fs);
+}
+
+/**
+ * Writes a save's files into `dir` as one unit: all four (a resumable save), or config.json with some
+ * of the others (a best save). config.json names the sha256 of both safetensors files, so a file left
+ * out must be the one already there.
+ */
+export function writeRunFiles(dir: string, files: Partial<CheckpointFiles> & Pick<CheckpointFiles, "config.json">, fs?: StoreFs): void {
   const enc = new TextEncoder();
-  const step = (JSON.parse(files["config.json"]) as RunConfig).stepsDone;
-  withWriteLock(dir, "save", () =>
-    commitFiles(
-      dir,
-      [
-        [FILES.model, files["model.safetensors"]],
-        [FILES.state, files["train_state.safetensors"]],
-        [FILES.metrics, enc.encode(files["metrics.jsonl"])],
-        [FILES.config, enc.encode(files["config.json"])],
-      ],
-      step,
-      fs,
-    ),
-  );
+  const config = JSON.parse(files["config.json"]) as RunConfig;
+  const step = files["train_state.safetensors"] === undefined && config.best !== null ? config.best.step : config.stepsDone;
+  const list: [string, Uint8Array][] = [];
+  if (files["model.safetensors"] !== undefined) list.push([FILES.model, files["model.safetensors"]]);
+  if (files["train_state.safetensors"] !== undefined) list.push([FILES.state, files["train_state.safetensors"]]);
+  if (files["metrics.jsonl"] !== undefined) list.push([FILES.metrics, enc.encode(files["metrics.jsonl"])]);
+  list.push([FILES.config, enc.encode(files["config.json"])]);
+  withWriteLock(dir, "save", () => commitFiles(dir, list, step, fs));
 }
 
 /** Runs `fn` under the lock on `dir` (taken and released here unless this process holds it), after recovery. */
@@ -156,14 +165,15 @@ function readSave(dir: string, withState: boolean): SaveFiles {
 }
 
 /**
- * A run loaded from its directory, positioned after its last saved step. `steps` extends (or keeps)
- * the total; `inputFile` overrides where the words are read from (they must be the same words).
- * `modelOnly` reads just config.json and model.safetensors (for evaluation: a damaged log or training
- * state does not block it); such a run cannot be trained or saved.
+ * A run loaded from its directory, positioned after its last resumable save. `steps` extends (or keeps)
+ * the total, `evalEvery` changes how often the losses are estimated; `inputFile` overrides where the
+ * words are read from (they must be the same words). `modelOnly` reads just config.json and
+ * model.safetensors — the best model of a run that keeps one (for evaluation and sampling: a damaged
+ * log or training state does not block it); such a run cannot be trained or saved.
  */
 export function loadRun(
   dir: string,
-  { inputFile, modelOnly = false, ...env }: RunEnv & { steps?: number; inputFile?: string; modelOnly?: boolean } = {},
+  { inputFile, modelOnly = false, ...env }: RunEnv & { steps?: number; evalEvery?: number | null; inputFile?: string; modelOnly?: boolean } = {},
 ): TrainingRun {
   const save = readSave(dir, !modelOnly);
   const list = readWordFile(inputFile ?? save.config.data.file, { maxLineLength: save.config.data.maxLineLength });
@@ -187,7 +197,7 @@ export function checkRunDir(dir: string, flags: { resume: boolean; force: boolea
   if (flags.resume) return "resume";
   const existing = readRunConfig(dir);
   throw new ConfigError(
-    `${dir} already holds a ${existing.model.type} run (${existing.stepsDone} of ${existing.steps} steps): ` +
+    `${dir} already holds a ${existing.model.type} run (${isOpenEnded(existing.steps) ? `${existing.stepsDone} steps, until interrupted` : `${existing.stepsDone} of ${existing.steps} steps`}): ` +
       "pass --resume to continue it or --force to start over",
   );
 }
@@ -195,40 +205,49 @@ export function checkRunDir(dir: string, flags: { resume: boolean; force: boolea
 export interface SampleRunOptions extends SampleOptions {
   /** A fresh Generator seed; by default the run's own generator continues where training left it. */
   seed?: number | bigint;
-  /** Word file to mark samples as new (default: the run's; samples are unmarked if it cannot be read). */
+  /** Word file to mark samples with (default: the run's; samples are unmarked if it cannot be read). */
   inputFile?: string;
 }
 
-/** Samples from a run directory without needing its data (which only marks words as new). */
-export function sampleFromRun(dir: string, options: SampleRunOptions, kernels: Kernels = wasmKernels()): { samples: Sample[]; marked: boolean } {
+export interface RunSamples {
+  samples: Sample[];
+  /** Marked in train / val / test / new against the run's splits (false: the word file could not be read). */
+  marked: boolean;
+  /** The run's config.json (what model.safetensors is: `best`, `stepsDone`). */
+  config: RunConfig;
+}
+
+/**
+ * Samples from a run directory's model.safetensors (the best model of a run that keeps one) without
+ * needing its data, which only marks each word in train, in val, in test or new (makemore.py's
+ * print_samples) against the splits of the run's word file.
+ */
+export function sampleFromRun(dir: string, options: SampleRunOptions, kernels: Kernels = wasmKernels()): RunSamples {
   const save = readSave(dir, false);
   const config = save.config;
-  const { model } = decodeCheckpoint(
-    save,
-    kernels,
-    1,
-    (name) => join(dir, name),
-  );
+  // makemore.py's models sample a batch of words together (sample.ts): room for it
+  const capacity = modelType(config.model.type).data === "sequences" ? Math.max(1, Math.min(options.count, SAMPLE_BATCH)) : 1;
+  const { model } = decodeCheckpoint(save, kernels, capacity, (name) => join(dir, name));
   const vocab = new Vocabulary(config.vocabulary);
   const generator =
     options.seed === undefined
       ? new Generator(0, { torchVersion: config.training.torchVersion }).setState(config.generator)
       : new Generator(options.seed, { torchVersion: config.training.torchVersion });
-  let known = options.known;
-  if (known === undefined) {
+  let seen = options.seen;
+  if (seen === undefined) {
     try {
       const list = readWordFile(options.inputFile ?? config.data.file, { maxLineLength: config.data.maxLineLength });
-      known = new Set(corpusOf(config, list.words, list.source).words.train);
+      seen = seenWords(corpusOf(config, list.words, list.source).words);
     } catch (e) {
       if (options.inputFile !== undefined) throw e;
     }
   }
   let samples: Sample[];
   try {
-    samples = sampleWords(model, vocab, generator, { ...options, known });
+    samples = sampleWords(model, vocab, generator, { ...options, seen });
   } catch (e) {
     // a diverged model: name the file it came from
     throw e instanceof NonFiniteModelError && e.file === undefined ? e.in(join(dir, FILES.model)) : e;
   }
-  return { samples, marked: known !== undefined };
+  return { samples, marked: seen !== undefined, config };
 }

@@ -14,6 +14,31 @@ import type { EvalStats } from "./evaluate.ts";
 /** The most steps a run may have: 2^28 (a 1 GiB loss log; 200000 is the lectures'). */
 export const MAX_STEPS = 2 ** 28;
 
+/**
+ * The steps of a run that goes on until interrupted (makemore.py's `--max-steps -1`): the most a run
+ * may have. Its loss log grows as it goes (trainer.ts), so it costs nothing up front.
+ */
+export const UNTIL_INTERRUPTED = MAX_STEPS;
+
+/** True for a run of UNTIL_INTERRUPTED steps. */
+export function isOpenEnded(steps: number): boolean {
+  return steps >= UNTIL_INTERRUPTED;
+}
+
+/** "2000 steps", or "until interrupted". */
+export function describeSteps(steps: number): string {
+  return isOpenEnded(steps) ? "until interrupted" : `${steps} steps`;
+}
+
+/**
+ * How often a new run of `type` estimates its split losses while training (null: only at the end):
+ * every 500 steps for makemore.py's types (AdamW on its sequences), as its training loop does; never
+ * for the lectures' types, which evaluate once, after training.
+ */
+export function defaultEvalEvery(type: Pick<ModelType, "data" | "training">): number | null {
+  return type.data === "sequences" && type.training.optimizer.type === "adamw" ? 500 : null;
+}
+
 /** True if a model of this type and config has BatchNorm: the type's, unless a setting turns it off (the lecture model's --no-batchnorm). */
 export function hasBatchNorm(type: Pick<ModelType, "training">, model: object): boolean {
   return type.training.evalStats !== null && (model as { batchNorm?: unknown }).batchNorm !== false;
@@ -38,6 +63,11 @@ export interface RunSettings {
   };
 }
 
+/** The settings tree of a saved run's config.json (without its steps, generator, files, …), in the order a new run has them. */
+export function settingsOf(c: RunSettings): RunSettings {
+  return { model: c.model, optimizer: c.optimizer, schedule: c.schedule, vocabulary: c.vocabulary, data: c.data, training: c.training };
+}
+
 /** What a user may set for a new run; everything left out is the model type's default. */
 export interface RunOptions {
   /** A registered model type (default "lecture"). */
@@ -60,6 +90,11 @@ export interface RunOptions {
   evalStats?: EvalStats;
   /** Longest line the word file was read with (saved so that the run's file reads again the same way). */
   maxLineLength?: number;
+  /**
+   * Estimate the split losses every this many steps, keeping the best model (null: never; default: the
+   * type's, `defaultEvalEvery`). Not a setting of the run's numbers: it changes no step of training.
+   */
+  evalEvery?: number | null;
 }
 
 /** The settings of a new run on a vocabulary of `vocabSize` tokens (and, for sequences, rows of `blockSize`). */

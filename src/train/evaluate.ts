@@ -1,7 +1,11 @@
 // Evaluation: the mean cross-entropy of a whole split in evaluation mode (`split_loss` in the
 // lectures, `evaluate` in makemore.py: the mean over every target that is not -1), and BatchNorm
 // calibration — makemore part 4 sets the BatchNorm statistics from the whole training set after
-// training; parts 3 and 5 evaluate with the running statistics kept during training.
+// training; parts 3 and 5 evaluate with the running statistics kept during training. And the estimate
+// makemore.py makes while training (`evaluate(model, dataset, batch_size=100, max_batches=10)` every 500
+// steps): here on the first min(1000, n) rows of each split — deterministic, the same size as
+// makemore.py's ten random batches of 100, and no draw from the run's generator (which would change the
+// batches that follow); the split is already shuffled (randperm, or the lectures' shuffle).
 //
 // A split is fed in chunks of the model's capacity; the buffers for a chunk are scratch in the arena.
 // Letters: T positions per row, P targets per row.
@@ -94,6 +98,34 @@ export function splitLoss(model: Model, data: Dataset, stats: EvalStats = "calib
     bns.forEach((bn, i) => (bn.evalStats = saved[i]));
   }
   return count === 0 ? NaN : total / count;
+}
+
+/** Rows of each split an estimate while training evaluates (makemore.py: 10 batches of 100). */
+export const ESTIMATE_ROWS = 1000;
+
+/** The first `rows` rows of `data` (views, no copy). */
+export function firstRows(data: Dataset, rows: number): Dataset {
+  const n = Math.min(rows, data.size);
+  return { ...data, X: data.X.subarray(0, n * data.blockSize), Y: data.Y.subarray(0, n * data.targetsPerRow), size: n };
+}
+
+/**
+ * The estimate while training: the loss of the first min(`rows`, n) rows of each split, in evaluation
+ * mode with the running BatchNorm statistics (the calibrated ones are computed only at the end). It
+ * draws nothing and leaves the model as it was (its mode, its BatchNorm statistics): the next training
+ * step is the one it would have been without it.
+ */
+export function estimateSplits(
+  model: Model, splits: Partial<Record<SplitName, Dataset>>, rows: number = ESTIMATE_ROWS,
+): { losses: SplitLosses; rows: Partial<Record<SplitName, number>> } {
+  const losses: SplitLosses = {};
+  const counts: Partial<Record<SplitName, number>> = {};
+  for (const [name, data] of Object.entries(splits) as [SplitName, Dataset][]) {
+    const part = firstRows(data, rows);
+    losses[name] = splitLoss(model, part, "running");
+    counts[name] = part.size;
+  }
+  return { losses, rows: counts };
 }
 
 /** Loss of each given split. */

@@ -1,8 +1,13 @@
 // A training run end to end, from words (no file system: src/node/ reads word files and keeps run
 // directories): the settings tree → the split (the lectures' shuffle, or makemore.py's randperm as the
 // generator's first draws) → the model of the chosen type, its parameters drawn in PyTorch's order →
-// the optimizer → the trainer with its metric log → evaluation → a checkpoint as bytes; and back: a
-// checkpoint → the same state, to resume exactly where it stopped or to sample and evaluate.
+// the optimizer → the trainer with its metric log → estimates while training and the best model →
+// evaluation → a checkpoint as bytes; and back: a checkpoint → the same state, to resume exactly where
+// it stopped or to sample and evaluate. loop.ts schedules the estimates, samples and saves of a run.
+//
+// The best model (makemore.py's): a run with `evalEvery` estimates its split losses (evaluate.ts
+// `estimateSplits`) and keeps the model of the lowest estimate — of val if the run has a val split, else
+// of test, as makemore.py does — as model.safetensors; the current model goes to train_state.safetensors.
 
 import { ConfigError, DataError, MakemoreError } from "../errors.ts";
 import { buildRunCorpus, wordsHash, type Corpus } from "../data/corpus.ts";
@@ -15,11 +20,12 @@ import { initModel, modelConfig, modelType } from "../models/registry.ts";
 import { Generator } from "../random/generator.ts";
 import { sampleWords, type Sample, type SampleOptions } from "../sample/sample.ts";
 import {
-  decodeCheckpoint, encodeCheckpoint, restoreOptimizer,
-  type CheckpointFiles, type MetricLine, type RunConfig,
+  decodeCheckpoint, encodeBestSave, encodeCheckpoint, encodeModel, isEvaluationLine, restoreOptimizer,
+  type BestModel, type BestSaveFiles, type CheckpointFiles, type EstimateLine, type MetricLine, type RunConfig,
 } from "./checkpoint.ts";
-import { resolveSettings, splitOf, type RunOptions, type RunSettings } from "./config.ts";
-import { calibrateBatchNorm, evaluateSplits, type EvalStats, type SplitLosses } from "./evaluate.ts";
+import { defaultEvalEvery, resolveSettings, settingsOf, splitOf, type RunOptions, type RunSettings } from "./config.ts";
+import { calibrateBatchNorm, estimateSplits, evaluateSplits, type EvalStats, type SplitLosses } from "./evaluate.ts";
+import { seenWords, type SeenWords } from "../sample/sample.ts";
 import { createOptimizer, type Optimizer } from "./optimizer.ts";
 import { stepSchedule } from "./schedule.ts";
 import { Trainer } from "./trainer.ts";
@@ -42,6 +48,13 @@ export interface RunEnv {
   logEvery?: number;
 }
 
+/** An estimate while training: its metric line, and the loss that decides the best model. */
+export interface Estimate extends EstimateLine {
+  /** The split that decides (val, else test) and its loss. */
+  split: SplitName;
+  loss: number;
+}
+
 export class TrainingRun {
   readonly trainer: Trainer;
   readonly optimizer: Optimizer;
@@ -51,6 +64,17 @@ export class TrainingRun {
   final: RunConfig["metrics"];
   /** Loaded from a checkpoint without its training state: it evaluates and samples, it cannot be saved. */
   modelOnly = false;
+  /** The split losses are estimated every this many steps by the training loop (loop.ts); null: never. */
+  readonly evalEvery: number | null;
+  /** What the best model (`bestModel`) is: its step, split and loss; null while there is none. */
+  best: BestModel | null = null;
+  /** model.safetensors of the best model. */
+  private bestModel: Uint8Array | null = null;
+  /** The lowest estimate so far, which a new best must beat (on a resumed run: of the estimates up to its save). */
+  private bestLoss: number | null = null;
+  /** config.json of the last resumable save, which a best save keeps describing; null before the first. */
+  private lastSave: RunConfig | null = null;
+  private seenCache: SeenWords | null = null;
 
   private constructor(
     readonly settings: RunSettings,
@@ -61,8 +85,13 @@ export class TrainingRun {
     readonly logEvery: number,
     metrics: MetricLine[],
     final: RunConfig["metrics"],
+    evalEvery: number | null,
   ) {
     if (!Number.isInteger(logEvery) || logEvery < 1) throw new ConfigError(`log-every must be a positive integer (got ${logEvery})`);
+    if (evalEvery !== null && !(Number.isSafeInteger(evalEvery) && evalEvery >= 1)) {
+      throw new ConfigError(`--eval-every must be a positive integer or none (got ${evalEvery})`);
+    }
+    this.evalEvery = evalEvery;
     const s = settings.schedule;
     this.optimizer = createOptimizer(settings.optimizer, model.parameters(), model.kernels);
     this.trainer = new Trainer(model, corpus.data.train!, generator, this.optimizer, {
@@ -102,17 +131,21 @@ export class TrainingRun {
     });
     const model = modelType(settings.model.type).build(settings.model as never, kernels, Math.max(settings.training.batchSize, EVAL_CHUNK));
     initModel(model, generator);
-    return new TrainingRun(settings, corpus, model, generator, steps, logEvery, [], null);
+    const evalEvery = options.evalEvery === undefined ? defaultEvalEvery(type) : options.evalEvery;
+    return new TrainingRun(settings, corpus, model, generator, steps, logEvery, [], null, evalEvery);
   }
 
   /**
-   * A run from a checkpoint, positioned after its last saved step, on the same words (checked
-   * against the sha256 the checkpoint keeps). `steps` extends (or keeps) the total.
+   * A run from a checkpoint, positioned after its last resumable save, on the same words (checked
+   * against the sha256 the checkpoint keeps). `steps` extends (or keeps) the total; `evalEvery`
+   * changes how often the losses are estimated from now on (null: no more estimates, and no best model:
+   * model.safetensors becomes the last model again). Without train_state.safetensors the run holds the
+   * model of model.safetensors (the best, if the run keeps one) and only evaluates and samples.
    */
   static fromCheckpoint(
     files: Pick<CheckpointFiles, "model.safetensors"> & Partial<Pick<CheckpointFiles, "train_state.safetensors">> & { config: RunConfig; metrics: MetricLine[] },
     data: WordSource,
-    { kernels = wasmKernels(), logEvery = 100, steps, where }: RunEnv & { steps?: number; where?: (name: string) => string } = {},
+    { kernels = wasmKernels(), logEvery = 100, steps, evalEvery, where }: RunEnv & { steps?: number; evalEvery?: number | null; where?: (name: string) => string } = {},
   ): TrainingRun {
     const c = files.config;
     if (wordsHash(data.words) !== c.data.sha256) {
@@ -123,16 +156,34 @@ export class TrainingRun {
     const generator = new Generator(0, { torchVersion: c.training.torchVersion }).setState(c.generator);
     const total = steps ?? c.steps;
     if (total < c.stepsDone) throw new ConfigError(`--steps ${total} is below the ${c.stepsDone} steps this run has done`);
-    const metrics = files.metrics.filter((m) => m.step < c.stepsDone || "split" in m);
-    const run = new TrainingRun(c, corpus, loaded.model, generator, total, logEvery, metrics, c.metrics);
+    // what was logged up to the save; a best save after it may have logged further (redone from here)
+    const metrics = files.metrics.filter((m) => m.step < c.stepsDone || (isEvaluationLine(m) && m.step <= c.stepsDone));
+    const every = evalEvery === undefined ? c.evalEvery : evalEvery;
+    const run = new TrainingRun(settingsOf(c), corpus, loaded.model, generator, total, logEvery, metrics, c.metrics, every);
     if (loaded.optimizerState === null || loaded.losses === null) {
       run.modelOnly = true; // evaluation and sampling only: the losses and the optimizer's state are unknown
       run.trainer.restore(c.stepsDone, new Float32Array(c.stepsDone).fill(NaN));
+      run.best = c.best;
     } else {
       restoreOptimizer(run.optimizer, loaded.optimizerState, c.optimizerSteps ?? 0, where?.("train_state.safetensors"));
       run.trainer.restore(c.stepsDone, loaded.losses);
+      if (every !== null && c.best !== null && loaded.bestModel !== null) {
+        run.best = c.best;
+        run.bestModel = loaded.bestModel;
+        // the estimates up to the save decide what beats (as in a run never interrupted)
+        const decided = metrics.flatMap((m) => ("eval" in m && m.eval[c.best!.split] !== undefined ? [m.eval[c.best!.split]!] : []));
+        if (c.best.step <= c.stepsDone) decided.push(c.best.loss);
+        run.bestLoss = decided.length ? Math.min(...decided) : null;
+      }
+      // a version-2 save has no current model in its train_state: the next save must be a full one
+      if (c.version >= 3) run.lastSave = c;
     }
     return run;
+  }
+
+  /** The step the model of model.safetensors is from: the best model's, or the last save's. */
+  get modelStep(): number {
+    return this.best?.step ?? this.trainer.step;
   }
 
   /** Runs up to `maxSteps` more training steps (default: to the end). */
@@ -165,16 +216,67 @@ export class TrainingRun {
     return losses;
   }
 
-  /** Words sampled with `generator` (default: the run's own, continuing its stream like the lectures). */
-  sample(options: SampleOptions, generator: Generator = this.generator): Sample[] {
-    const known = options.known ?? new Set(this.corpus.words.train);
-    return sampleWords(this.model, this.corpus.vocab, generator, { ...options, known });
+  /**
+   * The estimate of the split losses now (makemore.py's every 500 steps: the first min(1000, n) rows of
+   * each split, in evaluation mode; nothing drawn, the next step unchanged), logged to the metrics. If it
+   * beats every estimate before, the model becomes the best (`best`): the caller saves it (`bestSave`).
+   */
+  estimate(): Estimate {
+    const step = this.trainer.step;
+    const { losses, rows } = estimateSplits(this.model, this.corpus.data);
+    const split: SplitName = this.corpus.splits.includes("val") ? "val" : "test";
+    const loss = losses[split]!;
+    const improved = Number.isFinite(loss) && (this.bestLoss === null || loss < this.bestLoss);
+    const bnStats = this.model.batchNorms().length ? "running" : null;
+    const line: EstimateLine = { step, eval: losses, rows, best: improved, bnStats };
+    this.metrics.push(line);
+    if (improved) {
+      this.best = { step, split, loss, rows: rows[split]! };
+      this.bestModel = encodeModel(this.model, this.settings, step);
+      this.bestLoss = loss;
+    }
+    return { ...line, split, loss };
   }
 
-  /** The checkpoint's files as they stand now; refuses parameters that are not finite. */
+  /** True if the losses were estimated after the step just done. */
+  estimatedNow(): boolean {
+    const step = this.trainer.step;
+    return this.metrics.some((m) => "eval" in m && m.step === step);
+  }
+
+  /**
+   * The end of training: the last estimate (a run that estimates, unless it just did: the last model
+   * competes for the best), then the split losses of the whole splits (`evaluate`). Returns both.
+   */
+  finish(bnStats: EvalStats | null = this.settings.training.evalStats): { estimate: Estimate | null; losses: SplitLosses } {
+    const estimate = this.evalEvery !== null && !this.estimatedNow() ? this.estimate() : null;
+    const losses = this.evaluate(bnStats);
+    // the best is the last model: keep it with the statistics the evaluation calibrated
+    if (this.best !== null && this.best.step === this.trainer.step) this.bestModel = encodeModel(this.model, this.settings, this.trainer.step);
+    return { estimate, losses };
+  }
+
+  /** Each word of the run's splits and the split holding it, to mark samples. */
+  seen(): SeenWords {
+    return (this.seenCache ??= seenWords(this.corpus.words));
+  }
+
+  /**
+   * Words sampled with `generator` (default: the run's own, continuing its stream like the lectures),
+   * each marked in train, in val, in test or new.
+   */
+  sample(options: SampleOptions, generator: Generator = this.generator): Sample[] {
+    return sampleWords(this.model, this.corpus.vocab, generator, { ...options, seen: options.seen ?? this.seen() });
+  }
+
+  /**
+   * A resumable save's files as they stand now (all four: the current model, optimizer and generator
+   * with model.safetensors — the best model, or the current one); refuses parameters that are not finite.
+   * A later `bestSave` goes with the files returned here: write them.
+   */
   checkpoint(): CheckpointFiles {
     if (this.modelOnly) throw new MakemoreError("this run was loaded without its training state (train_state.safetensors): it can be evaluated and sampled, not saved");
-    return encodeCheckpoint({
+    const files = encodeCheckpoint({
       config: {
         ...this.settings,
         steps: this.trainer.config.steps,
@@ -182,12 +284,28 @@ export class TrainingRun {
         generator: this.generator.getState(),
         optimizerSteps: this.optimizer.stepCount,
         metrics: this.final,
+        evalEvery: this.evalEvery,
+        best: this.best,
       },
       model: this.model,
       optimizer: this.optimizer,
       losses: this.trainer.losses,
       metrics: this.metrics,
+      bestModel: this.best === null ? null : this.bestModel,
     });
+    this.lastSave = JSON.parse(files["config.json"]) as RunConfig;
+    return files;
+  }
+
+  /**
+   * The files of a best save after an estimate improved: model.safetensors (the new best),
+   * metrics.jsonl, and config.json of the last resumable save (`checkpoint`) with the new best — the
+   * resumable state stays that of the last save. Before any resumable save, all four files (`checkpoint`).
+   */
+  bestSave(): BestSaveFiles | CheckpointFiles {
+    if (this.best === null || this.bestModel === null) throw new MakemoreError("no best model to save: no estimate has been made");
+    if (this.lastSave === null) return this.checkpoint();
+    return encodeBestSave(this.lastSave, this.best, this.bestModel, this.metrics);
   }
 }
 

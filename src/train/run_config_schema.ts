@@ -13,7 +13,7 @@ import { checkModelConfig, modelType, modelTypeNames } from "../models/registry.
 import { MT_N } from "../random/mt19937.ts";
 import type { RunConfig, MetricLine } from "./checkpoint.ts";
 import { checkOptimizerConfig } from "./optimizer.ts";
-import { hasBatchNorm } from "./config.ts";
+import { hasBatchNorm, MAX_STEPS } from "./config.ts";
 
 type Json = Record<string, unknown>;
 type Fail = (path: string, problem: string) => never;
@@ -155,6 +155,16 @@ export function checkRunConfig(raw: Json, where: string): RunConfig {
     metrics.int("step", 0, stepsDone);
   }
 
+  top.check("evalEvery", "null or a positive integer", (v) => v === null || (Number.isSafeInteger(v) && (v as number) >= 1));
+  if (top.value("best") !== null) {
+    const best = top.object("best");
+    // past stepsDone after a best save, and past steps if --resume shortened the run after one
+    best.int("step", 0, MAX_STEPS);
+    best.oneOf("split", SPLITS);
+    best.o.loss = best.loss("loss");
+    best.int("rows", 1);
+  }
+
   const files = top.object("files");
   for (const name of ["model.safetensors", "train_state.safetensors"]) {
     files.check(name, "a sha256 of 64 lowercase hex digits", (v) => typeof v === "string" && SHA256.test(v));
@@ -196,7 +206,20 @@ export function checkMetricLine(raw: unknown, where: string): MetricLine {
   if (!isObject(raw)) fail("the line", `must be a JSON object (got ${show(raw)})`);
   const line = new Fields(raw as Json, "", fail);
   line.int("step");
-  if (Object.prototype.hasOwnProperty.call(line.o, "split")) {
+  if (Object.prototype.hasOwnProperty.call(line.o, "eval")) {
+    // an estimate while training: {step, eval: {train, test}, rows: {train, test}, best, bnStats}
+    const losses = line.object("eval");
+    const rows = line.object("rows");
+    const splits = Object.keys(losses.o);
+    if (splits.length === 0) fail("eval", "must hold the loss of at least one split");
+    for (const k of splits) {
+      if (!(SPLITS as readonly string[]).includes(k)) fail(`eval.${k}`, `is not a split (one of ${SPLITS.join(", ")})`);
+      losses.o[k] = losses.loss(k);
+      rows.int(k, 1);
+    }
+    line.check("best", "true or false", (v) => typeof v === "boolean");
+    line.oneOfOrNull("bnStats", EVAL_STATS);
+  } else if (Object.prototype.hasOwnProperty.call(line.o, "split")) {
     line.oneOf("split", SPLITS);
     line.o.loss = line.loss("loss");
     line.oneOfOrNull("bnStats", EVAL_STATS);

@@ -15,6 +15,9 @@ import type { Generator } from "../random/generator.ts";
 import type { Optimizer } from "./optimizer.ts";
 import { learningRate, type StepSchedule } from "./schedule.ts";
 
+/** The loss log's first length at most (4 MiB); a longer run grows it. */
+const INITIAL_LOG = 1 << 20;
+
 export interface TrainConfig {
   /** Total optimization steps of the run (the lectures: 200000). */
   steps: number;
@@ -51,8 +54,8 @@ export class DivergedError extends MakemoreError {
 export class Trainer {
   /** Steps done so far (the next step's index). */
   step = 0;
-  /** Minibatch loss of every step done, indexed by step. */
-  readonly losses: Float32Array;
+  /** The loss log (see `losses`); grown by doubling when a run goes on past its length. */
+  private log: Float32Array;
   private readonly listeners: TrainListener[] = [];
   private readonly ix: Int32Array; // (B) minibatch indices
   private readonly xb: I32Buf; // (B, T) inputs, in the kernels' memory
@@ -83,11 +86,28 @@ export class Trainer {
       throw new ConfigError(`the dataset has ${data.targetsPerRow} targets per row, the ${model.type} model ${model.targetsPerRow}`);
     }
     if (data.size === 0) throw new ConfigError("the training split has no examples");
-    this.losses = new Float32Array(steps);
+    this.log = new Float32Array(Math.min(steps, INITIAL_LOG));
     this.ix = new Int32Array(batchSize);
     this.xb = model.kernels.arena.i32(batchSize * data.blockSize);
     this.yb = new Int32Array(batchSize * data.targetsPerRow);
     this.tokens = { data: this.xb, shape: [batchSize, data.blockSize] };
+  }
+
+  /**
+   * Minibatch loss of every step done, indexed by step (entries from `step` on are 0). Its length is the
+   * run's steps, up to 2^20; a longer run (`--max-steps -1` runs until interrupted) grows it as it goes,
+   * a doubling every time it fills: a few allocations in a run, none in a step of the fast path.
+   */
+  get losses(): Float32Array {
+    return this.log;
+  }
+
+  /** Makes room in the loss log for `n` steps. */
+  private reserve(n: number): void {
+    if (n <= this.log.length) return;
+    const grown = new Float32Array(Math.min(Math.max(n, 2 * this.log.length), Math.max(n, this.config.steps)));
+    grown.set(this.log);
+    this.log = grown;
   }
 
   on(listener: TrainListener): () => void {
@@ -124,7 +144,8 @@ export class Trainer {
     zeroGrad(model);
     model.backward();
     this.optimizer.step(lr);
-    if (i < this.losses.length) this.losses[i] = loss;
+    if (i >= this.log.length) this.reserve(i + 1);
+    this.log[i] = loss;
     this.step = i + 1;
     const e = this.stepEvent;
     e.step = i;
@@ -141,7 +162,8 @@ export class Trainer {
     }
     if (losses.length < stepsDone) throw new ConfigError(`${losses.length} losses for ${stepsDone} steps`);
     this.step = stepsDone;
-    this.losses.set(losses.subarray(0, stepsDone));
+    this.reserve(stepsDone);
+    this.log.set(losses.subarray(0, stepsDone));
   }
 
   /** Runs up to `maxSteps` more steps (default: to the end of the run). */

@@ -32,7 +32,8 @@ test("makemore train → sample → eval on a small run", async () => {
   const running = JSON.parse((await run("eval", "-o", dir, "--bn-stats", "running", "--json")).out);
   assert.notEqual(running.val, ev.val);
   const text = await run("sample", "-o", dir, "-n", "2");
-  assert.match(text.out, /2 samples \(\* = not in the training data/);
+  assert.match(text.out, /^2 samples: (\d (new|in train|in val|in test)(, |\n))+/);
+  for (const line of text.out.trim().split("\n").slice(1)) assert.match(line, /^  [a-z]+ +(new|in train|in val|in test)$/);
 });
 
 test("makemore train: bad flags and a work dir holding another run give one line and exit code 2", async () => {

@@ -234,7 +234,10 @@ test("metrics.jsonl: random text and mutated lines give metric lines or a Checkp
     fc.property(inputs, (text) => {
       const lines = resultOrTyped(() => decodeMetrics(text, "run/metrics.jsonl"), CheckpointError, "run/metrics.jsonl:");
       if (lines === undefined) return;
-      for (const m of lines) assert.ok(Number.isSafeInteger(m.step) && m.step >= 0 && typeof m.loss === "number");
+      for (const m of lines) {
+        const losses = "eval" in m ? Object.values(m.eval) : [m.loss];
+        assert.ok(Number.isSafeInteger(m.step) && m.step >= 0 && losses.length > 0 && losses.every((l) => typeof l === "number"));
+      }
     }),
     { seed: SEED, numRuns: 600 },
   );

@@ -83,6 +83,35 @@ test("two Ctrl-C within one chunk of steps: the first still saves (the second fo
   assert.equal(loadRun(dir).trainer.step, 1000);
 });
 
+test("--max-steps -1 trains until Ctrl-C; --resume goes on until the next one; --resume --max-steps N ends it where N steps in one go end", async () => {
+  const dir = tmp();
+  const bigram = ["--type", "bigram", "--no-progress", "--samples", "0"];
+  const interruptAt = (step: number) => {
+    let sent = false;
+    return (r: TrainingRun) => {
+      if (!sent && r.trainer.step >= step) {
+        sent = true;
+        process.kill(process.pid, "SIGINT");
+      }
+    };
+  };
+  const first = await during("train", interruptAt(1000), () => run("train", "-o", dir, "--max-steps", "-1", ...bigram));
+  assert.equal(first.code, 130, first.err);
+  assert.match(first.err, /training: .*, until interrupted \(Ctrl-C saves the run\)/);
+  assert.match(first.err, new RegExp(`makemore: interrupted at step 1000: saved to ${dir}; continue with --resume\\n$`));
+  const config = JSON.parse(readFileSync(join(dir, FILES.config), "utf8"));
+  assert.equal(config.steps, 2 ** 28, "until interrupted: the most steps a run may have");
+  assert.equal(config.stepsDone, 1000);
+  const again = await during("train", interruptAt(1500), () => run("train", "-o", dir, "--resume", ...bigram));
+  assert.equal(again.code, 130, again.err);
+  assert.match(again.err, /interrupted at step 1500: saved/);
+  const end = await run("train", "-o", dir, "--resume", "--max-steps", "2000", ...bigram);
+  assert.equal(end.code, 0, end.err);
+  const whole = tmp();
+  assert.equal((await run("train", "-o", whole, "--steps", "2000", ...bigram)).code, 0);
+  for (const f of [FILES.model, FILES.state]) assert.ok(readFileSync(join(dir, f)).equals(readFileSync(join(whole, f))), `${f} differs`);
+});
+
 test("a signal before the first step saves nothing: a run --force would replace stays as it was", async () => {
   const dir = tmp();
   assert.equal((await run("train", "-o", dir, "--steps", "20", "--n-hidden", "8", "--samples", "0", "--no-progress")).code, 0);

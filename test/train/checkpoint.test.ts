@@ -104,5 +104,6 @@ test("missing, truncated, damaged and mismatched checkpoints give a CheckpointEr
   writeFileSync(join(dir, FILES.config), JSON.stringify({ ...cfg, format: "something-else" }));
   checkpointError(() => loadRun(dir), /not a makemore-ts run/);
   writeFileSync(join(dir, FILES.config), JSON.stringify({ ...cfg, model: { ...cfg.model, nHidden: 65 } }));
-  checkpointError(() => loadRun(dir), /tensor "W1" is F32 \(30, 64\), expected F32 \(30, 65\)/);
+  checkpointError(() => loadRun(dir), /train_state\.safetensors: tensor "model\.W1" is F32 \(30, 64\), expected F32 \(30, 65\)/);
+  checkpointError(() => loadRun(dir, { modelOnly: true }), /model\.safetensors: tensor "W1" is F32 \(30, 64\), expected F32 \(30, 65\)/);
 });

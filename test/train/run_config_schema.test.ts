@@ -86,6 +86,14 @@ const CASES: [string, (c: Config) => void, string, RegExp?][] = [
   ["model not an object", (c) => (c.model = null), "model"],
   ["optimizer", (c) => (c.optimizer = { type: "adam" }), "optimizer.type"],
   ["optimizer not an object", (c) => (c.optimizer = "sgd"), "optimizer"],
+  ["evalEvery missing", (c) => delete c.evalEvery, "evalEvery", /is missing/],
+  ["evalEvery 0", (c) => (c.evalEvery = 0), "evalEvery", /null or a positive integer \(got 0\)/],
+  ["best missing", (c) => delete c.best, "best", /is missing/],
+  ["best not an object", (c) => (c.best = 3), "best", /must be an object/],
+  ["best step", (c) => (c.best = { step: -1, split: "val", loss: 2, rows: 10 }), "best.step"],
+  ["best split", (c) => (c.best = { step: 1, split: "dev", loss: 2, rows: 10 }), "best.split"],
+  ["best loss", (c) => (c.best = { step: 1, split: "val", loss: "low", rows: 10 }), "best.loss"],
+  ["best rows", (c) => (c.best = { step: 1, split: "val", loss: 2, rows: 0 }), "best.rows"],
 ];
 
 test("every run a model type writes loads: config.json and metrics.jsonl of lecture, wavenet, bigram, AdamW, no BatchNorm, unevaluated", () => {
@@ -95,6 +103,9 @@ test("every run a model type writes loads: config.json and metrics.jsonl of lect
     const lines = decodeMetrics(files["metrics.jsonl"], "out/metrics.jsonl");
     assert.deepEqual(lines, files["metrics.jsonl"].trim().split("\n").map((l) => JSON.parse(l)), name);
   }
+  const estimated = decodeRunConfig(runFiles().estimated["config.json"], WHERE);
+  assert.deepEqual([estimated.evalEvery, estimated.best?.step], [2, 6], "a run estimated while training: its best model's step");
+  assert.equal(decodeMetrics(runFiles().estimated["metrics.jsonl"], "m").filter((m) => "eval" in m).length, 3);
 });
 
 test("config.json: each defect is one CheckpointError naming the file and the field (exit 1)", () => {
@@ -122,7 +133,8 @@ test("config.json: the format checks come first; not JSON, not an object, anothe
   fails("[1, 2]", /^out\/config\.json: is not a makemore-ts run/);
   fails('"text"', /^out\/config\.json: is not a makemore-ts run/);
   fails("{}", /^out\/config\.json: is not a makemore-ts run \(format missing\)/);
-  fails(JSON.stringify({ ...valid(), version: 9 }), /has version 9; this makemore-ts reads version 2/);
+  fails(JSON.stringify({ ...valid(), version: 9 }), /has version 9; this makemore-ts reads versions 2 and 3: it was written by a newer makemore-ts — upgrade makemore-ts to read it$/);
+  fails(JSON.stringify({ ...valid(), version: 1 }), /has version 1; this makemore-ts reads versions 2 and 3: train it again with this version$/);
   fails(JSON.stringify({ format: "makemore-ts/mlp" }), /older makemore-ts/);
 });
 
@@ -147,8 +159,22 @@ test("metrics.jsonl: a malformed line is a CheckpointError naming the file and t
   fails(`{"step": 1, "loss": 3}`, /^out\/metrics\.jsonl:1: lr is missing/);
   fails(`{"step": 1, "split": "dev", "loss": 3, "bnStats": null}`, /^out\/metrics\.jsonl:1: split must be one of "train", "val", "test"/);
   fails(`{"step": 1, "split": "val", "loss": 3, "bnStats": "x"}`, /^out\/metrics\.jsonl:1: bnStats must be/);
+  // estimates while training: {step, eval: {split: loss}, rows: {split: n}, best, bnStats}
+  const estimate = { step: 5, eval: { train: 2.5, test: 2.6 }, rows: { train: 1000, test: 6 }, best: true, bnStats: null };
+  assert.deepEqual(decodeMetrics(JSON.stringify(estimate), "m"), [estimate]);
+  const line = (edit: (m: Record<string, any>) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const m = structuredClone(estimate) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    edit(m);
+    return JSON.stringify(m);
+  };
+  fails(line((m) => (m.eval = {})), /^out\/metrics\.jsonl:1: eval must hold the loss of at least one split/);
+  fails(line((m) => (m.eval = { dev: 2 })), /^out\/metrics\.jsonl:1: eval\.dev is not a split/);
+  fails(line((m) => (m.eval.test = -2)), /^out\/metrics\.jsonl:1: eval\.test must be a number >= 0/);
+  fails(line((m) => delete m.rows.test), /^out\/metrics\.jsonl:1: rows\.test is missing/);
+  fails(line((m) => (m.best = "yes")), /^out\/metrics\.jsonl:1: best must be true or false/);
+  fails(line((m) => delete m.bnStats), /^out\/metrics\.jsonl:1: bnStats is missing/);
   const nan = decodeMetrics(`{"step": 1, "loss": null, "lr": 0.1}\r\n`, "m");
-  assert.ok(Number.isNaN(nan[0].loss));
+  assert.ok("loss" in nan[0] && Number.isNaN(nan[0].loss));
 });
 
 test("makemore eval, sample and train --resume on a damaged config.json: one line naming the file and field, exit 1", async () => {
