@@ -65,7 +65,7 @@ export {
   encodeCheckpoint, decodeCheckpoint, decodeRunConfig, decodeMetrics, restoreOptimizer, modelTensors, CHECKPOINT_FORMAT,
   type CheckpointFiles, type RunConfig, type MetricLine,
 } from "./train/checkpoint.ts";
-export { TrainingRun, EVAL_CHUNK, corpusOf, type WordSource, type RunEnv } from "./train/run.ts";
+export { TrainingRun, EVAL_CHUNK, evalRows, corpusOf, type WordSource, type RunEnv } from "./train/run.ts";
 export { sampleWords, type Sample, type SampleOptions } from "./sample/sample.ts";
 
 // makemore part 4: the exploded forward pass, hand-derived gradients, gradcheck, exercise 4.

@@ -186,8 +186,7 @@ export interface ZooSeedOptions {
 /**
  * The check on the run `makemore train --type T` would start on `data`: the split, the init, and then the
  * first batch drawn from the run's generator as the Trainer draws it. The steps of TrainingRun.create, with
- * the model built for the batch only (a run's is built for evaluation chunks of 1024 rows too: 665 MB for
- * makemore.py's transformer, where the check needs 22 MB).
+ * the model built for the batch only (a run's is built for its evaluation chunks too).
  */
 export function zooGradcheckFromSeed(data: WordSource, options: ZooSeedOptions, kernels: Kernels = wasmKernels()): ZooGradcheckReport {
   zooOracle(options.type); // a type without an oracle fails before any work

@@ -32,8 +32,17 @@ import { Trainer } from "./trainer.ts";
 
 export type { RunOptions, RunSettings };
 
-/** Examples per forward pass when evaluating a split. */
+/** Targets per forward pass when evaluating a split: 1024 windows, or 64 of makemore.py's rows of 16. */
 export const EVAL_CHUNK = 1024;
+
+/**
+ * Rows per forward pass when evaluating a split of `config`'s model: EVAL_CHUNK targets' worth (a row
+ * of makemore.py's data holds blockSize of them, each with its own activations). The model is built for
+ * max(batch, this) rows.
+ */
+export function evalRows(config: { type: string; blockSize: number }): number {
+  return modelType(config.type).data === "sequences" ? Math.max(1, Math.floor(EVAL_CHUNK / config.blockSize)) : EVAL_CHUNK;
+}
 /** metrics.jsonl: every step below this, then every `logEvery` steps. */
 export const LOG_ALL_BELOW = 100;
 
@@ -116,7 +125,7 @@ export class TrainingRun {
     // The block size of context windows is a model setting; check it, and the memory the sizes need, before
     // the data is built on it (again below with the optimizer, for every type).
     const windows = type.data === "windows" ? modelConfig(type.type, { vocabSize: vocab.size }, options.model ?? {}) : undefined;
-    if (windows) checkMemory(windows, kernels.arena, { batchSize: options.batchSize ?? type.training.batchSize, minRows: EVAL_CHUNK });
+    if (windows) checkMemory(windows, kernels.arena, { batchSize: options.batchSize ?? type.training.batchSize, minRows: evalRows(windows) });
     const blockSize = windows?.blockSize;
     const corpus = buildRunCorpus(data.words, { rows: type.data, split: splitOf(options), blockSize, generator, vocab, source: data.source });
     const { settings, steps } = resolveSettings(options, {
@@ -127,9 +136,9 @@ export class TrainingRun {
       words: data.words.length,
     });
     checkMemory(settings.model, kernels.arena, {
-      batchSize: settings.training.batchSize, minRows: EVAL_CHUNK, optimizer: (params, k) => createOptimizer(settings.optimizer, params, k),
+      batchSize: settings.training.batchSize, minRows: evalRows(settings.model), optimizer: (params, k) => createOptimizer(settings.optimizer, params, k),
     });
-    const model = modelType(settings.model.type).build(settings.model as never, kernels, Math.max(settings.training.batchSize, EVAL_CHUNK));
+    const model = modelType(settings.model.type).build(settings.model as never, kernels, Math.max(settings.training.batchSize, evalRows(settings.model)));
     initModel(model, generator);
     const evalEvery = options.evalEvery === undefined ? defaultEvalEvery(type) : options.evalEvery;
     return new TrainingRun(settings, corpus, model, generator, steps, logEvery, [], null, evalEvery);
@@ -151,7 +160,7 @@ export class TrainingRun {
     if (wordsHash(data.words) !== c.data.sha256) {
       throw new DataError("does not hold the words this run was trained on (sha256 differs from config.json); pass the original file with -i", data.source);
     }
-    const loaded = decodeCheckpoint(files, kernels, Math.max(c.training.batchSize, EVAL_CHUNK), where);
+    const loaded = decodeCheckpoint(files, kernels, Math.max(c.training.batchSize, evalRows(c.model)), where);
     const corpus = corpusOf(c, data.words, data.source);
     const generator = new Generator(0, { torchVersion: c.training.torchVersion }).setState(c.generator);
     const total = steps ?? c.steps;

@@ -11,7 +11,7 @@ import { ConfigError } from "../../src/errors.ts";
 import { checkMemory, planMemory, type MemoryUse } from "../../src/models/memory.ts";
 import { modelConfig, modelTypes } from "../../src/models/registry.ts";
 import { createOptimizer } from "../../src/train/optimizer.ts";
-import { EVAL_CHUNK, TrainingRun } from "../../src/train/run.ts";
+import { evalRows, TrainingRun } from "../../src/train/run.ts";
 import type { ModelConfigBase } from "../../src/models/model.ts";
 
 const names = readFileSync(new URL("../../data/names.txt", import.meta.url), "utf8").split("\n").filter(Boolean);
@@ -26,7 +26,7 @@ function config(type: string, fields: Record<string, unknown> = {}): ModelConfig
 /** How a run uses a model: its batch, evaluation's chunk, its type's optimizer. */
 function runUse(type: string, batchSize: number): MemoryUse {
   const opt = modelTypes().find((t) => t.type === type)!.training.optimizer;
-  return { batchSize, minRows: EVAL_CHUNK, optimizer: (params, k) => createOptimizer(opt, params, k) };
+  return { batchSize, minRows: evalRows({ type, blockSize: 16 }), optimizer: (params, k) => createOptimizer(opt, params, k) };
 }
 
 /** The ConfigError checkMemory throws on the wasm arena (which must not grow meanwhile). */
@@ -55,7 +55,7 @@ for (const t of modelTypes()) {
     run.train();
     run.evaluate();
     const s = run.settings;
-    const plan = planMemory(s.model, { batchSize: 40, minRows: EVAL_CHUNK, optimizer: (p, k) => createOptimizer(s.optimizer, p, k) });
+    const plan = planMemory(s.model, { batchSize: 40, minRows: evalRows(s.model), optimizer: (p, k) => createOptimizer(s.optimizer, p, k) });
     assert.equal(plan.total, kernels.arena.bytesPeak, "the peak of building, training and evaluating");
     let params = 0;
     for (const p of run.model.parameters()) params += 8 * p.data.length;
@@ -64,7 +64,7 @@ for (const t of modelTypes()) {
     const aligned = (n: number) => Math.ceil((4 * n) / 64) * 64;
     const moments = run.model.parameters().reduce((n, p) => n + 2 * aligned(p.data.length), 0);
     assert.equal(plan.optimizer, s.optimizer.type === "adamw" ? moments : 0); // AdamW: two moments per parameter
-    assert.equal(plan.capacity, EVAL_CHUNK);
+    assert.equal(plan.capacity, Math.max(40, evalRows(s.model)));
     assert.equal(plan.total, plan.parameters + plan.optimizer + plan.activations);
   });
 
