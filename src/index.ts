@@ -53,20 +53,29 @@ export { LectureMLP, LECTURE, type LectureConfig } from "./models/lecture.ts";
 export { initialize, INIT_PRESETS, INIT_DESCRIPTIONS, isInitPreset, type InitPreset } from "./models/lecture_init.ts";
 export { WaveNet, WAVENET, type WaveNetConfig } from "./models/wavenet.ts";
 export { Bigram, BIGRAM, type BigramConfig } from "./models/bigram.ts";
+export { MakemoreMLP, MLP, type MlpConfig } from "./models/mlp.ts";
+export { MakemoreRNN, RNN, GRU, type RnnConfig } from "./models/rnn.ts";
+export { MakemoreBoW, BOW, type BowConfig } from "./models/bow.ts";
+export { MakemoreTransformer, TRANSFORMER, type TransformerConfig } from "./models/transformer.ts";
+export { MAKEMORE_PY_TRAINING } from "./models/sequence_model.ts";
 
 // Training, evaluation, checkpoints (as bytes), sampling.
 export { Trainer, DivergedError, type TrainConfig, type TrainEvent, type TrainListener } from "./train/trainer.ts";
 export { stepSchedule, learningRate, type StepSchedule } from "./train/schedule.ts";
 export { sgdStep } from "./train/sgd.ts";
 export { createOptimizer, checkOptimizerConfig, ADAMW_DEFAULTS, type Optimizer, type OptimizerConfig } from "./train/optimizer.ts";
-export { resolveSettings, settingsDiff, splitOf, type RunOptions, type RunSettings } from "./train/config.ts";
-export { calibrateBatchNorm, splitLoss, evaluateSplits, type SplitLosses } from "./train/evaluate.ts";
 export {
-  encodeCheckpoint, decodeCheckpoint, decodeRunConfig, decodeMetrics, restoreOptimizer, modelTensors, CHECKPOINT_FORMAT,
-  type CheckpointFiles, type RunConfig, type MetricLine,
+  resolveSettings, settingsDiff, splitOf, UNTIL_INTERRUPTED, isOpenEnded, describeSteps, defaultEvalEvery,
+  type RunOptions, type RunSettings,
+} from "./train/config.ts";
+export { calibrateBatchNorm, splitLoss, evaluateSplits, estimateSplits, ESTIMATE_ROWS, type SplitLosses } from "./train/evaluate.ts";
+export {
+  encodeCheckpoint, encodeBestSave, encodeModel, decodeCheckpoint, decodeRunConfig, decodeMetrics, restoreOptimizer, modelTensors,
+  CHECKPOINT_FORMAT, type CheckpointFiles, type RunConfig, type MetricLine, type BestModel, type EstimateLine,
 } from "./train/checkpoint.ts";
-export { TrainingRun, EVAL_CHUNK, evalRows, corpusOf, type WordSource, type RunEnv } from "./train/run.ts";
-export { sampleWords, type Sample, type SampleOptions } from "./sample/sample.ts";
+export { TrainingRun, EVAL_CHUNK, evalRows, corpusOf, type WordSource, type RunEnv, type Estimate } from "./train/run.ts";
+export { TrainingLoop, samplingGenerator } from "./train/loop.ts";
+export { sampleWords, seenWords, SAMPLE_BATCH, type Sample, type SampleOptions } from "./sample/sample.ts";
 
 // makemore part 4: the exploded forward pass, hand-derived gradients, gradcheck, exercise 4.
 export * as ninja from "./ninja/index.ts";
