@@ -1,0 +1,48 @@
+// `makemore train --type T` for makemore.py's mlp, rnn, gru, bow and transformer from the command line: the
+// estimates and the best model, sample and eval on the saved run, and a --resume that ends byte for byte
+// where one uninterrupted run does — on 500 names, so that the final evaluations take little time (the
+// losses against real PyTorch's runs on all of names.txt are test/models/zoo.test.ts's).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "./helpers.ts";
+
+const tmp = () => join(mkdtempSync(join(tmpdir(), "makemore-cli-zoo-")), "run");
+const names = readFileSync(new URL("../../data/names.txt", import.meta.url), "utf8").split("\n").filter(Boolean);
+const words = join(mkdtempSync(join(tmpdir(), "makemore-cli-zoo-words-")), "names500.txt");
+writeFileSync(words, names.filter((_, i) => i % 64 === 0).join("\n") + "\n"); // 501 names from a-z
+const lines = (dir: string) => readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+
+for (const type of ["mlp", "rnn", "gru", "bow", "transformer"]) {
+  test(`train --type ${type}: estimates every 6 steps, the best model, sample and eval, a byte-exact --resume`, async () => {
+    const one = tmp();
+    const common = ["-i", words, "--type", type, "--eval-every", "6", "--samples", "3", "--json"];
+    const r = await run("train", "-o", one, "--steps", "12", ...common);
+    assert.equal(r.code, 0, r.err);
+    const out = JSON.parse(r.out);
+    assert.equal(out.settings.model.type, type);
+    const losses = lines(one).filter((m) => "lr" in m).map((m) => m.loss as number);
+    assert.equal(losses.length, 12);
+    const estimates = lines(one).filter((m) => "eval" in m);
+    assert.deepEqual(estimates.map((m) => m.step), [6, 12]);
+    for (const e of estimates) assert.ok(e.eval.train > 1 && e.eval.test > 1 && e.eval.test < losses[0], JSON.stringify(e));
+    const config = JSON.parse(readFileSync(join(one, "config.json"), "utf8"));
+    assert.ok([6, 12].includes(config.best.step));
+    const s = await run("sample", "-o", one, "-n", "5", "--json");
+    assert.equal(s.code, 0, s.err);
+    assert.equal(JSON.parse(s.out).length, 5);
+    const e = await run("eval", "-o", one, "--json");
+    assert.equal(e.code, 0, e.err);
+    assert.ok(JSON.parse(e.out).test > 1);
+    // 7 steps, then --resume to 12: the same files as 12 in one go
+    const two = tmp();
+    assert.equal((await run("train", "-o", two, "--steps", "7", ...common)).code, 0);
+    const r2 = await run("train", "-o", two, "--resume", "--steps", "12", "--samples", "3", "--json");
+    assert.equal(r2.code, 0, r2.err);
+    for (const f of ["model.safetensors", "train_state.safetensors"]) {
+      assert.deepEqual(readFileSync(join(two, f)), readFileSync(join(one, f)), `${f} differs after resuming`);
+    }
+  });
+}
