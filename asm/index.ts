@@ -21,3 +21,4 @@ export { checkIndices, embeddingGatherF32, embeddingScatterAddF32 } from "./embe
 export { geluF32, geluBackwardF32, sigmoidF32, sigmoidBackwardF32, mulF32 } from "./activations";
 export { layerNormF32, layerNormBackwardF32 } from "./layernorm";
 export { attentionForwardF32, attentionBackwardF32 } from "./attention";
+export { adamwF32 } from "./adamw";

@@ -3,13 +3,15 @@
 // of makemore part 3: batch 32, block 3 × embedding 10 = 30 inputs, 200 hidden, 27 characters) and
 // at 256×1024·1024×1024; then a naive triple loop as the documented baseline, tanh throughput, and
 // the fused layer kernels at the lecture's shapes (cross-entropy, BatchNorm forward and backward) and
-// at makemore.py's transformer defaults (LayerNorm, GELU, attention; sigmoid at the GRU's gate shape).
+// at makemore.py's transformer defaults (LayerNorm, GELU, attention; sigmoid at the GRU's gate shape),
+// and one AdamW step over the transformer's 204,544 parameters.
 // Each cell: warm-up, then batches of calls until at least 0.3 s have passed (performance.now()).
 // Run: npm run bench:kernels (builds nothing: run npm run build:wasm first if asm/ changed).
 //
 // Letters: C[M,N] = A·B summed over K.
 
 import { createTsKernels, wasmKernels, type F32Buf, type Kernels } from "../src/index.ts";
+import { adamwScalars } from "../src/kernels/index.ts";
 
 type Layout = "NN" | "NT" | "TN";
 interface Shape {
@@ -196,6 +198,14 @@ for (const s of SHAPES) {
     fillDeterministic(qkv.view, 11);
     cell(`attentionForward B ${B}, T ${T}, C ${C}, NH ${NH}`, (k) => k.attentionForward(out, att, qkv, B, T, C, NH));
     cell(`attentionBackward B ${B}, T ${T}, C ${C}, NH ${NH}`, (k) => k.attentionBackward(dqkv, datt, dout, qkv, att, B, T, C, NH));
+    // one AdamW step over all the transformer's parameters as one vector (makemore's betas, eps, lr, wd; t = 3)
+    const P = 204544;
+    const [p, pg, pm, pv] = [0, 1, 2, 3].map(() => arena.f32(P));
+    fillDeterministic(p.view, 12);
+    fillDeterministic(pg.view, 13);
+    for (let i = 0; i < P; i++) pg.view[i] *= 1e-2;
+    const s = adamwScalars(5e-4, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01 }, 1 - 0.9 ** 3, 1 - 0.99 ** 3);
+    cell(`adamw (${P}), the transformer's parameter count`, (k) => k.adamw(p, pg, pm, pv, P, s));
   }
   arena.release(mark);
 }

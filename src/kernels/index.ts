@@ -3,6 +3,8 @@
 
 export { Arena, PlanArena, F32Buf, I32Buf, ALIGN, WASM32_MAX_BYTES, formatBytes, type ArenaMark, type ArenaOptions } from "./arena.ts";
 export type { Kernels, BatchNormStats } from "./kernels.ts";
+export { adamwScalars, type AdamWScalars, type AdamWHyper } from "./ops/adamw.ts";
+export { fusedMulAddF32 } from "./float32.ts";
 export { KernelIndexError } from "./kernels.ts";
 export { IGNORE_INDEX, countTargets } from "./ops/cross_entropy.ts";
 export { createTsKernels } from "./reference.ts";

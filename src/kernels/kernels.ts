@@ -16,6 +16,7 @@
 //   ops/layernorm.ts      layerNorm, layerNormBackward                      asm/layernorm.ts
 //   ops/activations.ts    gelu, geluBackward, sigmoid, sigmoidBackward, mul asm/activations.ts
 //   ops/attention.ts      attentionForward, attentionBackward               asm/attention.ts
+//   ops/adamw.ts          adamw (the optimizer step, + adamwScalars)        asm/adamw.ts
 //
 // Letters: M rows of the output, N its columns, K the dimension a matrix product sums over; n the
 // length of a vector; in the fused layer kernels R rows (the batch), H features, V classes or table
@@ -24,6 +25,7 @@
 
 import type { Arena } from "./arena.ts";
 import type { ActivationKernels } from "./ops/activations.ts";
+import type { AdamWKernels } from "./ops/adamw.ts";
 import type { AttentionKernels } from "./ops/attention.ts";
 import type { BatchNormKernels } from "./ops/batchnorm.ts";
 import type { CrossEntropyKernels } from "./ops/cross_entropy.ts";
@@ -34,11 +36,12 @@ import type { MatmulKernels } from "./ops/matmul.ts";
 import type { TanhExpKernels } from "./ops/tanh_exp.ts";
 
 export type { BatchNormStats } from "./ops/batchnorm.ts";
+export type { AdamWScalars } from "./ops/adamw.ts";
 export { KernelIndexError } from "./common.ts";
 
 export interface Kernels
   extends MatmulKernels, ElementwiseKernels, TanhExpKernels, BatchNormKernels, CrossEntropyKernels, EmbeddingKernels,
-    LayerNormKernels, ActivationKernels, AttentionKernels {
+    LayerNormKernels, ActivationKernels, AttentionKernels, AdamWKernels {
   /** "wasm" or "ts". */
   readonly name: "wasm" | "ts";
   /** The arena this backend's buffers must come from (the wasm backend needs its module's memory). */

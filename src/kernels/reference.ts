@@ -5,6 +5,7 @@
 import { Arena } from "./arena.ts";
 import type { Kernels } from "./kernels.ts";
 import { tsActivations } from "./ops/activations.ts";
+import { tsAdamW } from "./ops/adamw.ts";
 import { tsAttention } from "./ops/attention.ts";
 import { tsBatchNorm } from "./ops/batchnorm.ts";
 import { tsCrossEntropy } from "./ops/cross_entropy.ts";
@@ -28,5 +29,6 @@ export function createTsKernels(arena: Arena = new Arena()): Kernels {
     ...tsLayerNorm,
     ...tsActivations,
     ...tsAttention,
+    ...tsAdamW,
   };
 }

@@ -8,6 +8,7 @@ import { Arena } from "./arena.ts";
 import { WasmContext } from "./common.ts";
 import type { Kernels } from "./kernels.ts";
 import { wasmActivations } from "./ops/activations.ts";
+import { wasmAdamW } from "./ops/adamw.ts";
 import { wasmAttention } from "./ops/attention.ts";
 import { wasmBatchNorm } from "./ops/batchnorm.ts";
 import { wasmCrossEntropy } from "./ops/cross_entropy.ts";
@@ -46,6 +47,7 @@ export function wasmKernels(): Kernels {
       ...wasmLayerNorm(ctx),
       ...wasmActivations(ctx),
       ...wasmAttention(ctx),
+      ...wasmAdamW(ctx),
     };
   }
   return kernels;

@@ -10,6 +10,7 @@
 // with one rounding: PyTorch's CPU build contracts it into a fused multiply-add (measured: the two-
 // rounding formula differs from its bits wherever the value is near 0 and the range is not a power of 2).
 
+import { fusedMulAddF32 } from "../kernels/float32.ts";
 import type { Linear } from "../nn/linear.ts";
 import type { Parameter } from "../nn/layer.ts";
 import type { Generator } from "../random/generator.ts";
@@ -21,38 +22,8 @@ export function uniformInto(p: Parameter, g: Generator, from: number, to: number
   const lo = f(from);
   const range = f(f(to) - lo);
   const v = p.data.view;
-  for (let i = 0; i < v.length; i++) v[i] = fmaF32(g.uniformFloat32(), range, lo);
+  for (let i = 0; i < v.length; i++) v[i] = fusedMulAddF32(g.uniformFloat32(), range, lo);
 }
-
-/**
- * fl32(a·b + c) rounded once, for float32 a, b, c: a·b is exact in float64 (24 + 24 bits); the sum is
- * rounded to float64 with its error kept (TwoSum), and the error breaks the one tie that the second
- * rounding, to float32, could get wrong.
- */
-export function fmaF32(a: number, b: number, c: number): number {
-  const p = a * b;
-  const s = p + c;
-  const bp = s - c;
-  const err = (p - bp) + (c - (s - bp)); // s + err = p + c exactly
-  const r = f(s);
-  if (err === 0 || r === s) return r;
-  // s lies between two float32 values; only an exact tie at s needs the error's sign
-  const other = f(r < s ? nextUp32(r) : nextDown32(r));
-  if (Math.abs(s - r) !== Math.abs(other - s)) return r;
-  return (err > 0) === (other > r) ? other : r;
-}
-
-const buf = new DataView(new ArrayBuffer(4));
-function step32(x: number, up: boolean): number {
-  buf.setFloat32(0, x);
-  let bits = buf.getInt32(0);
-  if (x === 0) bits = up ? 1 : -2147483647;
-  else bits += (x > 0) === up ? 1 : -1;
-  buf.setInt32(0, bits);
-  return buf.getFloat32(0);
-}
-const nextUp32 = (x: number) => step32(x, true);
-const nextDown32 = (x: number) => step32(x, false);
 
 /** nn.Linear.reset_parameters: the weight, then the bias. */
 export function initTorchLinear(linear: Linear, g: Generator): void {

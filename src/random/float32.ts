@@ -3,34 +3,15 @@
 // (GCC) PyTorch bit for bit (SPEC §4.2 A). GCC contracts a multiply whose only use is an add into one
 // fused multiply-add; those steps use `fma32`, the others round after each operation.
 
+import { fusedMulAddF32 } from "../kernels/float32.ts";
+
 const f = Math.fround;
 
-const f64 = new Float64Array(1);
-const f64w = new Uint32Array(f64.buffer); // [low word, high word] on little-endian hosts
 const f32 = new Float32Array(1);
 const f32w = new Uint32Array(f32.buffer);
 
-/**
- * fl32(a·b + c) with a single rounding, for float32 a, b, c held in doubles. a·b is exact in a double;
- * TwoSum gives the exact error of the sum, which breaks the one case where rounding twice (to double,
- * then to float32) differs: a double sum lying exactly halfway between two float32s.
- */
-export function fma32(a: number, b: number, c: number): number {
-  const p = a * b;
-  const s = p + c;
-  const bb = s - p;
-  const e = p - (s - bb) + (c - bb);
-  if (e !== 0) {
-    f64[0] = s;
-    // Low 29 of the 52 mantissa bits equal to 1000…0: s is a float32 tie.
-    if ((f64w[0] & 0x1fffffff) === 0x10000000) {
-      const fa = f(s);
-      const fb = 2 * s - fa;
-      return e > 0 ? Math.max(fa, fb) : Math.min(fa, fb);
-    }
-  }
-  return f(s);
-}
+/** fl32(a·b + c) with a single rounding (one implementation for the project: src/kernels/float32.ts). */
+export const fma32 = fusedMulAddF32;
 
 // Natural logarithm: Cephes logf polynomial.
 const SQRTHF = f(0.707106781186547524);

@@ -21,7 +21,7 @@
 //   differs in the last bit), so `powInt` computes it in double-double arithmetic;
 // - the x86 AVX2 kernels PyTorch dispatches to are compiled by GCC with FMA contraction: `add_`
 //   with alpha (`self + alpha*other`) and `addcmul_` (`self + (value*t1)*t2`) each round once after
-//   the multiply-add (fma32), in the vectorised loop and in its scalar tail alike. addcdiv_ is
+//   the multiply-add (fusedMulAddF32, src/kernels/float32.ts), in the vectorised loop and in its scalar tail alike. addcdiv_ is
 //   `self + (value*t1)/t2`: the product is rounded, then the quotient, then the sum;
 // - sqrt, the division by a scalar and `add_(eps)` round once each.
 // (PyTorch's generic, non-AVX2 kernels, ATEN_CPU_CAPABILITY=default, round the multiply-adds twice.)
@@ -30,12 +30,10 @@
 // the kernels' arena and zero-initialised, as PyTorch's `torch.zeros_like(p)` at the first step.
 
 import { ConfigError } from "../errors.ts";
-import type { F32Buf, Kernels } from "../kernels/index.ts";
+import { adamwScalars, type AdamWScalars, type F32Buf, type Kernels } from "../kernels/index.ts";
 import type { Buffer, Parameter } from "../nn/layer.ts";
-import { fma32 } from "../random/float32.ts";
 import type { AdamWConfig, Optimizer } from "./optimizer.ts";
 
-const f = Math.fround;
 
 export class AdamW implements Optimizer {
   /** Optimizer steps taken so far: PyTorch's state["step"], the t of the bias corrections. */
@@ -45,10 +43,13 @@ export class AdamW implements Optimizer {
   /** exp_avg_sq of each parameter (the second moment v), in parameter order. */
   private readonly expAvgSq: F32Buf[];
 
+  /** The step's float32 scalars, reused (nothing is allocated per step). */
+  private readonly scalars: AdamWScalars = { decay: 0, b1: 0, a1: 0, b2: 0, a2: 0, bc2Sqrt: 0, eps: 0, negStepSize: 0 };
+
   constructor(
     readonly config: AdamWConfig,
     private readonly params: readonly Parameter[],
-    kernels: Kernels,
+    private readonly kernels: Kernels,
   ) {
     this.expAvg = params.map((p) => kernels.arena.f32(p.data.length)); // zeros_like(p)
     this.expAvgSq = params.map((p) => kernels.arena.f32(p.data.length)); // zeros_like(p)
@@ -57,34 +58,17 @@ export class AdamW implements Optimizer {
   step(lr: number): void {
     checkLearningRate(lr);
     checkStepCount(this.stepCount);
-    const { beta1, beta2, eps, weightDecay } = this.config;
+    const { beta1, beta2 } = this.config;
     const t = this.stepCount + 1; // step_t += 1
-    // The Python scalars, in double
-    const biasCorrection1 = 1 - powInt(beta1, t);
-    const biasCorrection2 = 1 - powInt(beta2, t);
-    const stepSize = lr / biasCorrection1;
-    // … and as each tensor op takes them, rounded to float32
-    const decay = f(1 - lr * weightDecay); // param.mul_(1 - lr*weight_decay)
-    const b1 = f(beta1), a1 = f(1 - beta1); // exp_avg.mul_(beta1).add_(grad, alpha=1-beta1)
-    const b2 = f(beta2), a2 = f(1 - beta2); // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1-beta2)
-    const bc2Sqrt = f(Math.sqrt(biasCorrection2)); // exp_avg_sq.sqrt() / bias_correction2_sqrt
-    const epsF = f(eps); // .add_(eps)
-    const negStepSize = f(-stepSize); // addcdiv_(..., value=-step_size)
-    const params = this.params;
-    for (let k = 0; k < params.length; k++) {
-      const P = params[k];
-      const p = P.data.view, g = P.grad.view, m = this.expAvg[k].view, v = this.expAvgSq[k].view;
-      const n = p.length;
-      for (let i = 0; i < n; i++) {
-        const gi = g[i];
-        const pi = f(decay * p[i]);
-        const mi = fma32(a1, gi, f(b1 * m[i]));
-        const vi = fma32(f(a2 * gi), gi, f(b2 * v[i]));
-        const denom = f(f(f(Math.sqrt(vi)) / bc2Sqrt) + epsF);
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = f(pi + f(f(negStepSize * mi) / denom));
-      }
+    // The Python scalars in double, then as each tensor op takes them, rounded to float32 (adamwScalars):
+    // 1 - lr*weight_decay, beta1, 1 - beta1, beta2, 1 - beta2, sqrt(bias_correction2), eps, -step_size
+    const s = adamwScalars(lr, this.config, 1 - powInt(beta1, t), 1 - powInt(beta2, t), this.scalars);
+    // per element, in one kernel (Kernels.adamw; fused multiply-adds rounded once, as above):
+    //   p = fl(decay·p);  m = fma(a1, g, fl(b1·m));  v = fma(fl(a2·g), g, fl(b2·v))
+    //   denom = fl(fl(fl(sqrt(v)) / bc2Sqrt) + eps);  p = fl(p + fl(fl(negStepSize·m) / denom))
+    for (let k = 0; k < this.params.length; k++) {
+      const P = this.params[k];
+      this.kernels.adamw(P.data, P.grad, this.expAvg[k], this.expAvgSq[k], P.data.length, s);
     }
     this.stepCount = t;
   }
