@@ -10,7 +10,7 @@
 //       file in shared/reference/zoo/'s layout, its type read from its __metadata__ when --type is not
 //       given) on the file's parameters and batch, each row also against PyTorch's gradient.
 
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
 import { totalmem } from "node:os";
 import { formatBytes, wasmKernels } from "../kernels/index.ts";
 import { checkMemory } from "../models/memory.ts";
@@ -27,7 +27,8 @@ import { ninjaReferenceFromRecords } from "../ninja/reference.ts";
 import { hasOracle, oracleTypes, zooOracle } from "../ninja/zoo_oracle.ts";
 import { formatZooGradcheck, zooGradcheckFromSeed, zooGradcheckReference, type ZooGradcheckReport } from "../ninja/zoo_gradcheck.ts";
 import { referenceType, zooReferenceFromRecords } from "../ninja/zoo_reference.ts";
-import { intFlag, numberFlag, type Output } from "./options.ts";
+import { intFlag, type Output } from "./options.ts";
+import { attributeOf, parserOf } from "./run_flags.ts";
 
 /** makemore part 4's setup: Generator(2147483647), n_hidden 64, a minibatch of 32. */
 export const GRADCHECK_DEFAULTS = { seed: 2147483647, nHidden: 64, batchSize: 32 } as const;
@@ -44,11 +45,6 @@ export interface GradcheckFlags {
   json?: boolean;
   /** The model settings of the types with an oracle (--n-embd → nEmbd, …). */
   [field: string]: unknown;
-}
-
-/** camelCase key of a flag: "--n-embd" → "nEmbd". */
-function attributeOf(flag: string): string {
-  return flag.replace(/^--(no-)?/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** The model-setting flags of the types with an oracle, each once (--n-hidden is part 4's flag too). */
@@ -157,21 +153,6 @@ export async function gradcheckAction(flags: GradcheckFlags, io: Output, given?:
   if (!report.ok) {
     throw new GradcheckError(`gradient check failed: ${report.failures.join("; ")}`);
   }
-}
-
-/** A flag's parser from its field (ints and numbers with their ranges). */
-function parserOf(f: ConfigField): ((v: string) => unknown) | undefined {
-  if (f.kind === "int") return intFlag(f.min ?? 1);
-  if (f.kind === "number") {
-    return (v: string) => {
-      const n = numberFlag()(v);
-      if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)) {
-        throw new InvalidArgumentError(`must be a number in [${f.min ?? "-inf"}, ${f.max ?? "inf"}].`);
-      }
-      return n;
-    };
-  }
-  return undefined;
 }
 
 export function registerGradcheck(program: Command, io: Output): void {

@@ -39,7 +39,7 @@ export interface RunFlags {
 }
 
 /** camelCase key of a flag: "--n-embd" → "nEmbd", "--no-batchnorm" → "batchnorm". */
-function attributeOf(flag: string): string {
+export function attributeOf(flag: string): string {
   return flag.replace(/^--(no-)?/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
@@ -56,7 +56,8 @@ function modelFlags(): { field: ConfigField; types: string[] }[] {
   return [...out.values()];
 }
 
-function parserOf(f: ConfigField): ((v: string) => unknown) | undefined {
+/** A model-setting flag's parser from its field (ints and numbers with their ranges). */
+export function parserOf(f: ConfigField): ((v: string) => unknown) | undefined {
   if (f.kind === "int") return intFlag(f.min ?? 1);
   if (f.kind === "number") {
     return (v: string) => {

@@ -13,6 +13,7 @@ import { Embedding, type EmbeddingRec, type Tokens } from "../nn/embedding.ts";
 import type { Act, Buffer, Parameter } from "../nn/layer.ts";
 import { ModelBase, type NamedAct } from "./model.ts";
 import type { ModelType } from "./model_type.ts";
+import { MAKEMORE_PY_TRAINING } from "./sequence_model.ts";
 
 export interface BigramConfig {
   type: "bigram";
@@ -76,15 +77,7 @@ export const BIGRAM: ModelType<BigramConfig> = {
   data: "sequences",
   defaults: { type: "bigram" },
   fields: [],
-  training: {
-    steps: 20000,
-    batchSize: 32,
-    optimizer: { type: "adamw", beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01 },
-    schedule: { lr: 5e-4, decayStep: null, lrAfterDecay: 5e-4 },
-    seed: 3407,
-    split: { kind: "randperm" },
-    evalStats: null,
-  },
+  training: { ...MAKEMORE_PY_TRAINING, steps: 20000 },
   build: (config, kernels, capacity) => new Bigram(config, kernels, capacity),
   init: (model) => (model as Bigram).table.weight.data.view.fill(0),
 };
