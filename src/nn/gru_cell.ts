@@ -42,6 +42,9 @@ export class GRUCell implements RecurrentLayer<GRURec> {
   private readonly wr: SplitWeight;
   private readonly wh: SplitWeight;
   private readonly drh: F32Buf; // (B,H) scratch
+  /** z, r, hbar: the split weights and the Linears, in makemore.py's order. */
+  private readonly gates: readonly SplitWeight[];
+  private readonly linears: readonly Linear[];
 
   constructor(
     private readonly kernels: Kernels,
@@ -60,6 +63,8 @@ export class GRUCell implements RecurrentLayer<GRURec> {
     this.wr = new SplitWeight(kernels, this.xhToR.weight, E, H);
     this.wh = new SplitWeight(kernels, this.xhToHbar.weight, E, H);
     this.drh = kernels.arena.f32(capacity * H);
+    this.gates = [this.wz, this.wr, this.wh];
+    this.linears = [this.xhToZ, this.xhToR, this.xhToHbar];
   }
 
   record(B: number, T: number): GRURec {
@@ -73,11 +78,13 @@ export class GRUCell implements RecurrentLayer<GRURec> {
 
   forward(rec: GRURec, x: F32Buf, h0: F32Buf, B: number, T: number): void {
     const k = this.kernels, E = this.inputSize, H = this.hiddenSize, n = B * H, rows = T * B;
-    for (const w of [this.wz, this.wr, this.wh]) w.split();
-    // the input's part of every product, all positions at once
-    for (const [pre, w, l] of [[rec.zpre, this.wz, this.xhToZ], [rec.rpre, this.wr, this.xhToR], [rec.hpre, this.wh, this.xhToHbar]] as const) {
-      k.matmulNT(pre.buf, x, w.wx, rows, E, H); //                                   (T·B,H)
-      k.addRow(pre.buf, l.bias!.data, rows, H);
+    // the input's part of every product, all positions at once: x @ W·xᵀ + b (T·B,H) for z, r, hbar
+    for (let g = 0; g < 3; g++) {
+      const w = this.gates[g];
+      const pre = (g === 0 ? rec.zpre : g === 1 ? rec.rpre : rec.hpre).buf;
+      w.split();
+      k.matmulNT(pre, x, w.wx, rows, E, H);
+      k.addRow(pre, this.linears[g].bias!.data, rows, H);
     }
     const hs = rec.hs.of(B), zpre = rec.zpre.of(B), rpre = rec.rpre.of(B), hpre = rec.hpre.of(B);
     const zs = rec.z.of(B), rs = rec.r.of(B), hbars = rec.hbar.of(B), rhs = rec.rh.of(B);
@@ -128,14 +135,16 @@ export class GRUCell implements RecurrentLayer<GRURec> {
       k.matmulNN(dprev, dr[t], this.wr.wh, B, H, H, true); //          + drpre @ Wrh
     }
     const x = rec.x;
-    const parts = [[rec.zpre, this.wz, this.xhToZ, rec.hs.buf], [rec.rpre, this.wr, this.xhToR, rec.hs.buf], [rec.hpre, this.wh, this.xhToHbar, rec.rh.buf]] as const;
-    parts.forEach(([d, w, l, hIn], i) => {
-      k.matmulTN(w.dwx, d.buf, x, H, rows, E); //                       dW·x = dpreᵀ @ x
-      k.matmulTN(w.dwh, d.buf, hIn, H, rows, H); //                     dW·h = dpreᵀ @ h_{t−1} (r·h_{t−1})
+    for (let g = 0; g < 3; g++) {
+      const w = this.gates[g];
+      const d = (g === 0 ? rec.zpre : g === 1 ? rec.rpre : rec.hpre).buf; // the gate's dpre (T·B,H)
+      const hIn = g === 2 ? rec.rh.buf : rec.hs.buf; //                     what W·h multiplied
+      k.matmulTN(w.dwx, d, x, H, rows, E); //                                dW·x = dpreᵀ @ x
+      k.matmulTN(w.dwh, d, hIn, H, rows, H); //                              dW·h = dpreᵀ @ h_{t−1} (r·h_{t−1})
       w.addGrad();
-      k.colSum(l.bias!.grad, d.buf, rows, H, true);
-      k.matmulNN(rec.dx, d.buf, w.wx, rows, H, E, i > 0); //            dx += dpre @ W·x
-    });
+      k.colSum(this.linears[g].bias!.grad, d, rows, H, true);
+      k.matmulNN(rec.dx, d, w.wx, rows, H, E, g > 0); //                     dx += dpre @ W·x
+    }
   }
 
   parameters(): Parameter[] {

@@ -45,6 +45,8 @@ export class AdamW implements Optimizer {
 
   /** The step's float32 scalars, reused (nothing is allocated per step). */
   private readonly scalars: AdamWScalars = { decay: 0, b1: 0, a1: 0, b2: 0, a2: 0, bc2Sqrt: 0, eps: 0, negStepSize: 0 };
+  /** beta1**t, beta2**t of the step. */
+  private readonly powers = new Float64Array(2);
 
   constructor(
     readonly config: AdamWConfig,
@@ -62,7 +64,9 @@ export class AdamW implements Optimizer {
     const t = this.stepCount + 1; // step_t += 1
     // The Python scalars in double, then as each tensor op takes them, rounded to float32 (adamwScalars):
     // 1 - lr*weight_decay, beta1, 1 - beta1, beta2, 1 - beta2, sqrt(bias_correction2), eps, -step_size
-    const s = adamwScalars(lr, this.config, 1 - powInt(beta1, t), 1 - powInt(beta2, t), this.scalars);
+    powIntInto(this.powers, 0, beta1, t);
+    powIntInto(this.powers, 1, beta2, t);
+    const s = adamwScalars(lr, this.config, 1 - this.powers[0], 1 - this.powers[1], this.scalars);
     // per element, in one kernel (Kernels.adamw; fused multiply-adds rounded once, as above):
     //   p = fl(decay·p);  m = fma(a1, g, fl(b1·m));  v = fma(fl(a2·g), g, fl(b2·v))
     //   denom = fl(fl(fl(sqrt(v)) / bc2Sqrt) + eps);  p = fl(p + fl(fl(negStepSize·m) / denom))
@@ -98,34 +102,35 @@ export function checkStepCount(stepCount: number): void {
 
 // beta**t for an integer t >= 0, correctly rounded (as glibc's pow, which Python's `**` calls): binary
 // exponentiation on double-double numbers (hi + lo), whose relative error (~t·2^-104) is far below
-// half an ulp of the result; then hi + lo rounds once. Allocation-free (no tuples).
+// half an ulp of the result; then hi + lo rounds once. The double-doubles live in a Float64Array, so
+// nothing is boxed: a training step allocates nothing here.
 const SPLIT = 134217729; // 2^27 + 1, Veltkamp's split of a double into two 26-bit halves
+const DD = new Float64Array(4); // [result hi, result lo, power hi, power lo]
 
-/** beta**t for an integer t >= 0 (exported for the tests). */
-export function powInt(beta: number, t: number): number {
-  let rh = 1, rl = 0; // result
-  let xh = beta, xl = 0; // beta^(2^i)
+/** beta**t for an integer t >= 0 into out[i] (AdamW.step's bias corrections; allocates nothing). */
+export function powIntInto(out: Float64Array, i: number, beta: number, t: number): void {
+  DD[0] = 1; DD[1] = 0; // result
+  DD[2] = beta; DD[3] = 0; // beta^(2^k)
   let e = t;
   while (e > 0) {
-    if (e % 2 === 1) {
-      const ph = ddMulHi(rh, rl, xh, xl);
-      rl = ddLo;
-      rh = ph;
-    }
+    if (e % 2 === 1) ddMulInto(0, 2); // result *= power
     e = Math.floor(e / 2);
-    if (e > 0) {
-      const sh = ddMulHi(xh, xl, xh, xl);
-      xl = ddLo;
-      xh = sh;
-    }
+    if (e > 0) ddMulInto(2, 2); // power *= power
   }
-  return rh + rl;
+  out[i] = DD[0] + DD[1];
 }
 
-let ddLo = 0; // the low part of ddMulHi's last product
+const POW = new Float64Array(1);
 
-/** (ah + al)·(bh + bl) as a double-double: returns the high part, leaves the low one in ddLo. */
-function ddMulHi(ah: number, al: number, bh: number, bl: number): number {
+/** beta**t for an integer t >= 0 (the tests; AdamW.step uses powIntInto). */
+export function powInt(beta: number, t: number): number {
+  powIntInto(POW, 0, beta, t);
+  return POW[0];
+}
+
+/** DD[a], DD[a+1] = (DD[a] + DD[a+1])·(DD[b] + DD[b+1]) as a double-double. */
+function ddMulInto(a: number, b: number): void {
+  const ah = DD[a], al = DD[a + 1], bh = DD[b], bl = DD[b + 1];
   // Dekker's TwoProduct: p + e = ah·bh exactly
   const p = ah * bh;
   let s = SPLIT * ah;
@@ -135,6 +140,6 @@ function ddMulHi(ah: number, al: number, bh: number, bl: number): number {
   const e = ahh * bhh - p + ahh * bhl + ahl * bhh + ahl * bhl;
   const lo = e + (ah * bl + al * bh);
   const hi = p + lo;
-  ddLo = lo - (hi - p);
-  return hi;
+  DD[a] = hi;
+  DD[a + 1] = lo - (hi - p);
 }
