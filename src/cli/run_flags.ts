@@ -88,7 +88,7 @@ export function addRunFlags(cmd: Command, { training = true }: { training?: bool
     );
   if (training) {
     cmd
-      .option("--steps <n>", "optimization steps (default: the type's; lecture 200000, makemore.py's types 10000)", intFlag(0))
+      .option("--steps <n>", "optimization steps (default: the type's; lecture 200000, bigram 20000, makemore.py's other types 10000)", intFlag(0))
       .option("--max-steps <n>", "makemore.py's name for --steps; -1: until interrupted (Ctrl-C saves the run; at most 2^28 steps)", intFlag(-1))
       .option("--lr <x>", "learning rate (default: the type's; lecture 0.1, makemore.py's types 5e-4)", numberFlag({ positive: true }))
       .option("-l, --learning-rate <x>", "makemore.py's name for --lr", numberFlag({ positive: true }))

@@ -2,7 +2,8 @@
 // run that estimates its losses while training (makemore.py's), else the last — each marked in train,
 // in val, in test or new against the run's splits (makemore.py's print_samples). Without --seed the
 // run's generator continues where training left it, as the lectures sample right after training, so
-// `sample -n 10` prints the 10 words train printed at its end. makemore.py's models generate as its
+// `sample -n 10` prints the 10 words train printed at its end — when the model saved is the one training
+// ended with (train's samples come from its last model, as makemore.py's do; the best may be older). makemore.py's models generate as its
 // `generate` does (sample.ts). A run whose model computes NaN (it diverged) is an error naming its
 // model.safetensors, exit code 1.
 

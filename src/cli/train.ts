@@ -60,13 +60,13 @@ export function registerTrain(program: Command, io: Output): void {
     .option("--checkpoint-every <n>", "save the resumable state (current model, optimizer, generator) every n steps", intFlag(1), 10000)
     .option(
       "--eval-every <n>",
-      `estimate the split losses every n steps, or none, on the first ${ESTIMATE_ROWS} rows of each split (makemore.py draws 10 random batches of 100; ` +
+      `estimate the split losses every n steps (none or 0: never), on the first ${ESTIMATE_ROWS} rows of each split (makemore.py draws 10 random batches of 100; ` +
         "these rows are already shuffled by the split, and drawing would change the batches that follow); the model with the lowest estimate " +
         "(val if the run has a val split, else test) is saved as model.safetensors, the best model, as makemore.py keeps it " +
         "(default: 500 for makemore.py's types, none for lecture and wavenet; --resume keeps the run's)",
       periodFlag,
     )
-    .option("--sample-every <n>", "print 10 samples every n steps, each marked in train, in val, in test or new (default: none)", periodFlag)
+    .option("--sample-every <n>", "print 10 samples every n steps (none or 0: never), each marked in train, in val, in test or new (default: none)", periodFlag)
     .option("--samples <n>", "words to sample at the end", intFlag(0), 10)
     .option("--top-k <k>", "the samples train prints draw only among the k most likely characters (-1: all, makemore.py's default)", topKFlag)
     .option("--device <d>", "accepted for makemore.py's command lines: makemore-ts trains on one CPU thread in WebAssembly, cpu is the only device")
@@ -274,7 +274,9 @@ async function trainLoop(
   io.out(`trained ${stepsRun} steps in ${seconds.toFixed(1)} s (${Math.round(stepsRun / Math.max(seconds, 1e-9))} steps/s)`);
   io.out(`split losses${bnNote(bnStats)}: ${formatLosses(losses)}`);
   if (run.best !== null) io.out(`model.safetensors: ${modelNote(run.best, trainer.step)}`);
-  if (samples.length) io.out(formatSamples(samples));
+  // as makemore.py's loop prints them: from the model training ended with, which need not be the best
+  const from = run.best !== null && run.best.step !== trainer.step ? ` from the last model (step ${trainer.step}; sample -o ${dir} uses the best)` : "";
+  if (samples.length) io.out(formatSamples(samples, true, `${samples.length} samples${from}`));
   io.out(`saved to ${dir}/ (model.safetensors, config.json, metrics.jsonl)`);
   if (report) io.out(`report: ${report}`);
 }

@@ -6,13 +6,15 @@
 
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CheckpointError, ConfigError } from "../errors.ts";
+import { CheckpointError, ConfigError, DataError } from "../errors.ts";
 import { wasmKernels, type Kernels } from "../kernels/index.ts";
 import { Vocabulary } from "../data/vocabulary.ts";
 import { Generator } from "../random/generator.ts";
 import { NonFiniteModelError } from "../sample/finite.ts";
 import { SAMPLE_BATCH, sampleWords, seenWords, type Sample, type SampleOptions } from "../sample/sample.ts";
+import { checkMemory } from "../models/memory.ts";
 import { modelType } from "../models/registry.ts";
+import { wordsHash } from "../data/corpus.ts";
 import {
   decodeCheckpoint, decodeMetrics, decodeRunConfig, FILES, sha256Hex, type CheckpointFiles, type MetricLine, type RunConfig,
 } from "../train/checkpoint.ts";
@@ -217,6 +219,20 @@ export interface RunSamples {
   config: RunConfig;
 }
 
+/** Rows for sampling `count` words of `config`'s model together: up to SAMPLE_BATCH, as many as fit. */
+function sampleCapacity(config: RunConfig, count: number, kernels: Kernels): number {
+  let cap = Math.max(1, Math.min(count, SAMPLE_BATCH));
+  for (;;) {
+    try {
+      checkMemory(config.model, kernels.arena, { batchSize: cap });
+      return cap;
+    } catch (e) {
+      if (!(e instanceof ConfigError) || cap === 1) throw e;
+      cap = Math.ceil(cap / 2);
+    }
+  }
+}
+
 /**
  * Samples from a run directory's model.safetensors (the best model of a run that keeps one) without
  * needing its data, which only marks each word in train, in val, in test or new (makemore.py's
@@ -225,8 +241,9 @@ export interface RunSamples {
 export function sampleFromRun(dir: string, options: SampleRunOptions, kernels: Kernels = wasmKernels()): RunSamples {
   const save = readSave(dir, false);
   const config = save.config;
-  // makemore.py's models sample a batch of words together (sample.ts): room for it
-  const capacity = modelType(config.model.type).data === "sequences" ? Math.max(1, Math.min(options.count, SAMPLE_BATCH)) : 1;
+  // makemore.py's models sample a batch of words together (sample.ts): room for it, as much as the
+  // memory holds (long words make each row large; a smaller batch samples in several)
+  const capacity = modelType(config.model.type).data === "sequences" ? sampleCapacity(config, options.count, kernels) : 1;
   const { model } = decodeCheckpoint(save, kernels, capacity, (name) => join(dir, name));
   const vocab = new Vocabulary(config.vocabulary);
   const generator =
@@ -237,9 +254,13 @@ export function sampleFromRun(dir: string, options: SampleRunOptions, kernels: K
   if (seen === undefined) {
     try {
       const list = readWordFile(options.inputFile ?? config.data.file, { maxLineLength: config.data.maxLineLength });
+      if (wordsHash(list.words) !== config.data.sha256) {
+        // other words than the run's: their split would mark the samples wrongly
+        throw new DataError("does not hold the words this run was trained on (sha256 differs from config.json); pass the original file with -i", list.source);
+      }
       seen = seenWords(corpusOf(config, list.words, list.source).words);
     } catch (e) {
-      if (options.inputFile !== undefined) throw e;
+      if (options.inputFile !== undefined) throw e; // the run's own file, gone or changed: unmarked samples
     }
   }
   let samples: Sample[];

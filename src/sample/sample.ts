@@ -168,7 +168,8 @@ function sampleBatched(model: Model, g: Generator, draw: Drawer, count: number, 
     for (let b = 0; b < B; b++) {
       const row = Array.from(idx.subarray(b * (steps + 1) + 1, (b + 1) * (steps + 1))); // crop the start token
       const stop = row.indexOf(0); // token 0 ends the word
-      out.push({ ids: stop < 0 ? row : row.slice(0, stop), truncated: stop < 0 });
+      // a row without token 0 is a word of the longest length, as makemore.py prints it: not cut short
+      out.push({ ids: stop < 0 ? row : row.slice(0, stop), truncated: false });
     }
   }
   return out;

@@ -33,6 +33,10 @@ for (const type of ["mlp", "rnn", "gru", "bow", "transformer"]) {
     const s = await run("sample", "-o", one, "-n", "5", "--json");
     assert.equal(s.code, 0, s.err);
     assert.equal(JSON.parse(s.out).length, 5);
+    // other words than the run's would mark the samples against a wrong split: refused, naming the file
+    const other = await run("sample", "-o", one, "-n", "2", "-i", "data/names.txt");
+    assert.equal(other.code, 1);
+    assert.match(other.err, /names\.txt: does not hold the words this run was trained on/);
     const e = await run("eval", "-o", one, "--json");
     assert.equal(e.code, 0, e.err);
     assert.ok(JSON.parse(e.out).test > 1);
