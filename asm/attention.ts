@@ -3,152 +3,149 @@
 //
 //   q, k, v: the three C-column blocks of qkv (B,T,3C); head h: their columns h·hs..(h+1)·hs
 //   forward, per (b,h,t):
-//     scores[s] = q_t·k_s · scale for s ≤ t, scale = 1/√hs (a float32, as PyTorch's `* (1/√hs)`)
+//     scores[s] = q_t·k_s · scale for s ≤ t, scale = 1/√hs
 //     att[b,h,t,s] = exp(scores[s] − max_s scores) / Σ_s exp(…) for s ≤ t, 0 for s > t    // (B,NH,T,T)
 //     out[b,t,h·hs+i] = Σ_{s≤t} att[b,h,t,s]·v_s[i]                                       // (B,T,C)
 //   backward, per (b,h), given dout (B,T,C):
 //     datt[t,s] = dout_t·v_s;  ds[t,s] = att[t,s]·(datt[t,s] − Σ_s' att[t,s']·datt[t,s'])  (kept in datt)
 //     dq_t = scale·Σ_{s≤t} ds[t,s]·k_s;  dk_s = scale·Σ_{t≥s} ds[t,s]·q_t;  dv_s = Σ_{t≥s} att[t,s]·dout_t
 //
-// Every element of dq, dk, dv is a complete sum computed in registers and stored once, so `acc` 1 adds
-// it to dqkv (dqkv + grad, two roundings) and `acc` 0 overwrites without a zeroing pass. The head
-// dimension is walked 4 floats at a time (one f32x4), the last 1..3 as partial lanes (lanes.ts). Dot
-// products against keys (and values, in the backward) go 4 key positions at a time, their four sums
-// transposed into one vector; weighted sums of rows keep 4 accumulators so their additions overlap; the
-// softmax runs 4 key positions at a time with expf.ts's exp4 (≤ 1 ulp). All float32 arithmetic; the
-// order of the additions differs from the TS reference's (float64) and from PyTorch's.
+// Per (b,h), in passes over all T rows (so that the rows' independent chains overlap in the CPU, where
+// one row's dot products, maximum, exponentials, sum and division would wait on each other):
+//   forward:  the raw dot products q_t·k_s into att (attention_blocks.ts causalDots: tiles over the
+//             transposed keys); the softmax of each row in place, four rows at a time (the scores scaled
+//             by log2(e)/√hs, so exp(x − max) = 2^(x' − max'), attention_blocks.ts exp2neg; lanes past t
+//             masked to −∞, so exactly +0); then out_t = Σ_s att[t,s]·v_s (weightedRows).
+//   backward: the raw dout_t·v_s into datt (causalDots again); ds in place, four rows at a time; dq
+//             from the rows of ds; dk and dv from the columns of ds and att (weightedRows, one after the
+//             other: eight accumulators at once would not fit the registers).
+// Every element of out, dq, dk, dv is a complete sum kept in registers and stored once, so `acc` 1 adds
+// it to dqkv (dqkv + grad, two roundings) and `acc` 0 overwrites without a zeroing pass. Rows are
+// handled four at a time while four fit below T, then one at a time (the last block of a row then
+// stored partially when T is not a multiple of 4). All float32 arithmetic; the order of the additions
+// differs from the TS reference's (float64) and from PyTorch's.
 //
 // Letters: B batch, T time, C channels, NH heads, hs = C/NH; t a query position, s a key position.
 // Pointers are byte offsets.
 
-import { hsum, loadPartial, storePartial } from "./lanes";
-import { exp4 } from "./expf";
+import {
+  ak, causalDots, diagMask, exp2neg, lanesBelow, ld, maxAll, st, sumAll, weightedRows, zero,
+} from "./attention_blocks";
 
-/** w float32 lanes at p (w = 4: a full vector; 1..3: partial, the rest 0). */
+const LOG2E = 1.4426950408889634;
+
+// V8's optimizing compiler schedules a pure computation next to its uses, which can put it inside the
+// innermost loop (measured: the head size's integer division and the scale's square root and division
+// ran once per block of four scores); a value loaded from memory stays where its load is. So each call
+// parks its scalars here and loads them back once: hs at 0, the scale vector at 16.
+const PARK: usize = memory.data(32, 16);
+
+/** hs = C/NH, computed once and read back from PARK (see there). */
 // @ts-ignore: decorator
-@inline function ld(p: usize, w: i32): v128 {
-  return w == 4 ? v128.load(p) : loadPartial(p, w);
+@inline function parkHeadSize(C: i32, NH: i32): i32 {
+  store<i32>(PARK, C / NH);
+  return load<i32>(PARK);
 }
 
-/** Stores w float32 lanes of v at p. */
+/** splat(x), computed once and read back from PARK (see there). */
 // @ts-ignore: decorator
-@inline function st(p: usize, v: v128, w: i32): void {
-  if (w == 4) v128.store(p, v);
-  else storePartial(p, v, w);
-}
-
-/** Stores (acc 0) or adds (acc 1) w lanes of v at p. */
-// @ts-ignore: decorator
-@inline function put(p: usize, v: v128, w: i32, acc: i32): void {
-  st(p, acc != 0 ? f32x4.add(ld(p, w), v) : v, w);
-}
-
-/** a·b over n floats. */
-// @ts-ignore: decorator
-@inline function dot(a: usize, b: usize, n: i32): f32 {
-  let s = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) s = f32x4.add(s, f32x4.mul(v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
-  if (i < n) s = f32x4.add(s, f32x4.mul(loadPartial(a + (<usize>i << 2), n - i), loadPartial(b + (<usize>i << 2), n - i)));
-  return hsum(s);
-}
-
-/** The four dot products a·b_j over n floats, b_j = b + j·stride (j = 0..3), as the lanes of one vector. */
-// @ts-ignore: decorator
-@inline function dot4(a: usize, b: usize, stride: usize, n: i32): v128 {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    const av = v128.load(a + o);
-    s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b + o)));
-    s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b + stride + o)));
-    s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b + 2 * stride + o)));
-    s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b + 3 * stride + o)));
-  }
-  if (i < n) {
-    const o = <usize>i << 2;
-    const r = n - i;
-    const av = loadPartial(a + o, r);
-    s0 = f32x4.add(s0, f32x4.mul(av, loadPartial(b + o, r)));
-    s1 = f32x4.add(s1, f32x4.mul(av, loadPartial(b + stride + o, r)));
-    s2 = f32x4.add(s2, f32x4.mul(av, loadPartial(b + 2 * stride + o, r)));
-    s3 = f32x4.add(s3, f32x4.mul(av, loadPartial(b + 3 * stride + o, r)));
-  }
-  // transpose-and-add: lane j of the result is the sum of the lanes of s_j
-  const t01 = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
-  const t23 = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), v128.shuffle<f32>(s2, s3, 2, 6, 3, 7));
-  return f32x4.add(v128.shuffle<f32>(t01, t23, 0, 1, 4, 5), v128.shuffle<f32>(t01, t23, 2, 3, 6, 7));
+@inline function parkSplat(x: f64): v128 {
+  v128.store(PARK, f32x4.splat(<f32>x), 16);
+  return v128.load(PARK, 16);
 }
 
 /**
- * Σ_{j<count} coef[j·coefStride]·rows[j·rowStride .. +w): w lanes of a weighted sum of rows. Four
- * accumulators (rows j ≡ 0, 1, 2, 3 mod 4, added pairwise at the end), so that the additions do not wait
- * on each other.
+ * The softmax of four rows t0..t0+3 (t0 a multiple of 4, t0 + 4 ≤ T) in place: raw dot products in,
+ * att out. Row r's keys run to the block at t0 (its diagonal block, masked to lanes 0..r); c scales the
+ * raw dot products to base-2 scores. p0 is row t0, rows are `stride` bytes apart.
  */
 // @ts-ignore: decorator
-@inline function weighted(coef: usize, coefStride: usize, rows: usize, rowStride: usize, count: i32, w: i32): v128 {
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-  let c = coef, r = rows;
-  let j = 0;
-  for (; j + 4 <= count; j += 4) {
-    a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(c), ld(r, w)));
-    a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(c + coefStride), ld(r + rowStride, w)));
-    a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(c + 2 * coefStride), ld(r + 2 * rowStride, w)));
-    a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(c + 3 * coefStride), ld(r + 3 * rowStride, w)));
-    c += 4 * coefStride;
-    r += 4 * rowStride;
+@inline function softmax4(p0: usize, stride: usize, t0: i32, T: i32, c: v128): void {
+  const p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride;
+  const d = <usize>t0 << 2; // the diagonal block
+  let m0 = ak(0), m1 = ak(0), m2 = ak(0), m3 = ak(0);
+  for (let o: usize = 0; o < d; o += 16) {
+    const x0 = f32x4.mul(v128.load(p0 + o), c), x1 = f32x4.mul(v128.load(p1 + o), c);
+    const x2 = f32x4.mul(v128.load(p2 + o), c), x3 = f32x4.mul(v128.load(p3 + o), c);
+    v128.store(p0 + o, x0);
+    v128.store(p1 + o, x1);
+    v128.store(p2 + o, x2);
+    v128.store(p3 + o, x3);
+    m0 = f32x4.pmax(m0, x0);
+    m1 = f32x4.pmax(m1, x1);
+    m2 = f32x4.pmax(m2, x2);
+    m3 = f32x4.pmax(m3, x3);
   }
-  for (; j < count; j++) {
-    a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(c), ld(r, w)));
-    c += coefStride;
-    r += rowStride;
+  const x0 = v128.bitselect(f32x4.mul(v128.load(p0 + d), c), ak(0), diagMask(0));
+  const x1 = v128.bitselect(f32x4.mul(v128.load(p1 + d), c), ak(0), diagMask(1));
+  const x2 = v128.bitselect(f32x4.mul(v128.load(p2 + d), c), ak(0), diagMask(2));
+  const x3 = v128.bitselect(f32x4.mul(v128.load(p3 + d), c), ak(0), diagMask(3));
+  v128.store(p0 + d, x0);
+  v128.store(p1 + d, x1);
+  v128.store(p2 + d, x2);
+  v128.store(p3 + d, x3);
+  m0 = maxAll(f32x4.pmax(m0, x0));
+  m1 = maxAll(f32x4.pmax(m1, x1));
+  m2 = maxAll(f32x4.pmax(m2, x2));
+  m3 = maxAll(f32x4.pmax(m3, x3));
+  // e = 2^(x − max): exactly +0 where x = −∞
+  let s0 = ak(9), s1 = ak(9), s2 = ak(9), s3 = ak(9);
+  for (let o: usize = 0; o <= d; o += 16) {
+    const e0 = exp2neg(f32x4.sub(v128.load(p0 + o), m0)), e1 = exp2neg(f32x4.sub(v128.load(p1 + o), m1));
+    const e2 = exp2neg(f32x4.sub(v128.load(p2 + o), m2)), e3 = exp2neg(f32x4.sub(v128.load(p3 + o), m3));
+    v128.store(p0 + o, e0);
+    v128.store(p1 + o, e1);
+    v128.store(p2 + o, e2);
+    v128.store(p3 + o, e3);
+    s0 = f32x4.add(s0, e0);
+    s1 = f32x4.add(s1, e1);
+    s2 = f32x4.add(s2, e2);
+    s3 = f32x4.add(s3, e3);
   }
-  return f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+  s0 = sumAll(s0);
+  s1 = sumAll(s1);
+  s2 = sumAll(s2);
+  s3 = sumAll(s3);
+  for (let o: usize = 0; o <= d; o += 16) {
+    v128.store(p0 + o, f32x4.div(v128.load(p0 + o), s0));
+    v128.store(p1 + o, f32x4.div(v128.load(p1 + o), s1));
+    v128.store(p2 + o, f32x4.div(v128.load(p2 + o), s2));
+    v128.store(p3 + o, f32x4.div(v128.load(p3 + o), s3));
+  }
+  const rest = T - t0 - 4; // the blocks past the diagonal
+  zero(p0 + d + 16, rest);
+  zero(p1 + d + 16, rest);
+  zero(p2 + d + 16, rest);
+  zero(p3 + d + 16, rest);
 }
 
-/** Writes 0 to floats p[0..n). */
+/** The softmax of one row t in place (raw dot products in, att out), its last block partial at T. */
 // @ts-ignore: decorator
-@inline function zero(p: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), 0);
-}
-
-/** Lanes i < r set (all ones), the rest clear: masks a partial vector's dead lanes. */
-// @ts-ignore: decorator
-@inline function lanesBelow(r: i32): v128 {
-  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(r));
-}
-
-/** The causal softmax of one row of n = t+1 scores in place: exp(x − max) / Σ exp(x − max). */
-// @ts-ignore: decorator
-@inline function softmaxRow(row: usize, n: i32, max: f32): void {
-  const m = f32x4.splat(max);
-  let sum = f32x4.splat(0);
-  let s = 0;
-  for (; s + 4 <= n; s += 4) {
-    const p = row + (<usize>s << 2);
-    const e = exp4(f32x4.sub(v128.load(p), m));
-    v128.store(p, e);
+@inline function softmax1(p: usize, t: i32, T: i32, c: v128): void {
+  const last = t & ~3; // the row's last block
+  let mx = ak(0);
+  for (let s = 0; s <= last; s += 4) {
+    const q = p + (<usize>s << 2);
+    let x = f32x4.mul(ld(q, T - s), c);
+    if (s == last) x = v128.bitselect(x, ak(0), lanesBelow(t + 1 - s));
+    st(q, x, T - s);
+    mx = f32x4.pmax(mx, x);
+  }
+  const m = maxAll(mx);
+  let sum = ak(9);
+  for (let s = 0; s <= last; s += 4) {
+    const q = p + (<usize>s << 2);
+    let e = exp2neg(f32x4.sub(ld(q, T - s), m));
+    if (s == last) e = v128.and(e, lanesBelow(t + 1 - s)); // lanes past T loaded as 0, not −∞
+    st(q, e, T - s);
     sum = f32x4.add(sum, e);
   }
-  if (s < n) {
-    const r = n - s;
-    const p = row + (<usize>s << 2);
-    const e = v128.and(exp4(f32x4.sub(loadPartial(p, r), m)), lanesBelow(r));
-    storePartial(p, e, r);
-    sum = f32x4.add(sum, e);
+  const total = sumAll(sum);
+  for (let s = 0; s <= last; s += 4) {
+    const q = p + (<usize>s << 2);
+    st(q, f32x4.div(ld(q, T - s), total), T - s);
   }
-  const total = f32x4.splat(hsum(sum));
-  s = 0;
-  for (; s + 4 <= n; s += 4) {
-    const p = row + (<usize>s << 2);
-    v128.store(p, f32x4.div(v128.load(p), total));
-  }
-  if (s < n) {
-    const r = n - s;
-    const p = row + (<usize>s << 2);
-    storePartial(p, f32x4.div(loadPartial(p, r), total), r);
-  }
+  zero(p + (<usize>(last + 4) << 2), T - last - 4);
 }
 
 /**
@@ -156,10 +153,8 @@ import { exp4 } from "./expf";
  * s > t), out (B,T,C) = att·v with the heads side by side, from qkv (B,T,3C). NH divides C.
  */
 export function attentionForwardF32(out: usize, att: usize, qkv: usize, B: i32, T: i32, C: i32, NH: i32): void {
-  const hs = C / NH;
-  const hs4 = hs & ~3;
-  const scale = <f32>(1.0 / Math.sqrt(<f64>hs));
-  const scale4 = f32x4.splat(scale);
+  const hs = parkHeadSize(C, NH);
+  const c = parkSplat(LOG2E / Math.sqrt(<f64>hs)); // scores in base 2: exp(x) = 2^(x·log2 e)
   const rowBytes = <usize>(3 * C) << 2; // one position of qkv
   const outRow = <usize>C << 2;
   const attRow = <usize>T << 2;
@@ -171,38 +166,74 @@ export function attentionForwardF32(out: usize, att: usize, qkv: usize, B: i32, 
       const k0 = base + (<usize>C << 2) + head;
       const v0 = base + (<usize>(2 * C) << 2) + head;
       const att0 = att + <usize>(b * NH + h) * <usize>T * attRow;
-      for (let t = 0; t < T; t++) {
-        const qt = q0 + <usize>t * rowBytes;
-        const arow = att0 + <usize>t * attRow;
-        // scores and their maximum, four keys at a time
-        let mx = f32x4.splat(-Infinity);
-        let s = 0;
-        for (; s + 4 <= t + 1; s += 4) {
-          const sc = f32x4.mul(dot4(qt, k0 + <usize>s * rowBytes, rowBytes, hs), scale4);
-          v128.store(arow + (<usize>s << 2), sc);
-          mx = f32x4.max(mx, sc);
-        }
-        let max = Mathf.max(
-          Mathf.max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)),
-          Mathf.max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)),
-        );
-        for (; s <= t; s++) {
-          const sc = dot(qt, k0 + <usize>s * rowBytes, hs) * scale;
-          store<f32>(arow + (<usize>s << 2), sc);
-          max = Mathf.max(max, sc);
-        }
-        softmaxRow(arow, t + 1, max);
-        zero(arow + (<usize>(t + 1) << 2), T - t - 1);
-        // out_t = Σ_s att[t,s]·v_s
-        const ot = out + <usize>(b * T + t) * outRow + head;
-        let i = 0;
-        for (; i < hs4; i += 4) {
-          st(ot + (<usize>i << 2), weighted(arow, 4, v0 + (<usize>i << 2), rowBytes, t + 1, 4), 4);
-        }
-        if (i < hs) st(ot + (<usize>i << 2), weighted(arow, 4, v0 + (<usize>i << 2), rowBytes, t + 1, hs - i), hs - i);
+      causalDots(att0, q0, rowBytes, k0, rowBytes, T, hs); // q_t·k_s
+      let t = 0;
+      for (; t + 4 <= T; t += 4) softmax4(att0 + <usize>t * attRow, attRow, t, T, c);
+      for (; t < T; t++) softmax1(att0 + <usize>t * attRow, t, T, c);
+      // out_t = Σ_{s≤t} att[t,s]·v_s
+      const out0 = out + <usize>b * <usize>T * outRow + head;
+      for (t = 0; t < T; t++) {
+        weightedRows(att0 + <usize>t * attRow, 4, v0, rowBytes, t + 1, hs, out0 + <usize>t * outRow, ak(8), 0);
       }
     }
   }
+}
+
+/**
+ * The softmax's backward for four rows t0..t0+3 (t0 a multiple of 4, t0 + 4 ≤ T) in place: datt (raw
+ * dout·v) in, ds = att·(datt − Σ att·datt) out, +0 past each row's t. dp and ap are row t0 of datt and
+ * att, rows `stride` bytes apart.
+ */
+// @ts-ignore: decorator
+@inline function dsoftmax4(dp: usize, ap: usize, stride: usize, t0: i32, T: i32): void {
+  const d = <usize>t0 << 2;
+  const s1 = stride, s2 = 2 * stride, s3 = 3 * stride;
+  let g0 = ak(9), g1 = ak(9), g2 = ak(9), g3 = ak(9);
+  for (let o: usize = 0; o <= d; o += 16) { // att is 0 past t
+    g0 = f32x4.add(g0, f32x4.mul(v128.load(ap + o), v128.load(dp + o)));
+    g1 = f32x4.add(g1, f32x4.mul(v128.load(ap + s1 + o), v128.load(dp + s1 + o)));
+    g2 = f32x4.add(g2, f32x4.mul(v128.load(ap + s2 + o), v128.load(dp + s2 + o)));
+    g3 = f32x4.add(g3, f32x4.mul(v128.load(ap + s3 + o), v128.load(dp + s3 + o)));
+  }
+  g0 = sumAll(g0);
+  g1 = sumAll(g1);
+  g2 = sumAll(g2);
+  g3 = sumAll(g3);
+  for (let o: usize = 0; o < d; o += 16) {
+    v128.store(dp + o, f32x4.mul(v128.load(ap + o), f32x4.sub(v128.load(dp + o), g0)));
+    v128.store(dp + s1 + o, f32x4.mul(v128.load(ap + s1 + o), f32x4.sub(v128.load(dp + s1 + o), g1)));
+    v128.store(dp + s2 + o, f32x4.mul(v128.load(ap + s2 + o), f32x4.sub(v128.load(dp + s2 + o), g2)));
+    v128.store(dp + s3 + o, f32x4.mul(v128.load(ap + s3 + o), f32x4.sub(v128.load(dp + s3 + o), g3)));
+  }
+  // the diagonal block: att·(…) is ±0 past t; the mask makes it +0
+  v128.store(dp + d, v128.and(f32x4.mul(v128.load(ap + d), f32x4.sub(v128.load(dp + d), g0)), diagMask(0)));
+  v128.store(dp + s1 + d, v128.and(f32x4.mul(v128.load(ap + s1 + d), f32x4.sub(v128.load(dp + s1 + d), g1)), diagMask(1)));
+  v128.store(dp + s2 + d, v128.and(f32x4.mul(v128.load(ap + s2 + d), f32x4.sub(v128.load(dp + s2 + d), g2)), diagMask(2)));
+  v128.store(dp + s3 + d, v128.and(f32x4.mul(v128.load(ap + s3 + d), f32x4.sub(v128.load(dp + s3 + d), g3)), diagMask(3)));
+  const rest = T - t0 - 4;
+  zero(dp + d + 16, rest);
+  zero(dp + s1 + d + 16, rest);
+  zero(dp + s2 + d + 16, rest);
+  zero(dp + s3 + d + 16, rest);
+}
+
+/** The softmax's backward for one row t in place (datt row dp, att row ap), its last block partial at T. */
+// @ts-ignore: decorator
+@inline function dsoftmax1(dp: usize, ap: usize, t: i32, T: i32): void {
+  const last = t & ~3;
+  let dot = ak(9);
+  for (let s = 0; s <= last; s += 4) {
+    const o = <usize>s << 2;
+    dot = f32x4.add(dot, f32x4.mul(ld(ap + o, T - s), ld(dp + o, T - s)));
+  }
+  const g = sumAll(dot);
+  for (let s = 0; s <= last; s += 4) {
+    const o = <usize>s << 2;
+    let ds = f32x4.mul(ld(ap + o, T - s), f32x4.sub(ld(dp + o, T - s), g));
+    if (s == last) ds = v128.and(ds, lanesBelow(t + 1 - s));
+    st(dp + o, ds, T - s);
+  }
+  zero(dp + (<usize>(last + 4) << 2), T - last - 4);
 }
 
 /**
@@ -212,10 +243,8 @@ export function attentionForwardF32(out: usize, att: usize, qkv: usize, B: i32, 
 export function attentionBackwardF32(
   dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, C: i32, NH: i32, acc: i32,
 ): void {
-  const hs = C / NH;
-  const hs4 = hs & ~3;
-  const tail = hs - hs4;
-  const scale = f32x4.splat(<f32>(1.0 / Math.sqrt(<f64>hs)));
+  const hs = parkHeadSize(C, NH);
+  const scale = parkSplat(1.0 / Math.sqrt(<f64>hs));
   const rowBytes = <usize>(3 * C) << 2;
   const outRow = <usize>C << 2;
   const attRow = <usize>T << 2;
@@ -229,71 +258,19 @@ export function attentionBackwardF32(
       const dout0 = dout + <usize>b * <usize>T * outRow + head;
       const att0 = att + <usize>(b * NH + h) * <usize>T * attRow;
       const datt0 = datt + <usize>(b * NH + h) * <usize>T * attRow;
-      // datt[t,s] = dout_t·v_s, then ds = att·(datt − Σ att·datt) in place
-      for (let t = 0; t < T; t++) {
-        const arow = att0 + <usize>t * attRow;
-        const drow = datt0 + <usize>t * attRow;
-        const dt = dout0 + <usize>t * outRow;
-        const n = t + 1;
-        let s = 0;
-        for (; s + 4 <= n; s += 4) v128.store(drow + (<usize>s << 2), dot4(dt, v0 + <usize>s * rowBytes, rowBytes, hs));
-        for (; s < n; s++) store<f32>(drow + (<usize>s << 2), dot(dt, v0 + <usize>s * rowBytes, hs));
-        let sum = f32x4.splat(0);
-        s = 0;
-        for (; s + 4 <= n; s += 4) {
-          const o = <usize>s << 2;
-          sum = f32x4.add(sum, f32x4.mul(v128.load(arow + o), v128.load(drow + o)));
-        }
-        if (s < n) {
-          const o = <usize>s << 2;
-          sum = f32x4.add(sum, f32x4.mul(loadPartial(arow + o, n - s), loadPartial(drow + o, n - s)));
-        }
-        const d = f32x4.splat(hsum(sum));
-        s = 0;
-        for (; s + 4 <= n; s += 4) {
-          const o = <usize>s << 2;
-          v128.store(drow + o, f32x4.mul(v128.load(arow + o), f32x4.sub(v128.load(drow + o), d)));
-        }
-        if (s < n) {
-          const o = <usize>s << 2;
-          storePartial(drow + o, f32x4.mul(loadPartial(arow + o, n - s), f32x4.sub(loadPartial(drow + o, n - s), d)), n - s);
-        }
-        zero(drow + (<usize>n << 2), T - n);
-      }
+      causalDots(datt0, dout0, outRow, v0, rowBytes, T, hs); // datt[t,s] = dout_t·v_s
+      let t = 0;
+      for (; t + 4 <= T; t += 4) dsoftmax4(datt0 + <usize>t * attRow, att0 + <usize>t * attRow, attRow, t, T);
+      for (; t < T; t++) dsoftmax1(datt0 + <usize>t * attRow, att0 + <usize>t * attRow, t, T);
       // dq_t = scale·Σ_{s≤t} ds[t,s]·k_s
-      for (let t = 0; t < T; t++) {
-        const drow = datt0 + <usize>t * attRow;
-        const dqt = dq0 + <usize>t * rowBytes;
-        let i = 0;
-        for (; i < hs4; i += 4) {
-          const o = <usize>i << 2;
-          put(dqt + o, f32x4.mul(scale, weighted(drow, 4, k0 + o, rowBytes, t + 1, 4)), 4, acc);
-        }
-        if (tail != 0) {
-          const o = <usize>i << 2;
-          put(dqt + o, f32x4.mul(scale, weighted(drow, 4, k0 + o, rowBytes, t + 1, tail)), tail, acc);
-        }
+      for (t = 0; t < T; t++) {
+        weightedRows(datt0 + <usize>t * attRow, 4, k0, rowBytes, t + 1, hs, dq0 + <usize>t * rowBytes, scale, acc);
       }
       // dk_s = scale·Σ_{t≥s} ds[t,s]·q_t;  dv_s = Σ_{t≥s} att[t,s]·dout_t   (columns of ds and att)
       for (let s = 0; s < T; s++) {
-        const dcol = datt0 + <usize>s * attRow + (<usize>s << 2); // ds[s,s], then down the column
-        const acol = att0 + <usize>s * attRow + (<usize>s << 2);
-        const qs = q0 + <usize>s * rowBytes;
-        const ds = dout0 + <usize>s * outRow;
-        const dks = dk0 + <usize>s * rowBytes;
-        const dvs = dv0 + <usize>s * rowBytes;
-        const count = T - s;
-        let i = 0;
-        for (; i < hs4; i += 4) {
-          const o = <usize>i << 2;
-          put(dks + o, f32x4.mul(scale, weighted(dcol, attRow, qs + o, rowBytes, count, 4)), 4, acc);
-          put(dvs + o, weighted(acol, attRow, ds + o, outRow, count, 4), 4, acc);
-        }
-        if (tail != 0) {
-          const o = <usize>i << 2;
-          put(dks + o, f32x4.mul(scale, weighted(dcol, attRow, qs + o, rowBytes, count, tail)), tail, acc);
-          put(dvs + o, weighted(acol, attRow, ds + o, outRow, count, tail), tail, acc);
-        }
+        const down = <usize>s * attRow + (<usize>s << 2); // [s,s], then down the column
+        weightedRows(datt0 + down, attRow, q0 + <usize>s * rowBytes, rowBytes, T - s, hs, dk0 + <usize>s * rowBytes, scale, acc);
+        weightedRows(att0 + down, attRow, dout0 + <usize>s * outRow, outRow, T - s, hs, dv0 + <usize>s * rowBytes, ak(8), acc);
       }
     }
   }

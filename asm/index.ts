@@ -22,3 +22,5 @@ export { geluF32, geluBackwardF32, sigmoidF32, sigmoidBackwardF32, mulF32 } from
 export { layerNormF32, layerNormBackwardF32 } from "./layernorm";
 export { attentionForwardF32, attentionBackwardF32 } from "./attention";
 export { adamwF32 } from "./adamw";
+export { causalMeanF32, causalMeanBackwardF32 } from "./bow";
+export { embeddingBagSumF32, embeddingBagScatterAddF32 } from "./embedding_bag";

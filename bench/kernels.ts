@@ -3,8 +3,9 @@
 // of makemore part 3: batch 32, block 3 × embedding 10 = 30 inputs, 200 hidden, 27 characters) and
 // at 256×1024·1024×1024; then a naive triple loop as the documented baseline, tanh throughput, and
 // the fused layer kernels at the lecture's shapes (cross-entropy, BatchNorm forward and backward) and
-// at makemore.py's transformer defaults (LayerNorm, GELU, attention; sigmoid at the GRU's gate shape),
-// and one AdamW step over the transformer's 204,544 parameters.
+// at makemore.py's transformer defaults (LayerNorm, GELU, attention, the BoW's causal mean; sigmoid at
+// the GRU's gate shape), the MLP's embedding bag as src/nn/context_linear.ts uses it, and one AdamW step
+// over the transformer's 204,544 parameters.
 // Each cell: warm-up, then batches of calls until at least 0.3 s have passed (performance.now()).
 // Run: npm run bench:kernels (builds nothing: run npm run build:wasm first if asm/ changed).
 //
@@ -198,6 +199,16 @@ for (const s of SHAPES) {
     fillDeterministic(qkv.view, 11);
     cell(`attentionForward B ${B}, T ${T}, C ${C}, NH ${NH}`, (k) => k.attentionForward(out, att, qkv, B, T, C, NH));
     cell(`attentionBackward B ${B}, T ${T}, C ${C}, NH ${NH}`, (k) => k.attentionBackward(dqkv, datt, dout, qkv, att, B, T, C, NH));
+    // makemore.py's bow: the causal mean of its BoW block at the same B, T, C
+    cell(`causalMean B ${B}, T ${T}, C ${C}`, (k) => k.causalMean(out, x, B, T, C));
+    cell(`causalMeanBackward B ${B}, T ${T}, C ${C}`, (k) => k.causalMeanBackward(dx, dout, B, T, C));
+    // makemore.py's mlp as src/nn/context_linear.ts computes it: B·T bags of T rows of P ((V+1)·T, n_embd2)
+    const [V1, E] = [28, 64];
+    const tableP = arena.f32(V1 * T * E), dP = arena.f32(V1 * T * E), pre = arena.f32(R * E);
+    fillDeterministic(tableP.view, 14);
+    const bags = arena.i32From(Array.from({ length: R * T }, (_, i) => ((i * 7 + 3) % V1) * T + (i % T)));
+    cell(`embeddingBagSum R ${R}, K ${T}, V ${V1 * T}, E ${E}`, (k) => k.embeddingBagSum(pre, tableP, bags, R, T, V1 * T, E));
+    cell(`embeddingBagScatterAdd R ${R}, K ${T}, V ${V1 * T}, E ${E}`, (k) => k.embeddingBagScatterAdd(dP, dout, bags, R, T, V1 * T, E));
     // one AdamW step over all the transformer's parameters as one vector (makemore's betas, eps, lr, wd; t = 3)
     const P = 204544;
     const [p, pg, pm, pv] = [0, 1, 2, 3].map(() => arena.f32(P));

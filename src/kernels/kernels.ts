@@ -17,20 +17,25 @@
 //   ops/activations.ts    gelu, geluBackward, sigmoid, sigmoidBackward, mul asm/activations.ts
 //   ops/attention.ts      attentionForward, attentionBackward               asm/attention.ts
 //   ops/adamw.ts          adamw (the optimizer step, + adamwScalars)        asm/adamw.ts
+//   ops/bow.ts            causalMean, causalMeanBackward                    asm/bow.ts
+//   ops/embedding_bag.ts  embeddingBagSum, embeddingBagScatterAdd           asm/embedding_bag.ts
 //
 // Letters: M rows of the output, N its columns, K the dimension a matrix product sums over; n the
 // length of a vector; in the fused layer kernels R rows (the batch), H features, V classes or table
 // rows, E width; in LayerNorm R rows and C features; in attention B batch, T time, C channels, NH
-// heads. All matrices are row-major float32 and contiguous.
+// heads; in the causal bag of words B batch, T positions, C channels; in the embedding bag R bags of K
+// indices. All matrices are row-major float32 and contiguous.
 
 import type { Arena } from "./arena.ts";
 import type { ActivationKernels } from "./ops/activations.ts";
 import type { AdamWKernels } from "./ops/adamw.ts";
 import type { AttentionKernels } from "./ops/attention.ts";
 import type { BatchNormKernels } from "./ops/batchnorm.ts";
+import type { BowKernels } from "./ops/bow.ts";
 import type { CrossEntropyKernels } from "./ops/cross_entropy.ts";
 import type { ElementwiseKernels } from "./ops/elementwise.ts";
 import type { EmbeddingKernels } from "./ops/embedding.ts";
+import type { EmbeddingBagKernels } from "./ops/embedding_bag.ts";
 import type { LayerNormKernels } from "./ops/layernorm.ts";
 import type { MatmulKernels } from "./ops/matmul.ts";
 import type { TanhExpKernels } from "./ops/tanh_exp.ts";
@@ -41,7 +46,7 @@ export { KernelIndexError } from "./common.ts";
 
 export interface Kernels
   extends MatmulKernels, ElementwiseKernels, TanhExpKernels, BatchNormKernels, CrossEntropyKernels, EmbeddingKernels,
-    LayerNormKernels, ActivationKernels, AttentionKernels, AdamWKernels {
+    LayerNormKernels, ActivationKernels, AttentionKernels, AdamWKernels, BowKernels, EmbeddingBagKernels {
   /** "wasm" or "ts". */
   readonly name: "wasm" | "ts";
   /** The arena this backend's buffers must come from (the wasm backend needs its module's memory). */

@@ -8,9 +8,11 @@ import { tsActivations } from "./ops/activations.ts";
 import { tsAdamW } from "./ops/adamw.ts";
 import { tsAttention } from "./ops/attention.ts";
 import { tsBatchNorm } from "./ops/batchnorm.ts";
+import { tsBow } from "./ops/bow.ts";
 import { tsCrossEntropy } from "./ops/cross_entropy.ts";
 import { tsElementwise } from "./ops/elementwise.ts";
 import { tsEmbedding } from "./ops/embedding.ts";
+import { tsEmbeddingBag } from "./ops/embedding_bag.ts";
 import { tsLayerNorm } from "./ops/layernorm.ts";
 import { tsMatmul } from "./ops/matmul.ts";
 import { tsTanhExp } from "./ops/tanh_exp.ts";
@@ -30,5 +32,7 @@ export function createTsKernels(arena: Arena = new Arena()): Kernels {
     ...tsActivations,
     ...tsAttention,
     ...tsAdamW,
+    ...tsBow,
+    ...tsEmbeddingBag,
   };
 }

@@ -11,9 +11,11 @@ import { wasmActivations } from "./ops/activations.ts";
 import { wasmAdamW } from "./ops/adamw.ts";
 import { wasmAttention } from "./ops/attention.ts";
 import { wasmBatchNorm } from "./ops/batchnorm.ts";
+import { wasmBow } from "./ops/bow.ts";
 import { wasmCrossEntropy } from "./ops/cross_entropy.ts";
 import { wasmElementwise } from "./ops/elementwise.ts";
 import { wasmEmbedding } from "./ops/embedding.ts";
+import { wasmEmbeddingBag } from "./ops/embedding_bag.ts";
 import { wasmLayerNorm } from "./ops/layernorm.ts";
 import { wasmMatmul } from "./ops/matmul.ts";
 import { wasmTanhExp } from "./ops/tanh_exp.ts";
@@ -48,6 +50,8 @@ export function wasmKernels(): Kernels {
       ...wasmActivations(ctx),
       ...wasmAttention(ctx),
       ...wasmAdamW(ctx),
+      ...wasmBow(ctx),
+      ...wasmEmbeddingBag(ctx),
     };
   }
   return kernels;

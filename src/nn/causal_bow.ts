@@ -5,7 +5,8 @@
 // Letters: B batch, T positions, C features; w_t = 1/(t+1), the softmax of t+1 zeros.
 //   forward:   out[b,t] = w_t · Σ_{s≤t} x[b,s]             // (B,T,C) -> (B,T,C)  a running sum
 //   backward:  dx[b,s] += Σ_{t≥s} w_t · dout[b,t]          // a running sum from the end
-// Both run in O(B·T·C) (PyTorch's (T,T) @ (T,C) product is O(B·T²·C)), summed in float64.
+// Both run in O(B·T·C) (PyTorch's (T,T) @ (T,C) product is O(B·T²·C)): Kernels.causalMean and
+// causalMeanBackward.
 
 import type { F32Buf, Kernels } from "../kernels/index.ts";
 import {
@@ -18,14 +19,11 @@ export interface CausalBoWRec extends Rec {
 
 export class CausalBoW implements Layer<CausalBoWRec> {
   readonly kind = "CausalBoW";
-  private readonly acc: Float64Array; // (C) the running sum
 
   constructor(
     private readonly kernels: Kernels,
     readonly features: number,
-  ) {
-    this.acc = new Float64Array(features);
-  }
+  ) {}
 
   outShape(inShape: readonly number[]): number[] {
     if (inShape.length !== 3 || inShape[2] !== this.features) {
@@ -41,18 +39,7 @@ export class CausalBoW implements Layer<CausalBoWRec> {
   forward(rec: CausalBoWRec, x: Act): Act {
     const [B, T, C] = this.outShape(x.shape);
     if (B * T > rec.capacity) throw new RangeError(`CausalBoW: ${B * T} rows exceed the record's ${rec.capacity}`);
-    const xv = x.data.view, o = rec.outBuf.view, acc = this.acc;
-    for (let b = 0; b < B; b++) {
-      acc.fill(0);
-      for (let t = 0; t < T; t++) {
-        const row = (b * T + t) * C;
-        const w = Math.fround(1 / (t + 1));
-        for (let c = 0; c < C; c++) {
-          acc[c] += xv[row + c];
-          o[row + c] = w * acc[c]; //                 w_t · Σ_{s≤t} x[b,s]
-        }
-      }
-    }
+    this.kernels.causalMean(rec.outBuf, x.data, B, T, C); //   w_t · Σ_{s≤t} x[b,s]
     rec.x = x;
     rec.out = outputAct(rec.out, rec.outBuf, x.shape, C);
     return rec.out;
@@ -62,18 +49,7 @@ export class CausalBoW implements Layer<CausalBoWRec> {
     const x = needForward("CausalBoW", rec);
     if (dx === null) return;
     const [B, T, C] = x.shape;
-    const g = dout.view, d = dx.view, acc = this.acc;
-    for (let b = 0; b < B; b++) {
-      acc.fill(0);
-      for (let t = T - 1; t >= 0; t--) {
-        const row = (b * T + t) * C;
-        const w = Math.fround(1 / (t + 1));
-        for (let c = 0; c < C; c++) {
-          acc[c] += w * g[row + c]; //                 Σ_{t'≥t} w_t' · dout[b,t']
-          d[row + c] = accumulate ? d[row + c] + acc[c] : acc[c];
-        }
-      }
-    }
+    this.kernels.causalMeanBackward(dx, dout, B, T, C, accumulate); // Σ_{t≥s} w_t · dout[b,t]
   }
 
   parameters(): Parameter[] {

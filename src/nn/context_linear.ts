@@ -9,9 +9,9 @@
 // Letters: B batch, T positions (and context slots), E n_embd, H n_embd2, V+1 the table's rows (V: blank).
 //   Q   = wte @ W'ᵀ             // (V+1,E) @ (H·T,E)ᵀ -> (V+1,H·T)  W' = W viewed as (H·T, E): row o·T+k = W_k[o]
 //   P   = Q permuted            // (V+1,H,T) -> (V+1,T,H)
-//   pre = b + Σ_k P[ctx[:,:,k], k]                  // (B,T,H)   a gather-add per slot
+//   pre = b + Σ_k P[ctx[:,:,k], k]                  // (B,T,H)   an EmbeddingBag (sum) over P's rows v·T+k
 // backward, given dpre (B,T,H):
-//   dP[v,k] = Σ_{b,t: ctx[b,t,k]=v} dpre[b,t]      // scatter-add -> (V+1,T,H)
+//   dP[v,k] = Σ_{b,t: ctx[b,t,k]=v} dpre[b,t]      // its scatter-add -> (V+1,T,H)
 //   dQ  = dP permuted                               // (V+1,H·T)
 //   dW' += dQᵀ @ wte;  dwte += dQ @ W';  db += Σ dpre
 
@@ -37,9 +37,9 @@ export class ContextLinear {
   private readonly p: F32Buf; //   (V+1, T, H) and, in backward, dP
   private readonly ctxBuf: I32Buf; // (B,T,T)
   private ctx: Tokens | null = null;
+  private readonly bags: I32Buf; //   (B·T·T) the rows of P each position sums: ctx·T + k
   private readonly outBuf: F32Buf; // (B,T,H)
   private out: Act | null = null;
-  private readonly acc: Float64Array; // (H)
 
   constructor(
     private readonly kernels: Kernels,
@@ -58,8 +58,8 @@ export class ContextLinear {
     this.q = a.f32(V1 * H * T);
     this.p = a.f32(V1 * T * H);
     this.ctxBuf = a.i32(capacity * T * T);
+    this.bags = a.i32(capacity * T * T);
     this.outBuf = a.f32(capacity * T * H);
-    this.acc = new Float64Array(H);
   }
 
   /** pre (B,T,H) for the rows X (B,T). */
@@ -72,15 +72,10 @@ export class ContextLinear {
     for (let v = 0; v < V1; v++) { //                                                      P = Q permuted
       for (let o = 0; o < H; o++) for (let k = 0; k < T; k++) p[(v * T + k) * H + o] = q[(v * H + o) * T + k];
     }
-    const ctx = this.ctx.data.view, out = this.outBuf.view, bias = this.bias.data.view, acc = this.acc;
-    for (let r = 0; r < B * T; r++) { //                                                    pre = b + Σ_k P[ctx, k]
-      for (let o = 0; o < H; o++) acc[o] = bias[o];
-      for (let k = 0; k < T; k++) {
-        const row = (ctx[r * T + k] * T + k) * H;
-        for (let o = 0; o < H; o++) acc[o] += p[row + o];
-      }
-      for (let o = 0; o < H; o++) out[r * H + o] = acc[o];
-    }
+    const ctx = this.ctx.data.view, bags = this.bags.view;
+    for (let i = 0; i < B * T * T; i++) bags[i] = ctx[i] * T + (i % T); //                  row v·T+k of P
+    this.kernels.embeddingBagSum(this.outBuf, this.p, this.bags, B * T, T, V1 * T, H); //  Σ_k P[ctx, k]
+    this.kernels.addRow(this.outBuf, this.bias.data, B * T, H); //                          + b
     if (this.out === null || this.out.shape[0] !== B) this.out = { data: this.outBuf, shape: [B, T, H] };
     return this.out;
   }
@@ -91,14 +86,9 @@ export class ContextLinear {
     const [B, T] = this.out.shape;
     const V1 = this.vocabSize + 1, E = this.embd, H = this.hidden;
     const k = this.kernels;
-    const dp = this.p.view, dq = this.q.view, ctx = this.ctx.data.view, g = dpre.view;
-    dp.fill(0, 0, V1 * T * H);
-    for (let r = 0; r < B * T; r++) { //                                   dP[ctx[r,k], k] += dpre[r]
-      for (let s = 0; s < T; s++) {
-        const row = (ctx[r * T + s] * T + s) * H;
-        for (let o = 0; o < H; o++) dp[row + o] += g[r * H + o];
-      }
-    }
+    const dp = this.p.view, dq = this.q.view;
+    k.fill(this.p, 0, V1 * T * H);
+    k.embeddingBagScatterAdd(this.p, dpre, this.bags, B * T, T, V1 * T, H); // dP[ctx[r,k], k] += dpre[r]
     for (let v = 0; v < V1; v++) { //                                      dQ = dP permuted
       for (let o = 0; o < H; o++) for (let s = 0; s < T; s++) dq[(v * H + o) * T + s] = dp[(v * T + s) * H + o];
     }

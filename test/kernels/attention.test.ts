@@ -255,6 +255,27 @@ test("attentionForward and attentionBackward: wasm against the TS reference on o
   }
 });
 
+test("attention: wasm against the TS reference where the transposed key rows take several scratch chunks", () => {
+  // the wasm kernels transpose key rows into a 16384-float scratch: hs = 1000 takes 16 keys per chunk
+  // (T 37: three chunks, the last partial); hs = 4100 also splits the head into 4096 + 4 floats
+  const rand = makeRandom(46);
+  for (const [B, T, C, NH] of [[1, 37, 2000, 2], [2, 5, 4100, 1]]) {
+    const mark = arena.mark();
+    const hs = C / NH;
+    const qkv = buf(B * T * 3 * C, rand, 0.2), dout = buf(B * T * C, rand), dqkv0 = buf(B * T * 3 * C, rand);
+    const W = run(wasm, qkv, dout, dqkv0, B, T, C, NH, true);
+    const R = run(ts, qkv, dout, dqkv0, B, T, C, NH, true);
+    const m = magnitudes(qkv, R.att, dout, B, T, C, NH);
+    const tol = 4 * (hs + T + 8) * (1 + m.smax) * U32;
+    const where = `(${B},${T},${C},${NH})`;
+    close(W.att, R.att, R.att.view, B * NH * T * T, tol, false, `${where} att`);
+    close(W.out, R.out, m.out, B * T * C, tol, false, `${where} out`);
+    close(W.datt, R.datt, m.datt, B * NH * T * T, tol, false, `${where} datt`);
+    close(W.dqkv, R.dqkv, m.dqkv, B * T * 3 * C, tol, true, `${where} dqkv`);
+    arena.release(mark);
+  }
+});
+
 test("attentionBackward: accumulate adds the overwrite result (both backends)", () => {
   const rand = makeRandom(44);
   const [B, T, C, NH] = [2, 5, 10, 2];

@@ -1,8 +1,9 @@
 // The zoo's elementwise activations (asm/activations.ts): GELU (tanh approximation) and its backward,
 // sigmoid and its backward, and an elementwise product. The contract, the plain-TypeScript reference
-// (float64 with Math.exp, one rounding at the store) and the WebAssembly wrappers (float32 SIMD with
-// asm/expf.ts's exp). Both backends compute GELU as x·σ(2u), σ(2u) = 0.5·(1 + tanh(u)) (the same
-// function, without the cancellation of 1 + tanh(u) where x is negative).
+// (float64 with Math.exp, one rounding at the store) and the WebAssembly wrappers (float32 SIMD: GELU's
+// exp(−2u) as 2ⁿ times a rational approximation of 2^f, no exp call; sigmoid with asm/expf.ts's exp).
+// Both backends compute GELU as x·σ(2u), σ(2u) = 0.5·(1 + tanh(u)) (the same function, without the
+// cancellation of 1 + tanh(u) where x is negative).
 //
 //   gelu(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))       GPT-2's approximation, makemore.py's NewGELU
 //     (Hendrycks & Gimpel 2016; https://pytorch.org/docs/stable/generated/torch.nn.GELU.html, approximate='tanh')
