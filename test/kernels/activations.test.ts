@@ -8,14 +8,13 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createTsKernels, wasmKernels, type F32Buf } from "../../src/kernels/index.ts";
-import { fillRandom, makeRandom, U32 } from "./helpers.ts";
+import { createTsKernels, wasmKernels } from "../../src/kernels/index.ts";
+import { bufOf, fillRandom, guardKept, makeRandom, near, U32 } from "./helpers.ts";
 
 const wasm = wasmKernels();
 const arena = wasm.arena;
 const ts = createTsKernels(arena);
 const K = Math.sqrt(2 / Math.PI);
-const GUARD = 3;
 
 /** GELU's tanh approximation as the formula reads (float64). */
 const gelu64 = (x: number) => 0.5 * x * (1 + Math.tanh(K * (x + 0.044715 * x ** 3)));
@@ -38,23 +37,6 @@ function inputs(n: number, lim: number, seed: number): number[] {
 }
 const SPECIAL = [0, -0, 1e-30, -1e-30, 1e-45, 16, -16, 16.5, -16.5, 20, -20, 1e3, -1e3, 3e38, -3e38, Infinity, -Infinity];
 
-/** An arena buffer holding `values`, then GUARD guard values. */
-function bufOf(values: ArrayLike<number>): F32Buf {
-  const b = arena.f32(values.length + GUARD);
-  b.view.set(values);
-  for (let i = 0; i < GUARD; i++) b.view[values.length + i] = 1234.5 + i;
-  return b;
-}
-
-function guardKept(b: F32Buf, n: number): void {
-  for (let i = n; i < n + GUARD; i++) assert.equal(b.view[i], 1234.5 + i - n, `wrote element ${i} past ${n}`);
-}
-
-/** Fails unless |got − want| ≤ bound (NaN fails). */
-function near(got: number, want: number, bound: number, what: string): void {
-  if (!(Math.abs(got - want) <= bound)) assert.fail(`${what}: got ${got}, want ${want} (bound ${bound})`);
-}
-
 test("gelu and geluBackward (TS reference): against 0.5·x·(1 + tanh(u)) and its central differences, float64", () => {
   const mark = arena.mark();
   const xs = inputs(2001, 8, 21);
@@ -70,8 +52,8 @@ test("gelu and geluBackward (TS reference): against 0.5·x·(1 + tanh(u)) and it
     const g = derivative(gelu64, v) * dy.view[i];
     assert.ok(Math.abs(dx.view[i] - g) <= U32 * Math.abs(g) + 1e-8, `gelu'(${v})·dy = ${dx.view[i]}, want ${g}`);
   }
-  guardKept(y, n);
-  guardKept(dx, n);
+  guardKept(y, n, "gelu y");
+  guardKept(dx, n, "geluBackward dx");
   arena.release(mark);
 });
 
@@ -91,8 +73,8 @@ test("sigmoid and sigmoidBackward (TS reference): against 0.5·(1 + tanh(x/2)) a
     // the backward sees y rounded to float32 (U·y absolute), then three float32 roundings
     near(dx.view[i], g, 4 * U32 * Math.abs(g) + 2 * U32 * Math.abs(dy.view[i]) * y.view[i] + 1e-9, `sigmoid'(${v})·dy`);
   }
-  guardKept(y, n);
-  guardKept(dx, n);
+  guardKept(y, n, "sigmoid y");
+  guardKept(dx, n, "sigmoidBackward dx");
   arena.release(mark);
 });
 
@@ -112,7 +94,8 @@ test("gelu and geluBackward: wasm against the TS reference (sweep, random, speci
       ts.gelu(yt, x, n);
       wasm.geluBackward(dxw, x, dy, n, accumulate);
       ts.geluBackward(dxt, x, dy, n, accumulate);
-      for (const b of [yw, dxw]) guardKept(b, n);
+      guardKept(yw, n, "wasm gelu y");
+      guardKept(dxw, n, "wasm geluBackward dx");
       for (let i = 0; i < n; i++) {
         const v = x.view[i];
         const where = `x = ${v} (n ${n}, accumulate ${accumulate})`;
@@ -156,7 +139,7 @@ test("sigmoid: wasm against the TS reference to 4 ulp-relative; sigmoidBackward 
       const x = bufOf(vals), yw = bufOf(vals.map(() => 0)), yt = bufOf(vals.map(() => 0));
       wasm.sigmoid(yw, x, n);
       ts.sigmoid(yt, x, n);
-      guardKept(yw, n);
+      guardKept(yw, n, "wasm sigmoid y");
       for (let i = 0; i < n; i++) {
         if (Number.isNaN(x.view[i])) {
           assert.ok(Number.isNaN(yw.view[i]) && Number.isNaN(yt.view[i]), "sigmoid(NaN) is NaN");
@@ -170,12 +153,12 @@ test("sigmoid: wasm against the TS reference to 4 ulp-relative; sigmoidBackward 
       const dxw = bufOf(dx0), dxt = bufOf(dx0);
       wasm.sigmoidBackward(dxw, yt, dy, n, accumulate);
       ts.sigmoidBackward(dxt, yt, dy, n, accumulate);
-      guardKept(dxw, n);
+      guardKept(dxw, n, "wasm sigmoidBackward dx");
       assert.deepEqual(dxw.view.subarray(0, n), dxt.view.subarray(0, n), `sigmoidBackward n ${n} accumulate ${accumulate}`);
       const a = bufOf(vals.map(() => 3 * rand())), mw = bufOf(dx0), mt = bufOf(dx0);
       wasm.mul(mw, a, dy, n, accumulate);
       ts.mul(mt, a, dy, n, accumulate);
-      guardKept(mw, n);
+      guardKept(mw, n, "wasm mul");
       assert.deepEqual(mw.view.subarray(0, n), mt.view.subarray(0, n), `mul n ${n} accumulate ${accumulate}`);
       for (let i = 0; i < n; i++) {
         const p = Math.fround(a.view[i] * dy.view[i]);

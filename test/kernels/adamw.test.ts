@@ -10,14 +10,14 @@
 // lengths that are not a multiple of 4; the argument checks.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { adamwScalars, createTsKernels, wasmKernels, Arena, type AdamWScalars, type F32Buf, type Kernels } from "../../src/kernels/index.ts";
+import { adamwScalars, createTsKernels, wasmKernels, Arena, type AdamWScalars, type Kernels } from "../../src/kernels/index.ts";
 import { fusedMulAddF32 } from "../../src/kernels/ops/adamw.ts";
 import { parameter } from "../../src/nn/layer.ts";
 import { fma32 } from "../../src/random/float32.ts";
 import { AdamW, powInt } from "../../src/train/adamw.ts";
 import { ADAMW_DEFAULTS } from "../../src/train/optimizer.ts";
 import { exactFma } from "./exact_fma.ts";
-import { makeRandom } from "./helpers.ts";
+import { bufOf, makeRandom } from "./helpers.ts";
 
 const wasm = wasmKernels();
 const arena = wasm.arena;
@@ -167,11 +167,6 @@ function caseSets(): CaseSet[] {
 
 const CASES = caseSets();
 
-/** An arena buffer holding `values`. */
-function bufOf(values: ArrayLike<number>): F32Buf {
-  return arena.f32From(values);
-}
-
 /** Fails unless got and want are the same float32 (NaN matches any NaN; +0 and −0 differ). */
 function same(got: number, want: number, what: string): void {
   if (!(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)))) assert.fail(`${what}: got ${got}, want ${want}`);
@@ -276,7 +271,7 @@ test("adamw: wasm = TS reference bit for bit at the transformer's size (204,544)
   for (const n of [204544, 204543, 204545]) {
     const mark = arena.mark();
     const x = randomInputs(n, n, false);
-    const [pw, mw, vw, pt, mt, vt] = [x.p, x.m, x.v, x.p, x.m, x.v].map(bufOf);
+    const [pw, mw, vw, pt, mt, vt] = [x.p, x.m, x.v, x.p, x.m, x.v].map((values) => bufOf(values));
     const g = bufOf(x.g);
     for (let t = 1; t <= 5; t++) {
       const s = scalarsAt(t);

@@ -11,37 +11,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createTsKernels, wasmKernels, type F32Buf, type Kernels } from "../../src/kernels/index.ts";
-import { makeRandom, U32 } from "./helpers.ts";
+import { buf, guardKept, makeRandom, nans, near, U32 } from "./helpers.ts";
 
 const wasm = wasmKernels();
 const arena = wasm.arena;
 const ts = createTsKernels(arena);
-const GUARD = 3;
-
-/** A buffer of n values scale·U[-1, 1), then GUARD guard values. */
-function buf(n: number, rand: () => number, scale = 1): F32Buf {
-  const b = arena.f32(n + GUARD);
-  for (let i = 0; i < n + GUARD; i++) b.view[i] = scale * rand();
-  return b;
-}
-
-/** A buffer of n NaNs (every element must be written), then GUARD guard values. */
-function nans(n: number): F32Buf {
-  const b = arena.f32(n + GUARD);
-  b.view.fill(NaN, 0, n);
-  for (let i = 0; i < GUARD; i++) b.view[n + i] = 777 + i;
-  return b;
-}
-
-function guardKept(b: F32Buf, n: number, what: string): void {
-  for (let i = 0; i < GUARD; i++) assert.equal(b.view[n + i], 777 + i, `${what}: wrote element ${n + i} past ${n}`);
-}
-
-/** Fails unless |got − want| ≤ bound (NaN fails). */
-function near(got: number, want: number, bound: number, what: string): void {
-  if (!(Math.abs(got - want) <= bound)) assert.fail(`${what}: got ${got}, want ${want} (bound ${bound})`);
-}
-
 /** makemore.py's attention in float64: q, k, v (B,NH,T,hs) from qkv, scores (B,NH,T,T) (−∞ masked), att, out (B,T,C). */
 function attention64(qkv: ArrayLike<number>, B: number, T: number, C: number, NH: number, scores?: Float64Array) {
   const hs = C / NH;
@@ -83,7 +57,7 @@ test("attentionForward (TS reference): att and out against makemore.py's computa
   const rand = makeRandom(41);
   for (const [B, T, C, NH] of [[1, 1, 1, 1], [2, 5, 9, 3], [1, 7, 13, 1], [3, 4, 8, 4], [2, 16, 64, 4]]) {
     const mark = arena.mark();
-    const qkv = buf(B * T * 3 * C, rand, 1.5), out = nans(B * T * C), att = nans(B * NH * T * T);
+    const qkv = buf(B * T * 3 * C, rand, 0, 1.5), out = nans(B * T * C), att = nans(B * NH * T * T);
     ts.attentionForward(out, att, qkv, B, T, C, NH);
     const want = attention64(qkv.view, B, T, C, NH);
     const hs = C / NH;
@@ -107,7 +81,7 @@ test("attentionBackward (TS reference): dqkv and datt against float64 central di
   for (const [B, T, C, NH] of [[1, 3, 4, 2], [2, 4, 6, 3], [1, 5, 3, 1], [1, 2, 2, 2]]) {
     const mark = arena.mark();
     const n = B * T * 3 * C;
-    const qkv = buf(n, rand, 1.5), dout = buf(B * T * C, rand);
+    const qkv = buf(n, rand, 0, 1.5), dout = buf(B * T * C, rand);
     const out = arena.f32(B * T * C), att = arena.f32(B * NH * T * T);
     ts.attentionForward(out, att, qkv, B, T, C, NH);
     const dqkv = nans(n), datt = nans(B * NH * T * T);
@@ -224,7 +198,7 @@ test("attentionForward and attentionBackward: wasm against the TS reference on o
     for (const accumulate of [false, true]) {
       const mark = arena.mark();
       const hs = C / NH;
-      const qkv = buf(B * T * 3 * C, rand, 1.5), dout = buf(B * T * C, rand), dqkv0 = buf(B * T * 3 * C, rand);
+      const qkv = buf(B * T * 3 * C, rand, 0, 1.5), dout = buf(B * T * C, rand), dqkv0 = buf(B * T * 3 * C, rand);
       const W = run(wasm, qkv, dout, dqkv0, B, T, C, NH, accumulate);
       const R = run(ts, qkv, dout, dqkv0, B, T, C, NH, accumulate);
       // float32 dot products of hs terms and sums of T terms, relative to the magnitudes; the scores'
@@ -262,7 +236,7 @@ test("attention: wasm against the TS reference where the transposed key rows tak
   for (const [B, T, C, NH] of [[1, 37, 2000, 2], [2, 5, 4100, 1]]) {
     const mark = arena.mark();
     const hs = C / NH;
-    const qkv = buf(B * T * 3 * C, rand, 0.2), dout = buf(B * T * C, rand), dqkv0 = buf(B * T * 3 * C, rand);
+    const qkv = buf(B * T * 3 * C, rand, 0, 0.2), dout = buf(B * T * C, rand), dqkv0 = buf(B * T * 3 * C, rand);
     const W = run(wasm, qkv, dout, dqkv0, B, T, C, NH, true);
     const R = run(ts, qkv, dout, dqkv0, B, T, C, NH, true);
     const m = magnitudes(qkv, R.att, dout, B, T, C, NH);
@@ -299,7 +273,7 @@ test("attentionForward: scores far beyond exp's range (the row maximum is subtra
   const rand = makeRandom(45);
   const [B, T, C, NH] = [2, 8, 12, 3];
   const mark = arena.mark();
-  const qkv = buf(B * T * 3 * C, rand, 25); // |scores| up to ~1000
+  const qkv = buf(B * T * 3 * C, rand, 0, 25); // |scores| up to ~1000
   const W = run(wasm, qkv, buf(B * T * C, rand), buf(B * T * 3 * C, rand), B, T, C, NH, false);
   const R = run(ts, qkv, buf(B * T * C, rand), buf(B * T * 3 * C, rand), B, T, C, NH, false);
   for (let i = 0; i < B * NH * T * T; i++) {

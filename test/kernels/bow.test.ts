@@ -9,39 +9,13 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Arena, createTsKernels, wasmKernels, type F32Buf, type Kernels } from "../../src/kernels/index.ts";
-import { makeRandom, U32 } from "./helpers.ts";
+import { Arena, createTsKernels, wasmKernels, type Kernels } from "../../src/kernels/index.ts";
+import { buf, guardKept, makeRandom, nans, near, U32 } from "./helpers.ts";
 
 const wasm = wasmKernels();
 const arena = wasm.arena;
 const ts = createTsKernels(arena);
-const GUARD = 3;
 const SHAPES = [[1, 1, 1], [2, 5, 3], [3, 7, 17], [1, 16, 33], [2, 4, 4], [4, 2, 20], [1, 9, 64], [32, 16, 64]];
-
-/** A buffer of n values scale·U[-1, 1), then GUARD guard values. */
-function buf(n: number, rand: () => number, scale = 1): F32Buf {
-  const b = arena.f32(n + GUARD);
-  for (let i = 0; i < n; i++) b.view[i] = scale * rand();
-  for (let i = 0; i < GUARD; i++) b.view[n + i] = 777 + i;
-  return b;
-}
-
-/** A buffer of n NaNs, then GUARD guard values. */
-function nans(n: number): F32Buf {
-  const b = arena.f32(n + GUARD);
-  b.view.fill(NaN, 0, n);
-  for (let i = 0; i < GUARD; i++) b.view[n + i] = 777 + i;
-  return b;
-}
-
-function guardKept(b: F32Buf, n: number, what: string): void {
-  for (let i = 0; i < GUARD; i++) assert.equal(b.view[n + i], 777 + i, `${what}: wrote element ${n + i} past ${n}`);
-}
-
-/** Fails unless |got − want| ≤ bound (NaN fails). */
-function near(got: number, want: number, bound: number, what: string): void {
-  if (!(Math.abs(got - want) <= bound)) assert.fail(`${what}: got ${got}, want ${want} (bound ${bound})`);
-}
 
 /** makemore.py's att (T,T) in float64: fl32(1/(t+1)) on and below the diagonal, 0 above. */
 function uniformCausal(T: number): Float64Array {
@@ -71,7 +45,7 @@ test("causalMean and causalMeanBackward (TS reference): att @ x and attᵀ @ dou
   for (const [B, T, C] of SHAPES) {
     const mark = arena.mark();
     const n = B * T * C;
-    const x = buf(n, rand, 2), g = buf(n, rand), out = nans(n), dx = nans(n);
+    const x = buf(n, rand, 0, 2), g = buf(n, rand), out = nans(n), dx = nans(n);
     ts.causalMean(out, x, B, T, C);
     ts.causalMeanBackward(dx, g, B, T, C);
     guardKept(out, n, "out");
@@ -100,7 +74,7 @@ test("causalMean and causalMeanBackward: wasm against the TS reference on odd an
     for (const accumulate of [false, true]) {
       const mark = arena.mark();
       const n = B * T * C;
-      const x = buf(n, rand, 2), g = buf(n, rand), d0 = buf(n, rand);
+      const x = buf(n, rand, 0, 2), g = buf(n, rand), d0 = buf(n, rand);
       const run = (k: Kernels) => {
         const out = nans(n), dx = accumulate ? arena.f32From(d0.view.slice(0, n)) : nans(n);
         k.causalMean(out, x, B, T, C);

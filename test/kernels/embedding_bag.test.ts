@@ -9,13 +9,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Arena, createTsKernels, KernelIndexError, wasmKernels, type F32Buf, type I32Buf } from "../../src/kernels/index.ts";
-import { fillRandom, makeRandom, U32 } from "./helpers.ts";
+import { Arena, createTsKernels, KernelIndexError, wasmKernels, type I32Buf } from "../../src/kernels/index.ts";
+import { bufOf, fillRandom, guardKept, makeRandom, nans, U32 } from "./helpers.ts";
 
 const wasm = wasmKernels();
 const arena = wasm.arena;
 const ts = createTsKernels(arena);
-const GUARD = 3;
 /** [R, K, V, E] */
 const SHAPES = [[1, 1, 1, 1], [3, 2, 5, 3], [7, 4, 6, 17], [5, 16, 9, 33], [2, 3, 4, 64], [9, 5, 30, 20], [4, 1, 3, 5]];
 
@@ -37,17 +36,6 @@ function contextIndices(B: number, T: number, V1: number, seed: number): I32Buf 
   return arena.i32From(idx);
 }
 
-function guarded(n: number, fill: number): F32Buf {
-  const b = arena.f32(n + GUARD);
-  b.view.fill(fill, 0, n);
-  for (let i = 0; i < GUARD; i++) b.view[n + i] = 777 + i;
-  return b;
-}
-
-function guardKept(b: F32Buf, n: number, what: string): void {
-  for (let i = 0; i < GUARD; i++) assert.equal(b.view[n + i], 777 + i, `${what}: wrote element ${n + i} past ${n}`);
-}
-
 const ALL_SHAPES = [...SHAPES.map((s) => ({ shape: s, idx: (seed: number) => indices(s[0], s[1], s[2], seed) })), {
   shape: [32 * 16, 16, 28 * 16, 64],
   idx: (seed: number) => contextIndices(32, 16, 28, seed),
@@ -60,7 +48,7 @@ test("embeddingBagSum: both backends bit for bit, and within K roundings of the 
     const table = arena.f32(V * E);
     fillRandom(table.view, rand);
     const idx = makeIdx(R + K);
-    const outW = guarded(R * E, NaN), outT = guarded(R * E, NaN);
+    const outW = nans(R * E), outT = nans(R * E);
     wasm.embeddingBagSum(outW, table, idx, R, K, V, E);
     ts.embeddingBagSum(outT, table, idx, R, K, V, E);
     guardKept(outW, R * E, "wasm out");
@@ -88,7 +76,7 @@ test("embeddingBagScatterAdd: both backends bit for bit, and within the float64 
     fillRandom(dout.view, rand);
     const idx = makeIdx(R * 3 + K);
     const start = Float32Array.from({ length: V * E }, () => rand());
-    const dW = guarded(V * E, 0), dT = guarded(V * E, 0);
+    const dW = bufOf(new Float32Array(V * E)), dT = bufOf(new Float32Array(V * E));
     dW.view.set(start);
     dT.view.set(start);
     wasm.embeddingBagScatterAdd(dW, dout, idx, R, K, V, E);
