@@ -20,7 +20,7 @@ import { initModel, modelConfig, modelType } from "../models/registry.ts";
 import { Generator } from "../random/generator.ts";
 import { sampleWords, type Sample, type SampleOptions } from "../sample/sample.ts";
 import {
-  decodeCheckpoint, encodeBestSave, encodeCheckpoint, encodeModel, isEvaluationLine, restoreOptimizer,
+  decodeCheckpoint, encodeBestSave, encodeCheckpoint, encodeModel, restoreOptimizer,
   type BestModel, type BestSaveFiles, type CheckpointFiles, type EstimateLine, type MetricLine, type RunConfig,
 } from "./checkpoint.ts";
 import { defaultEvalEvery, resolveSettings, settingsOf, splitOf, type RunOptions, type RunSettings } from "./config.ts";
@@ -165,8 +165,10 @@ export class TrainingRun {
     const generator = new Generator(0, { torchVersion: c.training.torchVersion }).setState(c.generator);
     const total = steps ?? c.steps;
     if (total < c.stepsDone) throw new ConfigError(`--steps ${total} is below the ${c.stepsDone} steps this run has done`);
-    // what was logged up to the save; a best save after it may have logged further (redone from here)
-    const metrics = files.metrics.filter((m) => m.step < c.stepsDone || (isEvaluationLine(m) && m.step <= c.stepsDone));
+    // what was logged up to the save; a best save after it may have logged further (redone from here).
+    // The estimate at the save's step stays; its final split losses go (the run evaluates again where it
+    // ends, so a resumed finished run does not log them twice)
+    const metrics = files.metrics.filter((m) => m.step < c.stepsDone || ("eval" in m && m.step === c.stepsDone));
     const every = evalEvery === undefined ? c.evalEvery : evalEvery;
     const run = new TrainingRun(settingsOf(c), corpus, loaded.model, generator, total, logEvery, metrics, c.metrics, every);
     if (loaded.optimizerState === null || loaded.losses === null) {

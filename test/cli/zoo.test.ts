@@ -50,3 +50,12 @@ for (const type of ["mlp", "rnn", "gru", "bow", "transformer"]) {
     }
   });
 }
+
+test("--resume of a finished run evaluates again without logging its split losses twice", async () => {
+  const dir = tmp();
+  assert.equal((await run("train", "-i", words, "--type", "bigram", "-o", dir, "--steps", "5", "--samples", "0", "--json")).code, 0);
+  const r = await run("train", "-o", dir, "--resume", "--steps", "5", "--samples", "0", "--json");
+  assert.equal(r.code, 0, r.err);
+  const splits = lines(dir).filter((m) => "split" in m);
+  assert.deepEqual(splits.map((m) => `${m.step} ${m.split}`), ["5 train", "5 test"]);
+});
