@@ -135,6 +135,9 @@ export function runOptions(flags: RunFlags, given: (attr: string) => boolean): R
   if (given("lr") && given("learningRate")) throw new ConfigError("--lr and --learning-rate are one setting (--learning-rate is makemore.py's name): give one of them");
   const steps = flags.maxSteps === undefined ? flags.steps : flags.maxSteps === -1 ? UNTIL_INTERRUPTED : flags.maxSteps;
   if (model.batchNorm === false && model.bnMomentum !== undefined) throw new ConfigError("--bn-momentum and --no-batchnorm exclude each other: without BatchNorm there are no running statistics");
+  if (flags.weightDecay !== undefined) {
+    if (!(flags.weightDecay >= 0)) throw new ConfigError(`-w/--weight-decay must be a number >= 0 (got ${flags.weightDecay})`);
+  }
   const optimizer =
     flags.optimizer !== undefined || flags.weightDecay !== undefined
       ? { ...(flags.optimizer ? { type: flags.optimizer } : {}), ...(flags.weightDecay !== undefined ? { weightDecay: flags.weightDecay } : {}) }

@@ -92,7 +92,10 @@ export function checkOptimizerConfig(c: unknown): OptimizerConfig {
   }
   if (o.type === "sgd") {
     for (const key of ADAMW_FIELDS) {
-      if (o[key] !== undefined) throw new ConfigError(`optimizer.${key} applies to AdamW only (optimizer.type is "sgd")`);
+      if (o[key] !== undefined) {
+        const flag = key === "weightDecay" ? " (--weight-decay)" : "";
+        throw new ConfigError(`optimizer.${key}${flag} applies to AdamW only; this run's optimizer is SGD (--optimizer adamw to train with AdamW)`);
+      }
     }
     return { type: "sgd" };
   }

@@ -59,3 +59,12 @@ test("--resume of a finished run evaluates again without logging its split losse
   const splits = lines(dir).filter((m) => "split" in m);
   assert.deepEqual(splits.map((m) => `${m.step} ${m.split}`), ["5 train", "5 test"]);
 });
+
+test("-w below 0 and -w on an SGD type are refused in one line naming the flag (exit 2)", async () => {
+  const neg = await run("train", "-i", words, "--type", "bigram", "-o", tmp(), "--steps", "1", "-w", "-1");
+  assert.equal(neg.code, 2);
+  assert.match(neg.err, /-w\/--weight-decay must be a number >= 0 \(got -1\)/);
+  const sgd = await run("train", "-i", words, "--type", "lecture", "-o", tmp(), "--steps", "1", "-w", "0.1");
+  assert.equal(sgd.code, 2);
+  assert.match(sgd.err, /--weight-decay\) applies to AdamW only; this run's optimizer is SGD \(--optimizer adamw/);
+});

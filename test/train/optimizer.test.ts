@@ -283,7 +283,7 @@ test("checkOptimizerConfig rejects bad values with a ConfigError naming the fiel
     [{ ...ADAMW_DEFAULTS, weightDecay: -0.01 }, /^optimizer\.weightDecay must be a finite number >= 0/],
     [{ type: "adamw", beta1: 0.9, beta2: 0.99, eps: 1e-8 }, /^optimizer\.weightDecay must be .* \(got undefined\)/],
     [{ ...ADAMW_DEFAULTS, lr: 0.1 }, /^optimizer\.lr is not an optimizer setting/],
-    [{ type: "sgd", weightDecay: 0.01 }, /^optimizer\.weightDecay applies to AdamW only/],
+    [{ type: "sgd", weightDecay: 0.01 }, /^optimizer\.weightDecay \(--weight-decay\) applies to AdamW only; this run.s optimizer is SGD/],
   ];
   for (const [c, message] of bad) {
     assert.throws(() => checkOptimizerConfig(c), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(c));
