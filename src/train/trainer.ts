@@ -36,7 +36,14 @@ export type TrainEvent =
 
 export type TrainListener = (e: TrainEvent) => void;
 
-/** Training stopped because the loss became NaN or infinite. */
+/**
+ * The divergence rule: a minibatch loss above this many times ln(V) — the loss of a uniform guess over
+ * the V tokens — means training has blown up (makemore part 3's worst initialization starts near 27 for
+ * V = 27, 8 ln V; a learning rate far too large sends it to millions within a few steps).
+ */
+export const EXPLODED_LOSS_FACTOR = 100;
+
+/** Training stopped because the loss became NaN or infinite, or exploded (EXPLODED_LOSS_FACTOR). */
 export class DivergedError extends MakemoreError {
   constructor(
     readonly step: number,
@@ -58,6 +65,8 @@ export class Trainer {
   private log: Float32Array;
   private readonly listeners: TrainListener[] = [];
   private readonly ix: Int32Array; // (B) minibatch indices
+  /** The loss above which training has diverged: EXPLODED_LOSS_FACTOR · ln(V). */
+  private readonly explodedAt: number;
   private readonly xb: I32Buf; // (B, T) inputs, in the kernels' memory
   private readonly yb: Int32Array; // (B·P) targets
   private readonly tokens: Tokens;
@@ -88,6 +97,7 @@ export class Trainer {
     if (data.size === 0) throw new ConfigError("the training split has no examples");
     this.log = new Float32Array(Math.min(steps, INITIAL_LOG));
     this.ix = new Int32Array(batchSize);
+    this.explodedAt = EXPLODED_LOSS_FACTOR * Math.log(model.vocabSize);
     this.xb = model.kernels.arena.i32(batchSize * data.blockSize);
     this.yb = new Int32Array(batchSize * data.targetsPerRow);
     this.tokens = { data: this.xb, shape: [batchSize, data.blockSize] };
@@ -141,6 +151,9 @@ export class Trainer {
     const loss = model.loss(yb);
     const lr = lrOverride ?? learningRate(this.config.schedule, i);
     if (!Number.isFinite(loss)) throw new DivergedError(i, loss, lr);
+    if (loss > this.explodedAt) {
+      throw new DivergedError(i, loss, lr, `the loss ${loss.toPrecision(4)} exceeded ${EXPLODED_LOSS_FACTOR} × ln(V) = ${this.explodedAt.toFixed(1)} (a uniform guess loses ln(V) = ${Math.log(model.vocabSize).toFixed(2)})`);
+    }
     zeroGrad(model);
     model.backward();
     this.optimizer.step(lr);

@@ -23,7 +23,7 @@ const summary = JSON.parse(readFileSync(new URL("../fixtures/ninja-2147483647-h6
 };
 const corpus = buildCorpus(readWordFile().words, { blockSize: 3, splitSeed: 42 });
 const train = corpus.data.train;
-const SEED001 = { seed: 2147483647, nHidden: 64, batchSize: 32 };
+const LECTURE_SETUP = { seed: 2147483647, nHidden: 64, batchSize: 32 };
 
 test("cmp prints the lecture's line: exact, approximate (torch.allclose), maxdiff", () => {
   const a = new Tensor(new Float32Array([1, 2, 3]), [3]);
@@ -40,16 +40,16 @@ test("cmp prints the lecture's line: exact, approximate (torch.allclose), maxdif
 
 test("makemore part 4's init and minibatch are the fixture's, bit for bit (so the default table is PyTorch's setup)", async () => {
   const ref = await readNinjaReference(FIXTURE);
-  const g = new Generator(SEED001.seed);
-  const params = initNinja(g, ninjaDims(corpus.vocab.size, SEED001.nHidden));
-  const { Xb, Yb } = drawBatch(g, train, SEED001.batchSize);
+  const g = new Generator(LECTURE_SETUP.seed);
+  const params = initNinja(g, ninjaDims(corpus.vocab.size, LECTURE_SETUP.nHidden));
+  const { Xb, Yb } = drawBatch(g, train, LECTURE_SETUP.batchSize);
   for (const k of PARAM_NAMES) assert.deepEqual(params[k].data, ref.params[k].data, k);
   assert.deepEqual(Xb.toArray(), summary.Xb);
   assert.deepEqual(Yb.toArray(), summary.Yb);
 });
 
 test("default table (seed 2147483647, n_hidden 64, batch 32): every gradient approximately equal, the lectures' maxdiffs", () => {
-  const r = gradcheckFromSeed(train, corpus.vocab.size, SEED001);
+  const r = gradcheckFromSeed(train, corpus.vocab.size, LECTURE_SETUP);
   console.log(formatGradcheck(r));
   assert.ok(Math.abs(r.fastPath.loss - summary.loss) < 1e-6, `fast path loss ${r.fastPath.loss}`);
   assert.deepEqual(r.fastPath.rows.map((x) => x.name), ["dlogits", "dh", "dW2", "db2", "dhpreact", "dbngain", "dbnbias", "dhprebn", "dembcat", "dW1", "db1", "demb", "dC"]);
