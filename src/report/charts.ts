@@ -59,6 +59,17 @@ export function lineChart(datasets: Record<string, unknown>[], xTitle: string, y
   return { type: "line", data: { datasets }, options: xyOptions(xTitle, yTitle, opts) };
 }
 
+/**
+ * Histograms (histogramDataset) with their count axis from 0, as the lectures' plt.hist draws it: an axis
+ * starting at the smallest count (Chart.js's default) would exaggerate a pile, such as tanh's at ±1.
+ */
+export function histogramChart(datasets: Record<string, unknown>[], xTitle: string): ChartJsConfig {
+  const config = lineChart(datasets, xTitle, "count");
+  const scales = (config.options as { scales: { y: Record<string, unknown> } }).scales;
+  scales.y = { ...scales.y, min: 0 };
+  return config;
+}
+
 /** The loss curve: log10 of each step's loss (a min–max band per bucket) and its mean per window. */
 export function lossChart(c: LossCurve, id = "loss"): ChartSpec {
   const band = c.bucket > 1;

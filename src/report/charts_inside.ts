@@ -7,7 +7,7 @@ import type { Embedding2D } from "../diagnostics/embedding.ts";
 import { stageLabel, type InitExperiments } from "../diagnostics/init_stages.ts";
 import type { LayerStats, ParameterStats } from "../diagnostics/layers.ts";
 import type { BatchDiagnostics } from "../diagnostics/probe.ts";
-import { color, fmt, histogramDataset, lineChart, pct, SCIENTIFIC } from "./charts.ts";
+import { color, fmt, histogramChart, histogramDataset, lineChart, pct, SCIENTIFIC } from "./charts.ts";
 import type { ChartSpec, TableSpec } from "./spec.ts";
 
 const stageName = stageLabel;
@@ -66,7 +66,7 @@ export function initLogitsChart(e: InitExperiments): ChartSpec {
     kind: "chartjs",
     title: "Logits at initialization",
     explain: "The histogram of the first batch's logits for each stage: at a good init they sit close to zero, so every character starts out about equally likely.",
-    config: lineChart(e.stages.map((s, i) => histogramDataset(`${stageName(s)} (std ${fmt(s.logitsStd, 2)})`, s.logits, i)), "logit", "count"),
+    config: histogramChart(e.stages.map((s, i) => histogramDataset(`${stageName(s)} (std ${fmt(s.logitsStd, 2)})`, s.logits, i)), "logit"),
   };
 }
 
@@ -116,7 +116,7 @@ export function activationCharts(b: BatchDiagnostics, prefix: string, when: stri
       title: `Tanh outputs (${when})`,
       explain: "The distribution of h = tanh(hpreact) on one batch: mass piled at ±1 means saturated units that pass almost no gradient, a spread between them is healthy.",
       caption: tanh.map(layerLabel).join("; "),
-      config: lineChart(tanh.map((l, i) => histogramDataset(layerLabel(l), l.output.histogram, i)), "value", "count"),
+      config: histogramChart(tanh.map((l, i) => histogramDataset(layerLabel(l), l.output.histogram, i)), "value"),
     },
     {
       id: `${prefix}-preact`,
@@ -124,7 +124,7 @@ export function activationCharts(b: BatchDiagnostics, prefix: string, when: stri
       title: `Linear and BatchNorm outputs (${when})`,
       explain: "The distributions of the pre-activation hpreact (and hprebn, before BatchNorm) and of the logits on one batch: hpreact wider than about ±2 saturates the tanh that follows.",
       caption: other.map(layerLabel).join("; "),
-      config: lineChart(other.map((l, i) => histogramDataset(layerLabel(l), l.output.histogram, i + 1)), "value", "count"),
+      config: histogramChart(other.map((l, i) => histogramDataset(layerLabel(l), l.output.histogram, i + 1)), "value"),
     },
     {
       id: `${prefix}-grads`,
@@ -132,10 +132,9 @@ export function activationCharts(b: BatchDiagnostics, prefix: string, when: stri
       title: `Gradients of the layer outputs (${when})`,
       explain: "The distribution of the gradient each layer's output received in the backward pass: similar widths across layers mean the gradient neither vanishes nor explodes on its way back.",
       caption: b.layers.map((l) => `${l.name}: std ${fmt(l.grad?.std, 6)}`).join("; "),
-      config: lineChart(
+      config: histogramChart(
         b.layers.filter((l) => l.grad !== null).map((l, i) => histogramDataset(`${l.name} (${l.kind}) grad std ${fmt(l.grad!.std, 6)}`, l.grad!.histogram, i)),
         "gradient",
-        "count",
       ),
     },
   ];
@@ -153,7 +152,7 @@ export function parameterCharts(b: BatchDiagnostics, prefix: string, when: strin
       kind: "chartjs",
       title: `Weight gradients (${when})`,
       explain: "The gradient distribution of each weight matrix, labelled with its grad:data ratio: one matrix learning much faster than the others (a much wider gradient) is a sign of a bad init.",
-      config: lineChart(weights.map((p, i) => histogramDataset(`${p.name} (${p.shape.join("×")}) grad:data ${fmt(p.gradToData, 6)}`, p.histogram, i)), "gradient", "count"),
+      config: histogramChart(weights.map((p, i) => histogramDataset(`${p.name} (${p.shape.join("×")}) grad:data ${fmt(p.gradToData, 6)}`, p.histogram, i)), "gradient"),
     },
     {
       id: `${prefix}-grad-data`,

@@ -70,3 +70,10 @@ test("renderHtml: one self-contained file — Chart.js inlined, no external reso
   assert.deepEqual(JSON.parse(json).charts.map((c: { id: string }) => c.id), ["loss", "b"]);
   assert.throws(() => renderHtml({ title: "x", sections: [{ title: "s", items: [page.sections[0].items[1], page.sections[0].items[1]] }] }), /two items have the id "t"/);
 });
+
+test("every histogram in the run report counts from 0 (an axis from the smallest count would exaggerate tanh's pile at ±1)", () => {
+  const charts = chartsOf(runReportPage(smallReport(true)));
+  const counted = charts.filter((c) => c.kind === "chartjs" && (c.config.options as any)?.scales?.y?.title?.text === "count");
+  assert.ok(counted.length >= 4, `histograms found: ${counted.map((c) => c.id).join(", ")}`);
+  for (const c of counted) assert.equal((c.config.options as any).scales.y.min, 0, `${c.id}: the count axis starts at 0`);
+});
