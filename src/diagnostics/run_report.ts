@@ -14,6 +14,7 @@ import { defaultCollectEvery, TrainingCollector, type TrainingSeries } from "./c
 import { embedding2d, type Embedding2D } from "./embedding.ts";
 import { initExperiments, type InitExperiments } from "./init_stages.ts";
 import { lossCurve, type LossCurve } from "./loss_curve.ts";
+import type { SplitLosses } from "../train/evaluate.ts";
 import { expectedInitialLoss, probeBatch, type BatchDiagnostics } from "./probe.ts";
 import { deadNeuronsOverSplit, type DeadNeurons } from "./saturation.ts";
 
@@ -35,6 +36,8 @@ export interface RunDiagnostics {
   /** −ln(1/V): the loss of uniform predictions (3.2958 for 27 tokens). */
   expectedInitialLoss: number;
   lossCurve: LossCurve;
+  /** The split losses estimated while training (--eval-every), in step order (empty without estimates). */
+  estimates: { step: number; losses: SplitLosses }[];
   /** makemore part 3's init stages at this size (the lecture model only; null for other types). */
   init: InitExperiments | null;
   /** One training-mode batch through the model as it is now (no update). */
@@ -100,6 +103,7 @@ export function diagnoseRun(run: TrainingRun, { batchSize, seed, bins = 50, coll
     },
     expectedInitialLoss: expectedInitialLoss(model.vocabSize),
     lossCurve: lossCurve(trainer.losses.subarray(0, stepsDone)),
+    estimates: run.metrics.flatMap((m) => ("eval" in m ? [{ step: m.step, losses: m.eval }] : [])),
     init,
     batch,
     deadNeurons,

@@ -6,6 +6,7 @@
 import type { TrainingSeries } from "../diagnostics/collector.ts";
 import type { LossCurve } from "../diagnostics/loss_curve.ts";
 import type { Histogram } from "../diagnostics/stats.ts";
+import type { SplitLosses } from "../train/evaluate.ts";
 import type { LrFinderResult } from "../train/lr_finder.ts";
 import type { ChartJsConfig, ChartSpec } from "./spec.ts";
 
@@ -71,7 +72,7 @@ export function histogramChart(datasets: Record<string, unknown>[], xTitle: stri
 }
 
 /** The loss curve: log10 of each step's loss (a min–max band per bucket) and its mean per window. */
-export function lossChart(c: LossCurve, id = "loss"): ChartSpec {
+export function lossChart(c: LossCurve, id = "loss", estimates: readonly { step: number; losses: SplitLosses }[] = []): ChartSpec {
   const band = c.bucket > 1;
   const datasets = band
     ? [
@@ -80,12 +81,20 @@ export function lossChart(c: LossCurve, id = "loss"): ChartSpec {
       ]
     : [lineDataset("log10 loss", points(c.start, c.mean), 0, { borderWidth: 1 })];
   datasets.push(lineDataset(`mean over ${c.window} steps`, points(c.windowStart.map((s) => s + c.window / 2), c.windowMean), 3, { borderWidth: 2.5 }));
+  // the split losses estimated while training (--eval-every), each split a line with its points
+  const splits = (["train", "val", "test"] as const).filter((s) => estimates.some((e) => e.losses[s] !== undefined));
+  splits.forEach((s, i) => {
+    const at = estimates.filter((e) => e.losses[s] !== undefined);
+    datasets.push(lineDataset(`${s} (estimate)`, points(at.map((e) => e.step), at.map((e) => Math.log10(e.losses[s]!))), [1, 2, 4][i], { borderWidth: 2, pointRadius: 3 }));
+  });
   return {
     id,
     kind: "chartjs",
     title: "Training loss (log10)",
     explain: `The minibatch loss of every step on a log10 scale, with its mean over windows of ${c.window} steps (the lecture's lossi.view(-1, ${c.window}).mean(1)), so the trend shows through the noise of small batches.`,
-    caption: `${c.steps} steps; first step log10 loss ${fmt(c.first)} (loss ${fmt(10 ** c.first)}); last window mean ${fmt(c.windowMean.at(-1))}`,
+    caption:
+      `${c.steps} steps; first step log10 loss ${fmt(c.first)} (loss ${fmt(10 ** c.first)}); last window mean ${fmt(c.windowMean.at(-1))}` +
+      (splits.length ? `; ${splits.join(", ")} losses estimated ${estimates.length} times (--eval-every)` : ""),
     config: lineChart(datasets, "step", "log10 loss"),
   };
 }

@@ -63,7 +63,7 @@ function runTable(d: RunDiagnostics): TableSpec {
 
 /** The report of a run. */
 export function runReportPage(d: RunDiagnostics, title = "makemore-ts report"): ReportPage {
-  const sections: Section[] = [{ title: "Run", items: [runTable(d), lossChart(d.lossCurve)] }];
+  const sections: Section[] = [{ title: "Run", items: [runTable(d), lossChart(d.lossCurve, "loss", d.estimates ?? [])] }];
   if (d.init) {
     sections.push({
       title: "Initialization (makemore part 3's stages)",

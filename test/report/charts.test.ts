@@ -8,6 +8,7 @@ import { chartJsBundle, reportHtml as renderHtml } from "../../src/node/report.t
 import { runReportPage } from "../../src/report/pages.ts";
 import { chartsOf, type ReportPage } from "../../src/report/spec.ts";
 import { createRun } from "../../src/node/run_dir.ts";
+import { TrainingLoop } from "../../src/train/loop.ts";
 
 function smallReport(collect: boolean) {
   const run = createRun({ steps: 100, model: { nHidden: 16, nEmbd: 2 } });
@@ -73,7 +74,24 @@ test("renderHtml: one self-contained file — Chart.js inlined, no external reso
 
 test("every histogram in the run report counts from 0 (an axis from the smallest count would exaggerate tanh's pile at ±1)", () => {
   const charts = chartsOf(runReportPage(smallReport(true)));
-  const counted = charts.filter((c) => c.kind === "chartjs" && (c.config.options as any)?.scales?.y?.title?.text === "count");
+  const counted = charts.flatMap((c) => (c.kind === "chartjs" && (c.config.options as any)?.scales?.y?.title?.text === "count" ? [c] : []));
   assert.ok(counted.length >= 4, `histograms found: ${counted.map((c) => c.id).join(", ")}`);
   for (const c of counted) assert.equal((c.config.options as any).scales.y.min, 0, `${c.id}: the count axis starts at 0`);
+});
+
+test("the loss chart draws the split losses estimated while training (--eval-every), on the same log10 scale", () => {
+  const run = createRun({ steps: 60, evalEvery: 20, model: { nHidden: 16, nEmbd: 2 } });
+  const loop = new TrainingLoop(run, { checkpointEvery: 1000 });
+  while (!loop.done) loop.next();
+  const d = diagnoseRun(run, { collector: null });
+  assert.deepEqual(d.estimates.map((e) => e.step), [20, 40, 60]);
+  const chart = chartsOf(runReportPage(d)).find((c) => c.id === "loss")!;
+  assert.ok(chart.kind === "chartjs");
+  const val = chart.config.data.datasets.find((s) => s.label === "val (estimate)")!;
+  assert.deepEqual((val.data as { x: number; y: number }[]).map((p) => p.x), [20, 40, 60]);
+  (val.data as { x: number; y: number }[]).forEach((p, i) => assert.equal(p.y, Math.log10(d.estimates[i].losses.val!)));
+  assert.match(chart.caption ?? "", /train, val, test losses estimated 3 times/);
+  // without estimates, no such lines
+  const plain = chartsOf(runReportPage(smallReport(false))).find((c) => c.id === "loss")!;
+  assert.ok(plain.kind === "chartjs" && !plain.config.data.datasets.some((s) => String(s.label).includes("estimate")));
 });
