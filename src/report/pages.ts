@@ -24,6 +24,7 @@ import type { ReportPage, Section, TableSpec } from "./spec.ts";
 export function describeModel(m: Record<string, unknown>): string {
   return Object.entries(m)
     .filter(([k]) => k !== "type" && k !== "vocabSize")
+    .filter(([k]) => !(m.batchNorm === false && k.startsWith("bn"))) // no BatchNorm: its settings mean nothing
     .map(([k, v]) => `${k} ${v}`)
     .join(", ");
 }

@@ -68,3 +68,11 @@ test("-w below 0 and -w on an SGD type are refused in one line naming the flag (
   assert.equal(sgd.code, 2);
   assert.match(sgd.err, /--weight-decay\) applies to AdamW only; this run's optimizer is SGD \(--optimizer adamw/);
 });
+
+test("a run without BatchNorm says nothing of BatchNorm: no calibrated losses, no BatchNorm settings", async () => {
+  const r = await run("train", "-i", words, "-o", tmp(), "--no-batchnorm", "--steps", "20", "--samples", "0", "--no-progress");
+  assert.equal(r.code, 0, r.err);
+  const all = r.out + r.err; // the header goes to stderr, the results to stdout
+  assert.match(all, /^model: blockSize 3, nEmbd 10, nHidden 200, batchNorm false, init lecture$/m);
+  assert.doesNotMatch(all, /bnMomentum|bnUnbiased|calibrated/);
+});
