@@ -35,6 +35,8 @@ export interface TrainingSeries {
   saturated: number[];
   /** Parameter names (C, W1, b1, W2, b2, bngain, bnbias) and, per parameter, its update:data log10 ratio. */
   parameters: string[];
+  /** Each parameter's shape (the chart draws the 2-D ones, as makemore part 3 does). */
+  parameterShapes: number[][];
   updateToData: number[][];
   /** Activation names (the lecture model: hprebn, hpreact, h, logits) and, per layer, the std of its output and gradient. */
   layers: string[];
@@ -78,6 +80,7 @@ export class TrainingCollector {
       lr: [],
       saturated: [],
       parameters: params,
+      parameterShapes: model.parameters().map((p) => [...p.shape]),
       updateToData: params.map(() => []),
       layers,
       outputStd: layers.map(() => []),

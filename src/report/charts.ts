@@ -123,9 +123,15 @@ export function lrFinderChart(r: LrFinderResult, id = "lr-finder"): ChartSpec {
   };
 }
 
-/** Update:data ratios over training, with the lecture's rule of thumb at −3. */
+/**
+ * Update:data ratios over training, with the lecture's rule of thumb at −3: the 2-D parameters (weight
+ * matrices and tables), as makemore part 3 draws them — a bias or BatchNorm gain far below would squash
+ * the axis.
+ */
 export function updateRatioChart(s: TrainingSeries, id = "update-ratio"): ChartSpec {
-  const datasets = s.parameters.map((name, i) => lineDataset(name, points(s.steps, s.updateToData[i]), i));
+  const shown = s.parameters.flatMap((_, i) => (s.parameterShapes[i].length === 2 ? [i] : []));
+  const left = s.parameters.filter((_, i) => !shown.includes(i));
+  const datasets = shown.map((i, k) => lineDataset(s.parameters[i], points(s.steps, s.updateToData[i]), k));
   if (s.steps.length) {
     const x0 = s.steps[0];
     const x1 = s.steps[s.steps.length - 1];
@@ -137,7 +143,7 @@ export function updateRatioChart(s: TrainingSeries, id = "update-ratio"): ChartS
     title: "Update:data ratio during training",
     explain:
       "log10(std(lr·grad) / std(data)) of each parameter every few steps (makemore part 3's ud): about −3 means each update changes the weights by a thousandth, far below is learning too slowly and far above too fast.",
-    caption: `every ${s.every} steps, ${s.steps.length} points`,
+    caption: `every ${s.every} steps, ${s.steps.length} points${left.length ? `; the 2-D parameters (left out: ${left.join(", ")})` : ""}`,
     config: lineChart(datasets, "step", "log10 update:data"),
   };
 }

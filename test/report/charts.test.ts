@@ -95,3 +95,12 @@ test("the loss chart draws the split losses estimated while training (--eval-eve
   const plain = chartsOf(runReportPage(smallReport(false))).find((c) => c.id === "loss")!;
   assert.ok(plain.kind === "chartjs" && !plain.config.data.datasets.some((s) => String(s.label).includes("estimate")));
 });
+
+test("update:data is drawn for the 2-D parameters, as makemore part 3 does; the others are named in the caption", () => {
+  const chart = chartsOf(runReportPage(smallReport(true))).find((c) => c.id === "update-ratio")!;
+  assert.ok(chart.kind === "chartjs");
+  const labels = chart.config.data.datasets.map((d) => String(d.label));
+  // p.ndim == 2: the lecture model's bngain and bnbias are (1, H), its biases (H)
+  assert.deepEqual(labels, ["C", "W1", "W2", "bngain", "bnbias", "1e-3 (rule of thumb)"]);
+  assert.match(chart.caption ?? "", /left out: b1, b2\)/);
+});
