@@ -1,5 +1,8 @@
-// makemore.py's MLP input, fused: the embedding of the blank-shifted context (shifted_context.ts) and the
-// Linear over its T embeddings side by side, computed through the vocabulary instead of through the batch.
+// makemore.py's MLP input, fused: the embedding of the blank-shifted context and the Linear over its T
+// embeddings side by side, computed through the vocabulary instead of through the batch. The context of
+// position t is the tokens at t, t−1, …, t−T+1, a slot before the row's start reading the blank token V
+// (makemore.py rolls the indices one place per slot: `idx = torch.roll(idx, 1, 1); idx[:, 0] = V`):
+//   ctx[b,t,k] = k <= t ? X[b,t−k] : V                                          // (B,T) -> (B,T,T)
 // The Linear's weight W (H, T·E) is T blocks W_k (H, E), one per context slot k, so
 //   pre[b,t] = b + Σ_k W_k @ wte[ctx[b,t,k]] = b + Σ_k P[ctx[b,t,k], k]     P[v,k] = W_k @ wte[v]
 // and P (V+1, T, H) takes (V+1)·T·H·E multiply-adds where the unfused product takes B·T·T·E·H: for
@@ -18,7 +21,6 @@
 import type { F32Buf, I32Buf, Kernels } from "../kernels/index.ts";
 import type { Tokens } from "./embedding.ts";
 import { parameter, type Act, type Parameter } from "./layer.ts";
-import { shiftedContext } from "./shifted_context.ts";
 
 export interface ContextLinearNames {
   table: string;
@@ -35,9 +37,7 @@ export class ContextLinear {
   readonly bias: Parameter;
   private readonly q: F32Buf; //   (V+1, H·T)  and, in backward, dQ
   private readonly p: F32Buf; //   (V+1, T, H) and, in backward, dP
-  private readonly ctxBuf: I32Buf; // (B,T,T)
-  private ctx: Tokens | null = null;
-  private readonly bags: I32Buf; //   (B·T·T) the rows of P each position sums: ctx·T + k
+  private readonly bags: I32Buf; //   (B·T·T) the rows of P each position sums: ctx[b,t,k]·T + k
   private readonly outBuf: F32Buf; // (B,T,H)
   private out: Act | null = null;
 
@@ -57,7 +57,6 @@ export class ContextLinear {
     this.bias = parameter(kernels, names.bias, [H]);
     this.q = a.f32(V1 * H * T);
     this.p = a.f32(V1 * T * H);
-    this.ctxBuf = a.i32(capacity * T * T);
     this.bags = a.i32(capacity * T * T);
     this.outBuf = a.f32(capacity * T * H);
   }
@@ -66,14 +65,18 @@ export class ContextLinear {
   forward(X: Tokens): Act {
     const [B, T] = X.shape;
     const V1 = this.vocabSize + 1, E = this.embd, H = this.hidden;
-    this.ctx = shiftedContext(this.ctxBuf, X, this.vocabSize, this.ctx); //                 (B,T,T)
     this.kernels.matmulNT(this.q, this.table.data, this.weight.data, V1, E, H * T); //     Q (V+1,H·T)
     const q = this.q.view, p = this.p.view;
     for (let v = 0; v < V1; v++) { //                                                      P = Q permuted
       for (let o = 0; o < H; o++) for (let k = 0; k < T; k++) p[(v * T + k) * H + o] = q[(v * H + o) * T + k];
     }
-    const ctx = this.ctx.data.view, bags = this.bags.view;
-    for (let i = 0; i < B * T * T; i++) bags[i] = ctx[i] * T + (i % T); //                  row v·T+k of P
+    const x = X.data.view, bags = this.bags.view, V = this.vocabSize;
+    for (let b = 0; b < B; b++) { //                                                        row ctx·T+k of P
+      for (let t = 0; t < T; t++) {
+        const r = (b * T + t) * T;
+        for (let k = 0; k < T; k++) bags[r + k] = (k <= t ? x[b * T + t - k] : V) * T + k;
+      }
+    }
     this.kernels.embeddingBagSum(this.outBuf, this.p, this.bags, B * T, T, V1 * T, H); //  Σ_k P[ctx, k]
     this.kernels.addRow(this.outBuf, this.bias.data, B * T, H); //                          + b
     if (this.out === null || this.out.shape[0] !== B) this.out = { data: this.outBuf, shape: [B, T, H] };
@@ -82,7 +85,7 @@ export class ContextLinear {
 
   /** Adds the gradients of wte, W and b for dpre (B,T,H), the gradient of the last forward's output. */
   backward(dpre: F32Buf): void {
-    if (this.ctx === null || this.out === null) throw new Error("ContextLinear.backward called before forward");
+    if (this.out === null) throw new Error("ContextLinear.backward called before forward");
     const [B, T] = this.out.shape;
     const V1 = this.vocabSize + 1, E = this.embd, H = this.hidden;
     const k = this.kernels;
