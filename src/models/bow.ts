@@ -23,7 +23,7 @@ import { Tanh } from "../nn/tanh.ts";
 import type { Generator } from "../random/generator.ts";
 import type { NamedAct } from "./model.ts";
 import type { ModelType } from "./model_type.ts";
-import { MAKEMORE_PY_TRAINING, N_EMBD, N_EMBD2, SequenceModel } from "./sequence_model.ts";
+import { MAKEMORE_PY_TRAINING, streamAct, N_EMBD, N_EMBD2, SequenceModel } from "./sequence_model.ts";
 import { initTorchEmbedding, initTorchLinear } from "./torch_init.ts";
 
 export interface BowConfig {
@@ -88,12 +88,12 @@ export class MakemoreBoW extends SequenceModel {
     const x0 = this.wte.forward(this.embRec, X); //                 (B,T,E)
     this.wpe.forward(x0.data, B, T); //                              + wpe[:T]
     const c = this.bow.forward(this.bowRec, x0); //                  the causal average
-    this.x1Act = sized(this.x1Act, this.x1, x0.shape);
+    this.x1Act = streamAct(this.x1Act, this.x1, x0.shape);
     k.fill(this.x1, 0, n);
     k.axpy(this.x1, 1, x0.data, n);
     k.axpy(this.x1, 1, c.data, n); //                                 x1 = x0 + bow(x0)
     const m = this.mlp.forward(this.mlpRec, this.x1Act); //          (B,T,E)
-    this.x2Act = sized(this.x2Act, this.x2, x0.shape);
+    this.x2Act = streamAct(this.x2Act, this.x2, x0.shape);
     k.fill(this.x2, 0, n);
     k.axpy(this.x2, 1, this.x1, n);
     k.axpy(this.x2, 1, m.data, n); //                                 x2 = x1 + mlp(x1)
@@ -131,11 +131,6 @@ export class MakemoreBoW extends SequenceModel {
   embeddingTable(): Parameter {
     return this.wte.weight;
   }
-}
-
-/** An Act over `buf` with `shape`, reused while the shape is the same. */
-function sized(prev: Act | null, buf: F32Buf, shape: readonly number[]): Act {
-  return prev !== null && prev.shape[0] === shape[0] ? prev : { data: buf, shape: [...shape] };
 }
 
 function initBow(m: MakemoreBoW, g: Generator): void {

@@ -6,7 +6,8 @@
 
 import type { Kernels } from "../kernels/index.ts";
 import type { BatchNorm1d } from "../nn/batchnorm.ts";
-import type { Buffer } from "../nn/layer.ts";
+import type { Act, Buffer } from "../nn/layer.ts";
+import type { F32Buf } from "../kernels/index.ts";
 import { ModelBase, type ModelConfigBase } from "./model.ts";
 import type { TrainingDefaults } from "./model_type.ts";
 import { intField, type ConfigField } from "./model_type.ts";
@@ -57,4 +58,9 @@ export abstract class SequenceModel extends ModelBase {
     if (B > this.capacity) throw new Error(`${this.type}: ${B} rows exceed the ${this.capacity} this model was built for`);
     return { B, T };
   }
+}
+
+/** An Act over `buf` shaped like `shape` (B, T, C), reused while B is the same (no allocation per step). */
+export function streamAct(prev: Act | null, buf: F32Buf, shape: readonly number[]): Act {
+  return prev !== null && prev.shape[0] === shape[0] ? prev : { data: buf, shape: [...shape] };
 }

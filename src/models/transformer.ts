@@ -28,7 +28,7 @@ import { Sequential, type SequentialRec } from "../nn/sequential.ts";
 import type { Generator } from "../random/generator.ts";
 import type { NamedAct } from "./model.ts";
 import type { ModelType } from "./model_type.ts";
-import { MAKEMORE_PY_TRAINING, N_EMBD, N_HEAD, N_LAYER, SequenceModel } from "./sequence_model.ts";
+import { MAKEMORE_PY_TRAINING, streamAct, N_EMBD, N_HEAD, N_LAYER, SequenceModel } from "./sequence_model.ts";
 import { initTorchEmbedding, initTorchLinear } from "./torch_init.ts";
 
 export interface TransformerConfig {
@@ -112,10 +112,10 @@ export class MakemoreTransformer extends SequenceModel {
     this.wpe.forward(x.data, B, T); //                                     + wpe[:T]
     for (const blk of this.blocks) {
       const a = blk.attnBranch.forward(blk.attnRec, x);
-      blk.x1Act = sameShape(blk.x1Act, blk.x1, x.shape);
+      blk.x1Act = streamAct(blk.x1Act, blk.x1, x.shape);
       add(blk.x1, x.data, a.data, n); //                                  x1 = x + attn(ln_1(x))
       const m = blk.mlpBranch.forward(blk.mlpRec, blk.x1Act);
-      blk.x2Act = sameShape(blk.x2Act, blk.x2, x.shape);
+      blk.x2Act = streamAct(blk.x2Act, blk.x2, x.shape);
       add(blk.x2, blk.x1, m.data, n); //                                  x2 = x1 + mlp(ln_2(x1))
       x = blk.x2Act;
     }
@@ -166,10 +166,6 @@ export class MakemoreTransformer extends SequenceModel {
 function add(out: F32Buf, a: F32Buf, b: F32Buf, n: number): void {
   const o = out.view, av = a.view, bv = b.view;
   for (let i = 0; i < n; i++) o[i] = av[i] + bv[i];
-}
-
-function sameShape(prev: Act | null, buf: F32Buf, shape: readonly number[]): Act {
-  return prev !== null && prev.shape[0] === shape[0] ? prev : { data: buf, shape: [...shape] };
 }
 
 function initTransformer(m: MakemoreTransformer, g: Generator): void {
