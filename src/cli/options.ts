@@ -16,10 +16,19 @@ export function intFlag(min: number) {
 }
 
 /** A flag value that must be a finite number, optionally > 0. */
+/** A number, or a fraction of two numbers ("5/3" is 5/3 in double precision, as Python's 5/3); NaN otherwise. */
+export function parseNumber(value: string): number {
+  const t = value.trim();
+  if (t === "") return NaN;
+  const parts = t.split("/");
+  if (parts.length === 2 && parts[0].trim() !== "" && parts[1].trim() !== "") return Number(parts[0]) / Number(parts[1]);
+  return parts.length === 1 ? Number(t) : NaN;
+}
+
 export function numberFlag(options: { positive?: boolean } = {}) {
   return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError("must be a number.");
+    const n = parseNumber(value);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError("must be a number (a fraction such as 5/3 is accepted).");
     if (options.positive && !(n > 0)) throw new InvalidArgumentError("must be a number > 0.");
     return n;
   };

@@ -16,13 +16,14 @@ import type { Model, ModelConfigBase } from "./model.ts";
 import type { ModelType } from "./model_type.ts";
 import { BIGRAM } from "./bigram.ts";
 import { BOW } from "./bow.ts";
+import { DEEP } from "./deep.ts";
 import { LECTURE } from "./lecture.ts";
 import { MLP } from "./mlp.ts";
 import { GRU, RNN } from "./rnn.ts";
 import { TRANSFORMER } from "./transformer.ts";
 import { WAVENET } from "./wavenet.ts";
 
-const TYPES: readonly ModelType<any>[] = [LECTURE, WAVENET, BIGRAM, MLP, RNN, GRU, BOW, TRANSFORMER]; // eslint-disable-line @typescript-eslint/no-explicit-any
+const TYPES: readonly ModelType<any>[] = [LECTURE, DEEP, WAVENET, BIGRAM, MLP, RNN, GRU, BOW, TRANSFORMER]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The default type of `makemore train`. */
 export const DEFAULT_MODEL_TYPE = "lecture";

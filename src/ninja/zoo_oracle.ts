@@ -18,12 +18,13 @@ import { BIGRAM_ORACLE, MLP_ORACLE } from "./zoo_oracle_mlp.ts";
 import { GRU_ORACLE, RNN_ORACLE } from "./zoo_oracle_rnn.ts";
 import { BOW_ORACLE, TRANSFORMER_ORACLE } from "./zoo_oracle_transformer.ts";
 import { WAVENET_ORACLE } from "./zoo_oracle_wavenet.ts";
+import { DEEP_ORACLE } from "./zoo_oracle_deep.ts";
 
 export type { OracleConfig, OracleParams, ShapeOf, ZooOracle } from "./zoo_oracle_base.ts";
 
-/** Every type with an oracle, makemore.py's in its order, then the WaveNet. */
+/** Every type with an oracle, makemore.py's in its order, then the WaveNet and makemore part 3's deep network. */
 export const ZOO_ORACLES: readonly ZooOracle[] = [
-  BIGRAM_ORACLE, MLP_ORACLE, RNN_ORACLE, GRU_ORACLE, BOW_ORACLE, TRANSFORMER_ORACLE, WAVENET_ORACLE,
+  BIGRAM_ORACLE, MLP_ORACLE, RNN_ORACLE, GRU_ORACLE, BOW_ORACLE, TRANSFORMER_ORACLE, WAVENET_ORACLE, DEEP_ORACLE,
 ];
 
 /** The target makemore.py's rows pad with (after the word's end): no loss there. */

@@ -31,8 +31,10 @@ export interface OracleConfig {
   nLayer?: number;
   /** Attention heads: the one size the parameters' shapes do not tell. */
   nHead?: number;
-  /** H, the WaveNet's width. */
+  /** H, the WaveNet's and the deep network's width. */
   nHidden?: number;
+  /** Whether the deep network has its BatchNorm layers (default true). */
+  batchNorm?: boolean;
 }
 
 export type ShapeOf = (name: string) => readonly number[] | undefined;

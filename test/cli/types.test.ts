@@ -86,7 +86,7 @@ test("a setting of another type, a bad block size, and --split-seed for a randpe
     [["--type", "wavenet", "--init", "naive"], /--init is not a setting of --type wavenet/],
     [["--type", "wavenet", "--block-size", "6"], /power of two/],
     [["--type", "bigram", "--split-seed", "3"], /splits as makemore\.py does/],
-    [["--type", "nope"], /Allowed choices are lecture, wavenet, bigram/],
+    [["--type", "nope"], /Allowed choices are lecture, deep, wavenet, bigram/],
     [["--type", "lecture", "--weight-decay", "0.1"], /weightDecay/],
     [["--no-batchnorm", "--bn-stats", "running"], /--bn-stats: this lecture model has no BatchNorm/],
     [["--type", "bigram", "--bn-stats", "calibrated"], /--bn-stats: this bigram model has no BatchNorm/],

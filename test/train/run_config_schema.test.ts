@@ -80,7 +80,7 @@ const CASES: [string, (c: Config) => void, string, RegExp?][] = [
   ["metrics bnStats", (c) => delete c.metrics.bnStats, "metrics.bnStats"],
   ["files", (c) => delete c.files, "files"],
   ["files sha256", (c) => (c.files["model.safetensors"] = 7), "files.model.safetensors"],
-  ["model type", (c) => (c.model.type = "gpt"), "model.type", /one of "lecture", "wavenet", "bigram"/],
+  ["model type", (c) => (c.model.type = "gpt"), "model.type", /one of "lecture", "deep", "wavenet", "bigram"/],
   ["model field", (c) => (c.model.nHidden = "x"), "model.nHidden"],
   ["model field missing", (c) => delete c.model.nEmbd, "model.nEmbd", /is missing/],
   ["model not an object", (c) => (c.model = null), "model"],
