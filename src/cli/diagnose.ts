@@ -1,13 +1,16 @@
 // `makemore diagnose`: looks inside a trained run — the init stages side by side, one batch through the
 // model (layer and parameter statistics, saturation, dead neurons), the embedding, the loss curve — and
 // prints a summary, writes the self-contained HTML report (--report), or prints every number (--json).
-// `makemore train --report` calls `writeRunReport` at the end of training with what it collected.
+// The curves collected while training come from the run directory's diagnostics.jsonl, which
+// `makemore train` writes with each checkpoint; `makemore train --report` calls `writeRunReport` at the
+// end of training with its collector (which holds the same, and what --resume continued from).
 
 import { join } from "node:path";
 import type { Command } from "commander";
 import { diagnoseRun, type RunDiagnostics } from "../diagnostics/run_report.ts";
 import { stageLabel } from "../diagnostics/init_stages.ts";
-import type { TrainingCollector } from "../diagnostics/collector.ts";
+import type { CollectedTraining } from "../diagnostics/collector.ts";
+import { readDiagnostics } from "../node/diagnostics_file.ts";
 import { writeHtmlReport } from "../node/report.ts";
 import { describeModel, runReportPage } from "../report/pages.ts";
 import { loadRun } from "../node/run_dir.ts";
@@ -29,7 +32,7 @@ export function reportPath(flag: string | boolean, dir: string): string {
 }
 
 /** Diagnoses the run and writes its HTML report to `file`. */
-export function writeRunReport(run: TrainingRun, file: string, collector: TrainingCollector | null = null): RunDiagnostics {
+export function writeRunReport(run: TrainingRun, file: string, collector: CollectedTraining | null = null): RunDiagnostics {
   const d = diagnoseRun(run, { collector });
   writeHtmlReport(file, runReportPage(d, `makemore-ts report: ${run.settings.data.file}`));
   return d;
@@ -70,6 +73,7 @@ export function formatDiagnostics(d: RunDiagnostics, dir: string): string {
         `  log10 update:data ${p.updateToDataLog10 === null || !Number.isFinite(p.updateToDataLog10) ? "–" : p.updateToDataLog10.toFixed(2)}`,
     );
   }
+  lines.push(collectedLine(d.training));
   if (b.saturation && d.deadNeurons) {
     lines.push(
       `dead neurons of the last tanh layer (|h| > 0.99 on every example): ${b.deadOnBatch.length} of ${b.saturation.cols} on the batch, ` +
@@ -79,10 +83,24 @@ export function formatDiagnostics(d: RunDiagnostics, dir: string): string {
   return lines.join("\n");
 }
 
+/** What diagnostics.jsonl gave: "collected while training: 2000 points every 100 steps (steps 0–199900); the batch of step 0 (first), 1000, 199999 (last)". */
+function collectedLine(t: RunDiagnostics["training"]): string {
+  if (t === null) return "collected while training: nothing (no diagnostics.jsonl in the run directory)";
+  const s = t.series;
+  const every = s.every === 1 ? "every step" : `every ${s.every} steps`;
+  const points = s.steps.length ? `${s.steps.length} points ${every} (steps ${s.steps[0]}–${s.steps[s.steps.length - 1]})` : "no points";
+  const batches = [
+    t.first && `${t.first.step} (first)`,
+    t.snapshot && String(t.snapshot.step),
+    t.last && t.last.step !== t.first?.step && `${t.last.step} (last)`,
+  ].filter((x) => typeof x === "string");
+  return `collected while training: ${points}${batches.length ? `; the batch of step ${batches.join(", ")}` : ""}`;
+}
+
 export function registerDiagnose(program: Command, io: Output): void {
   program
     .command("diagnose")
-    .description("look inside a trained run: init stages, activations, gradients, saturation, embedding; HTML report")
+    .description("look inside a trained run: init stages, activations, gradients, saturation, embedding, the curves collected while training; HTML report")
     .option("-o, --work-dir <dir>", "run directory written by makemore train", "out")
     .option("-i, --input-file <file>", "the run's word file, if it has moved")
     .option("--report [file]", "write a self-contained HTML report (default: WORK_DIR/report.html)")
@@ -91,7 +109,9 @@ export function registerDiagnose(program: Command, io: Output): void {
     .option("--seed <s>", "seed of the Generator drawing that batch (default: the run's seed)", bigintFlag)
     .action((flags: DiagnoseFlags) => {
       const run = loadRun(flags.workDir, { inputFile: flags.inputFile });
-      const d = diagnoseRun(run, { batchSize: flags.batchSize, seed: flags.seed });
+      const kept = readDiagnostics(flags.workDir, run);
+      for (const note of kept.notes) io.err(`makemore: note: ${note}`);
+      const d = diagnoseRun(run, { batchSize: flags.batchSize, seed: flags.seed, collector: kept.collected });
       let file: string | null = null;
       if (flags.report) {
         file = reportPath(flags.report, flags.workDir);

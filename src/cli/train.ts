@@ -3,7 +3,10 @@
 // directory that `sample`, `eval`, `diagnose` and `train --resume` read back. Ctrl-C saves the run and
 // stops. makemore.py's loop and flags: estimates every --eval-every steps keep the best model as
 // model.safetensors, samples every --sample-every steps, --max-steps -1 trains until interrupted,
-// --sample-only samples from the work dir's model and exits. The schedule is the library's
+// --sample-only samples from the work dir's model and exits. Every run collects the diagnostics of
+// makemore part 3 while it trains (update:data, saturation, layer std; the batch at the first step, at
+// step 1000 and at the last) and saves them with each checkpoint as diagnostics.jsonl, continued by
+// --resume, drawn by --report and by `makemore diagnose`. The schedule is the library's
 // (src/train/loop.ts); this file parses, calls, prints and saves.
 
 import { Option, type Command } from "commander";
@@ -21,6 +24,7 @@ import { intFlag, periodFlag, topKFlag, topKOf, type Output } from "./options.ts
 import { addRunFlags, checkGivenSettings, runOptions, type RunFlags } from "./run_flags.ts";
 import { formatSamples, samplesJson } from "./sample.ts";
 import { collectRun } from "../diagnostics/run_report.ts";
+import { readDiagnostics } from "../node/diagnostics_file.ts";
 import { reportPath, writeRunReport } from "./diagnose.ts";
 
 interface TrainFlags extends RunFlags {
@@ -222,10 +226,13 @@ async function trainLoop(
         (mode === "resume" ? `\nresuming at step ${trainer.step}${ofSteps(trainer.config.steps)}` : ""),
     );
   }
-  const collector = flags.report ? collectRun(run) : null;
+  // every run collects (one modulo a step between collections): its curves cannot be had afterwards
+  const kept = mode === "resume" ? readDiagnostics(dir, run) : null;
+  for (const note of kept?.notes ?? []) io.err(`makemore: note: ${note}`);
+  const collector = collectRun(run, undefined, kept?.collected ?? null);
   const startStep = trainer.step;
   const save = () => {
-    saveRun(run, dir);
+    saveRun(run, dir, undefined, collector);
     state.savedStep = trainer.step;
   };
   const saveBest = () => {
@@ -277,7 +284,7 @@ async function trainLoop(
   // as makemore.py's loop prints them: from the model training ended with, which need not be the best
   const from = run.best !== null && run.best.step !== trainer.step ? ` from the last model (step ${trainer.step}; sample -o ${dir} uses the best)` : "";
   if (samples.length) io.out(formatSamples(samples, true, `${samples.length} samples${from}`));
-  io.out(`saved to ${dir}/ (model.safetensors, config.json, metrics.jsonl)`);
+  io.out(`saved to ${dir}/ (model.safetensors, config.json, metrics.jsonl, diagnostics.jsonl)`);
   if (report) io.out(`report: ${report}`);
 }
 

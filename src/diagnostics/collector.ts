@@ -4,18 +4,23 @@
 // layer's output and gradient std, and each parameter's update:data ratio
 // log10(std(lr·grad) / std(data)) — read from the buffers the step left behind (the Trainer emits its
 // step event after the SGD update; the gradients are still in each parameter's .grad). It also keeps
-// the full batch diagnostics of the first step it sees and of the last step of the run.
+// the full batch diagnostics of the first step it sees, of step `snapshotStep` (default 1000: makemore
+// part 3 breaks its loop there, `if i >= 1000: break`, to draw its activation, gradient and
+// weight-gradient histograms) and of the last step of the run.
+//
+// A collector can start from what an earlier one collected (`resume`: the run directory keeps it,
+// src/node/diagnostics_file.ts), so a resumed run's curves cover all its steps.
 //
 // Between collection steps the listener does one modulo; a run without a collector pays nothing.
 
 import type { Model } from "../models/model.ts";
 import type { Trainer, TrainEvent } from "../train/trainer.ts";
-import { actValues, lastTanh, SATURATION_THRESHOLD, updateToDataRatios } from "./layers.ts";
+import { lastTanh, SATURATION_THRESHOLD } from "./layers.ts";
 import { readBatch, type BatchDiagnostics } from "./probe.ts";
-import { shareAbove, std } from "./stats.ts";
+import { log10Ratio } from "./stats.ts";
 
 export interface CollectorOptions {
-  /** Collect every `every` steps (default 100). */
+  /** Collect every `every` steps (default 100; a `resume`d collection keeps its own). */
   every?: number;
   /**
    * Whether the update is SGD's lr·grad, so that log10(std(lr·grad)/std(data)) is the update:data
@@ -23,6 +28,30 @@ export interface CollectorOptions {
    */
   sgd?: boolean;
   bins?: number;
+  /** The step (0-based) whose batch diagnostics are kept as `snapshot` (default SNAPSHOT_STEP, 1000). */
+  snapshotStep?: number;
+  /**
+   * What an earlier collector on this run collected, up to the step this one starts at: continued
+   * (its `every` is kept, so the points stay evenly spaced; its first batch stays the first).
+   */
+  resume?: CollectedTraining | null;
+}
+
+/** makemore part 3 looks inside the network after step 1000 (`if i >= 1000: break`, after the 1001st step). */
+export const SNAPSHOT_STEP = 1000;
+
+/** The batch diagnostics of one training step, read right after it. */
+export type StepDiagnostics = BatchDiagnostics & { step: number };
+
+/** What a collector holds: the series, and the batch diagnostics of the first, the snapshot and the last step. */
+export interface CollectedTraining {
+  series: TrainingSeries;
+  /** The first step collected (the run's first, unless the collection started on a resumed run). */
+  first: StepDiagnostics | null;
+  /** Step `snapshotStep` (1000 by default; null for a run shorter than that). */
+  snapshot: StepDiagnostics | null;
+  /** The run's last step (null until the run is done). */
+  last: StepDiagnostics | null;
 }
 
 /** Every collected series, indexed like `steps`. */
@@ -44,20 +73,25 @@ export interface TrainingSeries {
   gradStd: number[][];
 }
 
-/** Steps from which every step would give about 2000 points: 100 for the lectures' 200000. */
+/**
+ * How often a run of `steps` collects: about 200 points, at most every 200 steps — 1000 points, every 200
+ * steps, for the lectures' 200000, where collecting costs under 1% of the training time (a point costs
+ * about 1.4 steps' time).
+ */
 export function defaultCollectEvery(steps: number): number {
-  return Math.max(1, Math.min(100, Math.floor(steps / 200)));
+  return Math.max(1, Math.min(200, Math.floor(steps / 200)));
 }
 
-export class TrainingCollector {
+export class TrainingCollector implements CollectedTraining {
   readonly series: TrainingSeries;
-  /** Batch diagnostics of the first step seen and of the run's last step. */
-  first: (BatchDiagnostics & { step: number }) | null = null;
-  last: (BatchDiagnostics & { step: number }) | null = null;
+  /** Batch diagnostics of the first step seen, of step `snapshotStep` and of the run's last step. */
+  first: StepDiagnostics | null = null;
+  snapshot: StepDiagnostics | null = null;
+  last: StepDiagnostics | null = null;
+  readonly snapshotStep: number;
   private lastStep = -1;
   private lastLoss = NaN;
   private lastLr = NaN;
-  private readonly ratios: Float64Array;
 
   private readonly every: number;
   private readonly bins: number;
@@ -65,12 +99,15 @@ export class TrainingCollector {
 
   constructor(
     readonly model: Model,
-    { every = 100, bins = 50, sgd = true }: CollectorOptions = {},
+    { every = 100, bins = 50, sgd = true, snapshotStep = SNAPSHOT_STEP, resume = null }: CollectorOptions = {},
   ) {
+    if (resume) every = resume.series.every;
     if (!Number.isInteger(every) || every < 1) throw new RangeError(`collector: every must be a positive integer (got ${every})`);
+    if (!Number.isInteger(snapshotStep) || snapshotStep < 0) throw new RangeError(`collector: snapshotStep must be a non-negative integer (got ${snapshotStep})`);
     this.every = every;
     this.bins = bins;
     this.sgd = sgd;
+    this.snapshotStep = snapshotStep;
     const params = model.parameters().map((p) => p.name);
     const layers = model.activations().map((a) => a.name);
     this.series = {
@@ -86,7 +123,27 @@ export class TrainingCollector {
       outputStd: layers.map(() => []),
       gradStd: layers.map(() => []),
     };
-    this.ratios = new Float64Array(params.length);
+    if (resume) this.continueFrom(resume);
+  }
+
+  /** Takes over what an earlier collector on this model collected (same parameters and layers). */
+  private continueFrom(c: CollectedTraining): void {
+    const s = this.series;
+    const r = c.series;
+    const same = (a: readonly unknown[], b: readonly unknown[]) => JSON.stringify(a) === JSON.stringify(b);
+    if (!same(r.parameters, s.parameters) || !same(r.parameterShapes, s.parameterShapes) || !same(r.layers, s.layers)) {
+      throw new RangeError(`collector: the collection to continue is of another model (parameters ${r.parameters.join(", ")}; layers ${r.layers.join(", ")})`);
+    }
+    append(s.steps, r.steps);
+    append(s.loss, r.loss);
+    append(s.lr, r.lr);
+    append(s.saturated, r.saturated);
+    r.updateToData.forEach((row, i) => append(s.updateToData[i], row));
+    r.outputStd.forEach((row, k) => append(s.outputStd[k], row));
+    r.gradStd.forEach((row, k) => append(s.gradStd[k], row));
+    this.first = c.first;
+    this.snapshot = c.snapshot;
+    this.last = c.last;
   }
 
   /** Listens to `trainer`; returns the function that stops listening. */
@@ -97,18 +154,28 @@ export class TrainingCollector {
   onEvent(e: TrainEvent): void {
     if (e.type === "done") {
       if (this.lastStep >= 0 && (this.last === null || this.last.step !== this.lastStep)) {
-        this.last = { step: this.lastStep, ...readBatch(this.model, this.lastLoss, { bins: this.bins, lr: this.sgd ? this.lastLr : undefined }) };
+        this.last = this.readStep(this.lastStep, this.lastLoss, this.lastLr);
       }
       return;
     }
     this.lastStep = e.step;
     this.lastLoss = e.loss;
     this.lastLr = e.lr;
-    if (this.first === null) this.first = { step: e.step, ...readBatch(this.model, e.loss, { bins: this.bins, lr: this.sgd ? e.lr : undefined }) };
+    if (this.first === null) this.first = this.readStep(e.step, e.loss, e.lr);
+    if (e.step === this.snapshotStep) this.snapshot = this.readStep(e.step, e.loss, e.lr);
     if (e.step % this.every !== 0) return;
     this.record(e.step, e.loss, e.lr);
   }
 
+  private readStep(step: number, loss: number, lr: number): StepDiagnostics {
+    return { step, ...readBatch(this.model, loss, { bins: this.bins, lr: this.sgd ? lr : undefined }) };
+  }
+
+  /**
+   * One point of every series. Every training run collects (src/cli/train.ts), so this is written for
+   * speed: one pass over each buffer (std32). On the lecture model a point costs about as much as one
+   * training step, so collecting every 100 steps costs about 1% of the run.
+   */
   private record(step: number, loss: number, lr: number): void {
     const m = this.model;
     const s = this.series;
@@ -116,15 +183,86 @@ export class TrainingCollector {
     s.loss.push(loss);
     s.lr.push(lr);
     const h = lastTanh(m);
-    s.saturated.push(h?.act ? shareAbove(actValues(h.act), SATURATION_THRESHOLD) : NaN);
-    if (this.sgd) updateToDataRatios(m, lr, this.ratios);
-    else this.ratios.fill(NaN);
-    for (let i = 0; i < this.ratios.length; i++) s.updateToData[i].push(this.ratios[i]);
-    m.activations().forEach((a, k) => {
-      if (a.act === null) return;
-      const out = actValues(a.act);
-      s.outputStd[k].push(std(out));
-      s.gradStd[k].push(a.grad === null ? NaN : std(a.grad.view.subarray(0, out.length)));
-    });
+    s.saturated.push(h?.act ? shareAbove32(h.act.data.view, numel(h.act.shape), SATURATION_THRESHOLD) : NaN);
+    const ps = m.parameters();
+    for (let i = 0; i < ps.length; i++) {
+      // std(lr·grad) / std(data), as layers.ts updateToDataRatios (two passes) computes it
+      s.updateToData[i].push(this.sgd ? log10Ratio(lr * std32(ps[i].grad.view, ps[i].grad.view.length), std32(ps[i].data.view, ps[i].data.view.length)) : NaN);
+    }
+    const acts = m.activations();
+    for (let k = 0; k < acts.length; k++) {
+      const a = acts[k];
+      // no output this step: a gap, so that every series stays indexed like `steps`
+      const n = a.act === null ? 0 : numel(a.act.shape);
+      s.outputStd[k].push(a.act === null ? NaN : std32(a.act.data.view, n));
+      s.gradStd[k].push(a.act === null || a.grad === null ? NaN : std32(a.grad.view, n));
+    }
   }
+}
+
+function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/**
+ * The standard deviation (Bessel-corrected, as stats.ts `std`) of v[0..n), in one pass: sums of the
+ * values shifted by v[0], in float64 (the shift keeps a mean far from 0 — a BatchNorm gain near 1 —
+ * from cancelling the variance away); agrees with the two-pass std to about 1e-12.
+ */
+function std32(v: Float32Array, n: number): number {
+  if (n < 2) return NaN;
+  const k = v[0];
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    const d = v[i] - k;
+    sum += d;
+    sq += d * d;
+  }
+  return Math.sqrt(Math.max(0, (sq - (sum * sum) / n) / (n - 1)));
+}
+
+/** Share of v[0..n) with |v| > t (stats.ts `shareAbove` on a Float32Array, without a view). */
+function shareAbove32(v: Float32Array, n: number, t: number): number {
+  if (n === 0) return NaN;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (x > t || x < -t) c++;
+  }
+  return c / n;
+}
+
+/** Pushes `src` onto `dst` (a loop: a spread of a long series would overflow the stack). */
+function append(dst: number[], src: readonly number[]): void {
+  for (let i = 0; i < src.length; i++) dst.push(src[i]);
+}
+
+/**
+ * What `c` collected before step `step` (0-based steps below it): what a run resumed after `step` steps
+ * done continues from. Points and batch diagnostics at or past it belong to steps the resumed run does
+ * again.
+ */
+export function collectedBefore(c: CollectedTraining, step: number): CollectedTraining {
+  const s = c.series;
+  const keep = s.steps.flatMap((t, i) => (t < step ? [i] : []));
+  const pick = (row: readonly number[]) => keep.map((i) => row[i]);
+  const before = (b: StepDiagnostics | null) => (b !== null && b.step < step ? b : null);
+  return {
+    series: {
+      ...s,
+      steps: pick(s.steps),
+      loss: pick(s.loss),
+      lr: pick(s.lr),
+      saturated: pick(s.saturated),
+      updateToData: s.updateToData.map(pick),
+      outputStd: s.outputStd.map(pick),
+      gradStd: s.gradStd.map(pick),
+    },
+    first: before(c.first),
+    snapshot: before(c.snapshot),
+    last: before(c.last),
+  };
 }

@@ -2,6 +2,8 @@
 // n_embd = 2, each point labelled by its character). With a wider table, its first two principal
 // components: centre the columns, take the covariance (E × E), and project on the two eigenvectors of
 // largest eigenvalue (found by the cyclic Jacobi method, exact enough for the small E of these models).
+// With the points, what the picture itself shows, measured rather than assumed: its closest pairs, and
+// how far apart the vowels lie compared with any two characters.
 //
 // Letters: V vocabulary (rows of C), E embedding width (columns).
 
@@ -12,6 +14,48 @@ export interface Embedding2D {
   points: { label: string; x: number; y: number }[];
   /** Share of the total variance along each of the two axes (1 and 0 sums for E = 2 are not given). */
   explained: [number, number] | null;
+  /** Width E of the table. */
+  width: number;
+  /** The closest pairs of points in the picture (2D distance), closest first. */
+  closest: { a: string; b: string; distance: number }[];
+  /**
+   * The vowels a, e, i, o, u (when all are in the vocabulary): their mean pairwise distance in the
+   * picture, that of all pairs of characters, and the ratio (below 1: the vowels lie closer together).
+   */
+  vowels: { mean: number; all: number; ratio: number } | null;
+}
+
+const VOWELS = ["a", "e", "i", "o", "u"];
+
+function meanDistance(ps: readonly { x: number; y: number }[]): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < ps.length; i++) {
+    for (let j = i + 1; j < ps.length; j++) {
+      sum += Math.hypot(ps[i].x - ps[j].x, ps[i].y - ps[j].y);
+      n++;
+    }
+  }
+  return n ? sum / n : NaN;
+}
+
+/** The closest pairs and the vowels' spread of labelled points in 2D. */
+export function pictureFacts(points: readonly { label: string; x: number; y: number }[], pairs = 3): Pick<Embedding2D, "closest" | "vowels"> {
+  const all: { a: string; b: string; distance: number }[] = [];
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      all.push({ a: points[i].label, b: points[j].label, distance: Math.hypot(points[i].x - points[j].x, points[i].y - points[j].y) });
+    }
+  }
+  all.sort((p, q) => p.distance - q.distance);
+  const vowelPoints = VOWELS.map((v) => points.find((p) => p.label === v));
+  let vowels: Embedding2D["vowels"] = null;
+  if (vowelPoints.every((p) => p !== undefined) && points.length > VOWELS.length) {
+    const mean = meanDistance(vowelPoints as { x: number; y: number }[]);
+    const allMean = meanDistance(points);
+    vowels = { mean, all: allMean, ratio: mean / allMean };
+  }
+  return { closest: all.slice(0, pairs), vowels };
 }
 
 /** Eigenvalues (descending) and unit eigenvectors (columns of `vectors`, row-major n × n) of a symmetric matrix. */
@@ -104,16 +148,15 @@ export function principalComponents(
 /** C (V × E, row-major) in 2D, each point labelled by `labels[row]` (the vocabulary). */
 export function embedding2d(C: ArrayLike<number>, V: number, E: number, labels: readonly string[]): Embedding2D {
   if (labels.length !== V) throw new RangeError(`embedding2d: ${labels.length} labels for ${V} rows`);
-  if (E === 2) {
-    return { method: "table", points: labels.map((label, i) => ({ label, x: C[2 * i], y: C[2 * i + 1] })), explained: null };
-  }
-  if (E === 1) {
-    return { method: "table", points: labels.map((label, i) => ({ label, x: C[i], y: 0 })), explained: null };
-  }
+  const picture = (method: Embedding2D["method"], points: Embedding2D["points"], explained: Embedding2D["explained"]): Embedding2D => ({
+    method,
+    points,
+    explained,
+    width: E,
+    ...pictureFacts(points),
+  });
+  if (E === 2) return picture("table", labels.map((label, i) => ({ label, x: C[2 * i], y: C[2 * i + 1] })), null);
+  if (E === 1) return picture("table", labels.map((label, i) => ({ label, x: C[i], y: 0 })), null);
   const pc = principalComponents(C, V, E, 2);
-  return {
-    method: "pca",
-    points: labels.map((label, i) => ({ label, x: pc.projections[2 * i], y: pc.projections[2 * i + 1] })),
-    explained: [pc.explained[0], pc.explained[1]],
-  };
+  return picture("pca", labels.map((label, i) => ({ label, x: pc.projections[2 * i], y: pc.projections[2 * i + 1] })), [pc.explained[0], pc.explained[1]]);
 }

@@ -2,17 +2,19 @@
 // src/report/ draws them; `--json` prints them): the run's config and final losses, the loss curve,
 // the init stages side by side (the lecture model), one batch through the trained model (layer and
 // parameter statistics, the saturation image, dlogits), the dead neurons over the training split, the
-// embedding in 2D (models with one), and —
-// when a TrainingCollector watched the run — the curves collected during training.
+// embedding in 2D (models with one), and the curves collected during training (a TrainingCollector
+// watched the run: `makemore train` keeps them in the run directory, src/node/diagnostics_file.ts).
 
 import type { RunSettings } from "../train/config.ts";
 import { numParameters } from "../models/model.ts";
 import { LectureMLP } from "../models/lecture.ts";
+import { DeepMLP } from "../models/deep.ts";
 import { learningRate } from "../train/schedule.ts";
 import type { TrainingRun } from "../train/run.ts";
-import { defaultCollectEvery, TrainingCollector, type TrainingSeries } from "./collector.ts";
+import { collectedBefore, defaultCollectEvery, TrainingCollector, type CollectedTraining } from "./collector.ts";
 import { embedding2d, type Embedding2D } from "./embedding.ts";
 import { initExperiments, type InitExperiments } from "./init_stages.ts";
+import { gainExperiments, type GainExperiments } from "./gain_experiments.ts";
 import { lossCurve, type LossCurve } from "./loss_curve.ts";
 import type { SplitLosses } from "../train/evaluate.ts";
 import { expectedInitialLoss, probeBatch, type BatchDiagnostics } from "./probe.ts";
@@ -40,22 +42,31 @@ export interface RunDiagnostics {
   estimates: { step: number; losses: SplitLosses }[];
   /** makemore part 3's init stages at this size (the lecture model only; null for other types). */
   init: InitExperiments | null;
+  /** makemore part 3's gain experiments at this size (its deeper network only; null for other types). */
+  gains: GainExperiments | null;
   /** One training-mode batch through the model as it is now (no update). */
   batch: BatchDiagnostics;
   /** Tanh units saturated (|h| > 0.99) on every example of the training split, evaluation mode (null without tanh). */
   deadNeurons: DeadNeurons | null;
   /** The character embedding in 2D (null for a model without one). */
   embedding: Embedding2D | null;
-  /** Collected during training (null for `diagnose` on a saved run). */
-  training: { series: TrainingSeries; first: (BatchDiagnostics & { step: number }) | null; last: (BatchDiagnostics & { step: number }) | null } | null;
+  /**
+   * Collected during training: the series, and the batch diagnostics of the first step, of step 1000
+   * (`snapshot`, makemore part 3's look inside after its first 1000 steps; null for a shorter run) and
+   * of the last step (null if none was collected, as for a run saved before collections were kept).
+   */
+  training: CollectedTraining | null;
 }
 
 /**
  * A collector listening to `run`'s trainer, every `every` steps (default: sized for the run's length),
- * told whether the run's update is SGD's lr·grad (the update:data ratio) or not (AdamW).
+ * told whether the run's update is SGD's lr·grad (the update:data ratio) or not (AdamW). `resume`: what
+ * was collected on the run before it was saved (what it holds past the run's steps done is dropped: those
+ * steps are done again); its `every` is kept.
  */
-export function collectRun(run: TrainingRun, every = defaultCollectEvery(run.trainer.config.steps)): TrainingCollector {
-  const c = new TrainingCollector(run.model, { every, sgd: run.settings.optimizer.type === "sgd" });
+export function collectRun(run: TrainingRun, every = defaultCollectEvery(run.trainer.config.steps), resume: CollectedTraining | null = null): TrainingCollector {
+  const sgd = run.settings.optimizer.type === "sgd";
+  const c = new TrainingCollector(run.model, { every, sgd, resume: resume && collectedBefore(resume, run.trainer.step) });
   c.attach(run.trainer);
   return c;
 }
@@ -66,7 +77,8 @@ export interface DiagnoseOptions {
   /** Seed of the probe's batch (default: the run's seed). */
   seed?: number | bigint;
   bins?: number;
-  collector?: TrainingCollector | null;
+  /** What was collected during training (a TrainingCollector, or what the run directory keeps). */
+  collector?: CollectedTraining | null;
 }
 
 /**
@@ -84,6 +96,9 @@ export function diagnoseRun(run: TrainingRun, { batchSize, seed, bins = 50, coll
   const train = corpus.data.train!;
   const init = model instanceof LectureMLP
     ? initExperiments(model.config, train, kernels, { seed: runSeed, batchSize: Math.max(2, t.batchSize), torchVersion: t.torchVersion, runPreset: model.config.init, bins })
+    : null;
+  const gains = model instanceof DeepMLP
+    ? gainExperiments(model.config, train, kernels, { seed: runSeed, batchSize: t.batchSize, torchVersion: t.torchVersion, bins })
     : null;
   const deadNeurons = deadNeuronsOverSplit(model, train);
   // lr·grad is SGD's update; AdamW's is another (its update:data ratio is left out rather than wrong)
@@ -105,9 +120,18 @@ export function diagnoseRun(run: TrainingRun, { batchSize, seed, bins = 50, coll
     lossCurve: lossCurve(trainer.losses.subarray(0, stepsDone)),
     estimates: run.metrics.flatMap((m) => ("eval" in m ? [{ step: m.step, losses: m.eval }] : [])),
     init,
+    gains,
     batch,
     deadNeurons,
-    embedding: C === null ? null : embedding2d(C.data.view, C.shape[0], C.shape[1], settings.vocabulary),
-    training: collector ? { series: collector.series, first: collector.first, last: collector.last } : null,
+    embedding: C === null ? null : embedding2d(C.data.view, C.shape[0], C.shape[1], embeddingLabels(settings.vocabulary, C.shape[0])),
+    training: collector ? { series: collector.series, first: collector.first, snapshot: collector.snapshot, last: collector.last } : null,
   };
+}
+
+/**
+ * A label per row of the embedding table: the vocabulary's characters, and "␣" for the rows past it
+ * (makemore.py's MLP embeds a blank token, index V, for the slots before a word starts).
+ */
+export function embeddingLabels(vocabulary: readonly string[], rows: number): string[] {
+  return Array.from({ length: rows }, (_, i) => (i < vocabulary.length ? vocabulary[i] : "␣"));
 }

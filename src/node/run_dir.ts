@@ -1,7 +1,8 @@
-// Run directories on disk (Node): a run's checkpoint (src/train/checkpoint.ts makes the bytes) saved
-// as one unit (run_store.ts: after a crash at any instant the directory holds the last completed save,
-// whole) by one writer at a time (run_lock.ts), and read back — by readers that need no lock and never
-// see half of a save; the word file a run names read again and checked.
+// Run directories on disk (Node): a run's checkpoint (src/train/checkpoint.ts makes the bytes), with
+// the diagnostics collected while it trained (diagnostics.jsonl: diagnostics_file.ts), saved as one
+// unit (run_store.ts: after a crash at any instant the directory holds the last completed save, whole)
+// by one writer at a time (run_lock.ts), and read back — by readers that need no lock and never see
+// half of a save; the word file a run names read again and checked.
 // The CLI's `train`, `sample`, `eval` and `diagnose` use these functions.
 
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -24,6 +25,8 @@ import { fsReason, sleepSync } from "./atomic-write.ts";
 import { acquireRunLock, holdsRunLock, lockHolder, whileUnlocked, type RunLock } from "./run_lock.ts";
 import { commitFiles, committedPath, needsRecovery, recoverRunDir, type StoreFs } from "./run_store.ts";
 import { readWordFile } from "./words.ts";
+import { DIAGNOSTICS_FILE, encodeDiagnostics } from "./diagnostics_file.ts";
+import type { CollectedTraining } from "../diagnostics/collector.ts";
 
 /** A new run on a word file (default: the bundled names.txt). */
 export function createRun(
@@ -36,12 +39,19 @@ export function createRun(
 
 /**
  * Saves the run's checkpoint into `dir` (created if needed) as one unit (run_store.ts): after a crash
- * at any instant `dir` holds the previous save or this one, whole. Takes the directory's lock for the
- * save unless this process holds it already (as `makemore train` does for the whole run).
+ * at any instant `dir` holds the previous save or this one, whole. With `collected` (what a
+ * TrainingCollector gathered on the run), diagnostics.jsonl goes in the same unit (diagnostics_file.ts).
+ * Takes the directory's lock for the save unless this process holds it already (as `makemore train`
+ * does for the whole run).
  */
-export function saveRun(run: TrainingRun, dir: string, fs?: StoreFs): void {
-  writeRunFiles(dir, run.checkpoint(), fs);
+export function saveRun(run: TrainingRun, dir: string, fs?: StoreFs, collected?: CollectedTraining | null): void {
+  const files: SaveFileTexts = run.checkpoint();
+  if (collected) files[DIAGNOSTICS_FILE] = encodeDiagnostics(collected, run);
+  writeRunFiles(dir, files, fs);
 }
+
+/** A save's files, and diagnostics.jsonl when the save has one. */
+type SaveFileTexts = Partial<CheckpointFiles> & Pick<CheckpointFiles, "config.json"> & { [DIAGNOSTICS_FILE]?: string };
 
 /**
  * Saves the run's best model into `dir` (run.bestSave(): model.safetensors, metrics.jsonl and
@@ -53,11 +63,11 @@ export function saveBestModel(run: TrainingRun, dir: string, fs?: StoreFs): void
 }
 
 /**
- * Writes a save's files into `dir` as one unit: all four (a resumable save), or config.json with some
- * of the others (a best save). config.json names the sha256 of both safetensors files, so a file left
- * out must be the one already there.
+ * Writes a save's files into `dir` as one unit: all four (a resumable save, and diagnostics.jsonl if
+ * given), or config.json with some of the others (a best save). config.json names the sha256 of both
+ * safetensors files, so a file left out must be the one already there.
  */
-export function writeRunFiles(dir: string, files: Partial<CheckpointFiles> & Pick<CheckpointFiles, "config.json">, fs?: StoreFs): void {
+export function writeRunFiles(dir: string, files: SaveFileTexts, fs?: StoreFs): void {
   const enc = new TextEncoder();
   const config = JSON.parse(files["config.json"]) as RunConfig;
   const step = files["train_state.safetensors"] === undefined && config.best !== null ? config.best.step : config.stepsDone;
@@ -65,6 +75,7 @@ export function writeRunFiles(dir: string, files: Partial<CheckpointFiles> & Pic
   if (files["model.safetensors"] !== undefined) list.push([FILES.model, files["model.safetensors"]]);
   if (files["train_state.safetensors"] !== undefined) list.push([FILES.state, files["train_state.safetensors"]]);
   if (files["metrics.jsonl"] !== undefined) list.push([FILES.metrics, enc.encode(files["metrics.jsonl"])]);
+  if (files[DIAGNOSTICS_FILE] !== undefined) list.push([DIAGNOSTICS_FILE, enc.encode(files[DIAGNOSTICS_FILE])]);
   list.push([FILES.config, enc.encode(files["config.json"])]);
   withWriteLock(dir, "save", () => commitFiles(dir, list, step, fs));
 }

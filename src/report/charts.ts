@@ -22,12 +22,28 @@ export function fmt(x: number | null | undefined, digits = 4): string {
   return x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(digits);
 }
 
+/** A mean as the lectures print it ('%+.2f'): "+0.01", "-0.00". */
+export const signed = (x: number, digits = 2): string => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${x.toFixed(digits)}` : String(x));
+
 export const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : String(x));
 
 type Point = { x: number; y: number };
 
-/** Tick labels of a logarithmic axis (Intl.NumberFormat options, which Chart.js takes as `ticks.format`). */
-export const SCIENTIFIC = { notation: "scientific", minimumFractionDigits: 0, maximumFractionDigits: 0 };
+/**
+ * Axis limits: [lo, hi] rounded outward to a step of 1, 2 or 5 × 10^k that cuts it in about `ticks`
+ * intervals, so an axis with fixed limits still ends on readable ticks. A point range widens to ±1.
+ */
+export function niceRange(lo: number, hi: number, ticks = 6): [number, number] {
+  if (!(hi > lo)) {
+    const c = Number.isFinite(lo) ? lo : 0;
+    return [c - 1, c + 1];
+  }
+  const raw = (hi - lo) / ticks;
+  const k = Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * 10 ** k).find((st) => st >= raw * (1 - 1e-12))!;
+  const round = (v: number) => +v.toPrecision(12); // 0.30000000000000004 → 0.3
+  return [round(Math.floor(lo / step) * step), round(Math.ceil(hi / step) * step)];
+}
 
 export function points(xs: ArrayLike<number>, ys: ArrayLike<number>): Point[] {
   const out: Point[] = [];
@@ -45,12 +61,20 @@ export function histogramDataset(label: string, h: Histogram, colorIndex: number
   return lineDataset(label, points(h.centers, h.counts), colorIndex);
 }
 
-/** Options of an x–y chart with linear (or logarithmic) axes. */
+/** A histogram as a density (`torch.histogram(t, density=True)`): tensors of different sizes on one scale. */
+export function densityDataset(label: string, h: Histogram, colorIndex: number): Record<string, unknown> {
+  return lineDataset(label, points(h.centers, h.density), colorIndex);
+}
+
+/**
+ * Options of an x–y chart with linear (or logarithmic) axes. A logarithmic axis gets its ticks from the
+ * renderer (browser.ts: 1, 2, 5 or decades, as many as fit, in plain numbers).
+ */
 export function xyOptions(xTitle: string, yTitle: string, { yLog = false, legend = true }: { yLog?: boolean; legend?: boolean } = {}): Record<string, unknown> {
   return {
     scales: {
       x: { type: "linear", title: { display: true, text: xTitle } },
-      y: { type: yLog ? "logarithmic" : "linear", title: { display: true, text: yTitle }, ...(yLog ? { ticks: { format: SCIENTIFIC } } : {}) },
+      y: { type: yLog ? "logarithmic" : "linear", title: { display: true, text: yTitle } },
     },
     plugins: { legend: { display: legend } },
   };
@@ -64,8 +88,8 @@ export function lineChart(datasets: Record<string, unknown>[], xTitle: string, y
  * Histograms (histogramDataset) with their count axis from 0, as the lectures' plt.hist draws it: an axis
  * starting at the smallest count (Chart.js's default) would exaggerate a pile, such as tanh's at ±1.
  */
-export function histogramChart(datasets: Record<string, unknown>[], xTitle: string): ChartJsConfig {
-  const config = lineChart(datasets, xTitle, "count");
+export function histogramChart(datasets: Record<string, unknown>[], xTitle: string, yTitle = "count"): ChartJsConfig {
+  const config = lineChart(datasets, xTitle, yTitle);
   const scales = (config.options as { scales: { y: Record<string, unknown> } }).scales;
   scales.y = { ...scales.y, min: 0 };
   return config;
@@ -99,9 +123,29 @@ export function lossChart(c: LossCurve, id = "loss", estimates: readonly { step:
   };
 }
 
-/** The learning-rate finder: loss against the exponent of the learning rate. */
+/**
+ * The learning-rate finder: loss against the exponent of the learning rate, as the lecture plots it
+ * (`plt.plot(lri, lossi)`), with the rate itself on a logarithmic axis along the top.
+ */
 export function lrFinderChart(r: LrFinderResult, id = "lr-finder"): ChartSpec {
   const s = r.suggestion;
+  const config = lineChart(
+    [
+      lineDataset("loss", points(r.exps, r.losses), 0, { borderWidth: 0.75 }),
+      lineDataset(`moving average (${r.window})`, points(r.exps, r.smoothed), 3, { borderWidth: 2.5 }),
+      ...(s === null ? [] : [{ type: "scatter", label: "suggestion", data: [{ x: s.exp, y: s.loss }], pointRadius: 7, pointStyle: "crossRot", borderColor: "#000", borderWidth: 2 }]),
+    ],
+    "exponent e (lr = 10^e)",
+    "loss",
+  );
+  if (r.exps.length > 1) {
+    const [e0, e1] = [r.exps[0], r.exps[r.exps.length - 1]];
+    const scales = (config.options as { scales: Record<string, Record<string, unknown>> }).scales;
+    scales.x = { ...scales.x, min: e0, max: e1 };
+    // the same positions read as rates: log10(lr) = e, so both axes span [e0, e1]
+    const rate = (e: number) => +(10 ** e).toPrecision(12); // 10 ** -4 is 0.00009999999999999999
+    scales.lr = { type: "logarithmic", axis: "x", position: "top", min: rate(e0), max: rate(e1), title: { display: true, text: "learning rate" }, grid: { drawOnChartArea: false } };
+  }
   return {
     id,
     kind: "chartjs",
@@ -111,15 +155,7 @@ export function lrFinderChart(r: LrFinderResult, id = "lr-finder"): ChartSpec {
     caption:
       (s === null ? `no suggested lr: the sweep found no valley — ${r.noValley}` : `suggested lr ${fmt(s.lr, 4)} (exponent ${fmt(s.exp, 3)}, smoothed loss ${fmt(s.loss)})`) +
       `; smoothing window ${r.window} steps${r.divergedAt === null ? "" : `; diverged at step ${r.divergedAt}`}`,
-    config: lineChart(
-      [
-        lineDataset("loss", points(r.exps, r.losses), 0, { borderWidth: 0.75 }),
-        lineDataset(`moving average (${r.window})`, points(r.exps, r.smoothed), 3, { borderWidth: 2.5 }),
-        ...(s === null ? [] : [{ type: "scatter", label: "suggestion", data: [{ x: s.exp, y: s.loss }], pointRadius: 7, pointStyle: "crossRot", borderColor: "#000", borderWidth: 2 }]),
-      ],
-      "exponent e (lr = 10^e)",
-      "loss",
-    ),
+    config,
   };
 }
 

@@ -40,6 +40,7 @@ h3 { margin-bottom: 0.2em; } .explain { color: #444; margin-top: 0; } .caption {
 table { border-collapse: collapse; font-size: 0.9em; } td, th { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
 th { background: #f4f4f4; } .image-grid { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; } figcaption { font-size: 0.85em; color: #555; } canvas { max-width: 100%; }
+.panel-grid { display: grid; gap: 1em; } .panel-grid figcaption { font-weight: 600; color: #333; }
 `;
 
 /** The page as one HTML document, with `chartJs` (Chart.js's UMD build) inlined. */

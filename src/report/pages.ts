@@ -13,11 +13,13 @@ import {
   initMapsChart,
   initSaturationChart,
   initTable,
+  initW2Chart,
   layerTable,
   parameterCharts,
   parameterTable,
   saturationChart,
 } from "./charts_inside.ts";
+import { gainActivationChart, gainGradientChart, gainTable, gainUpdateRatioChart } from "./charts_deep.ts";
 import type { ReportPage, Section, TableSpec } from "./spec.ts";
 
 /** "nEmbd 10, nHidden 200, …": a model config's settings, the type and the data's sizes left out. */
@@ -25,8 +27,19 @@ export function describeModel(m: Record<string, unknown>): string {
   return Object.entries(m)
     .filter(([k]) => k !== "type" && k !== "vocabSize")
     .filter(([k]) => !(m.batchNorm === false && k.startsWith("bn"))) // no BatchNorm: its settings mean nothing
-    .map(([k, v]) => `${k} ${v}`)
+    .map(([k, v]) => `${k} ${typeof v === "number" ? fraction(v) : v}`)
     .join(", ");
+}
+
+/** A number as typed: "5/3" for the double nearest 5/3 (the lecture's gain), else its shortest decimal. */
+export function fraction(x: number): string {
+  const text = String(x);
+  if (Number.isInteger(x) || text.length <= 8) return text;
+  for (let q = 2; q <= 12; q++) {
+    const p = Math.round(x * q);
+    if (p / q === x) return `${p}/${q}`;
+  }
+  return text;
 }
 
 /** The optimizer and its schedule in one line. */
@@ -68,7 +81,14 @@ export function runReportPage(d: RunDiagnostics, title = "makemore-ts report"): 
   if (d.init) {
     sections.push({
       title: "Initialization (makemore part 3's stages)",
-      items: [initTable(d.init), initLossChart(d.init), initSaturationChart(d.init), initLogitsChart(d.init), initMapsChart(d.init)],
+      items: [initTable(d.init), initLossChart(d.init), ...[initW2Chart(d.init)].filter((c) => c !== null), initLogitsChart(d.init), initSaturationChart(d.init), initMapsChart(d.init)],
+    });
+  }
+  if (d.gains) {
+    const g = d.gains;
+    sections.push({
+      title: "Gain experiments (makemore part 3's deeper network without BatchNorm)",
+      items: [gainTable(g), gainActivationChart(g), gainGradientChart(g), gainUpdateRatioChart(g)],
     });
   }
   const tr = d.training;
@@ -76,7 +96,13 @@ export function runReportPage(d: RunDiagnostics, title = "makemore-ts report"): 
     const items = tr.series.updateToData.some((r) => r.some(Number.isFinite)) ? [updateRatioChart(tr.series)] : [];
     if (tr.series.saturated.some(Number.isFinite)) items.push(saturationOverTrainingChart(tr.series));
     items.push(layerStdOverTrainingChart(tr.series));
-    if (tr.first) items.push(...activationCharts(tr.first, "first", `step ${tr.first.step}`));
+    // makemore part 3 looks inside after its first 1000 steps; a shorter run shows its first step
+    const look = tr.snapshot ?? tr.first;
+    if (look) {
+      const when = look === tr.snapshot ? `after step ${look.step}, as makemore part 3 shows them` : `step ${look.step}`;
+      const prefix = look === tr.snapshot ? "snapshot" : "first";
+      items.push(...activationCharts(look, prefix, when), ...parameterCharts(look, prefix, when));
+    }
     sections.push({ title: "During training", items });
   }
   const b = d.batch;

@@ -1,10 +1,15 @@
 // What a report is made of, as plain JSON: sections of charts and tables. A chart is either a Chart.js
 // configuration (https://www.chartjs.org/docs/latest/configuration/) or an image drawn from its data
-// (a boolean image such as the saturation map, a signed heatmap such as dlogits). The same specs feed
+// (a boolean image such as the saturation map, a signed heatmap such as dlogits), or a grid of small
+// Chart.js charts, each on its own scales (one histogram per init stage). The same specs feed
 // the offline HTML report (html.ts) and can feed the browser lab: `renderChart` in browser.ts draws one.
 
-/** A Chart.js configuration that survives JSON (no functions). `pointLabels` on a dataset writes a
- *  text label at each point (the embedding's characters). */
+/**
+ * A Chart.js configuration that survives JSON (no functions). `pointLabels` on a dataset writes a text
+ * label at each point (the embedding's characters); with `labelLayout` (label_layout.ts), at the place
+ * the layout found beside it. Every logarithmic axis gets readable ticks from the renderer (browser.ts):
+ * 1, 2, 5 of each decade, or decades only, as many as fit without overlapping.
+ */
 export interface ChartJsConfig {
   type: "line" | "bar" | "scatter";
   data: {
@@ -38,9 +43,22 @@ interface ChartBase {
 }
 
 export type ChartSpec =
-  | (ChartBase & { kind: "chartjs"; config: ChartJsConfig; height?: number })
+  | (ChartBase & { kind: "chartjs"; config: ChartJsConfig; height?: number; /** Widest it is drawn (px; default: the page's width). */ width?: number })
   | (ChartBase & { kind: "bits"; images: { label: string; image: BitImageData }[] })
-  | (ChartBase & { kind: "heatmap"; image: HeatmapData; xLabels?: string[] });
+  | (ChartBase & { kind: "heatmap"; image: HeatmapData; xLabels?: string[] })
+  | (ChartBase & { kind: "panels"; panels: Panel[]; layout?: PanelLayout });
+
+/** One small chart of a "panels" grid, titled by `label`. */
+export interface Panel {
+  label: string;
+  config: ChartJsConfig;
+}
+
+/** How a grid of panels is laid out: at most `columns` per row (fewer on a narrow page), each `height` px tall. */
+export interface PanelLayout {
+  columns?: number;
+  height?: number;
+}
 
 export interface TableSpec {
   kind: "table";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run as cli } from "./helpers.ts";
@@ -22,7 +22,8 @@ test("train --init naive --no-batchnorm --report, then diagnose: the hockey stic
   assert.equal(j.code, 0, j.err);
   const d = JSON.parse(j.out);
   assert.equal(d.report, null);
-  assert.equal(d.training, null, "a saved run has no collected curves");
+  assert.deepEqual(d.training.series.steps, Array.from({ length: 150 }, (_, i) => i), "the curves collected while training, from diagnostics.jsonl");
+  assert.deepEqual([d.training.first.step, d.training.snapshot, d.training.last.step], [0, null, 149]);
   assert.equal(d.expectedInitialLoss.toFixed(4), "3.2958");
   const runRow = d.init.stages.at(-1);
   assert.deepEqual([runRow.preset, runRow.batchNorm, runRow.run], ["naive", false, true]);
@@ -58,4 +59,36 @@ test("diagnose: a missing run or a bad flag gives one line and an exit code", as
   const bad = await cli("diagnose", "--batch-size", "0");
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--batch-size.*must be an integer >= 1/);
+});
+
+/** The "During training" section of a report: its HTML and the Chart.js specs of its charts. */
+function duringTraining(html: string): { html: string; charts: unknown[] } {
+  const section = /<section><h2>During training[^<]*<\/h2>[\s\S]*?<\/section>/.exec(html);
+  assert.ok(section, "the report has a During training section");
+  const ids = [...section[0].matchAll(/id="chart-([^"]+)"/g)].map((m) => m[1]);
+  const data = JSON.parse(/<script type="application\/json" id="makemore-report-data">([\s\S]*?)<\/script>/.exec(html)![1]) as { charts: { id: string }[] };
+  return { html: section[0], charts: ids.map((id) => data.charts.find((c) => c.id === id)) };
+}
+
+test("train --report, then diagnose --report on the same directory: the same During training section, kept in diagnostics.jsonl; a cut-short last line is skipped", async () => {
+  const dir = join(tmp(), "run");
+  const words = join(tmp(), "words.txt");
+  writeFileSync(words, readFileSync(new URL("../../data/names.txt", import.meta.url), "utf8").split("\n").slice(0, 300).join("\n") + "\n");
+  const t = await cli("train", "-i", words, "-o", dir, "--steps", "300", "--n-hidden", "32", "--samples", "0", "--report");
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.out, /saved to .* diagnostics\.jsonl\)/);
+  const trained = duringTraining(readFileSync(join(dir, "report.html"), "utf8"));
+  assert.ok(trained.charts.length >= 3 && trained.charts.every((c) => c !== undefined));
+
+  const d = await cli("diagnose", "-o", dir, "--report"); // over train's report.html
+  assert.equal(d.code, 0, d.err);
+  assert.equal(d.err, "");
+  assert.match(d.out, /collected while training: 300 points every step \(steps 0–299\); the batch of step 0 \(first\), 299 \(last\)/);
+  assert.deepEqual(duringTraining(readFileSync(join(dir, "report.html"), "utf8")), trained);
+
+  appendFileSync(join(dir, "diagnostics.jsonl"), '{"step":300,"loss":2.1,"lr":0.'); // a write cut short
+  const cut = await cli("diagnose", "-o", dir, "--report");
+  assert.equal(cut.code, 0, cut.err);
+  assert.match(cut.err, /^makemore: note: .*diagnostics\.jsonl:\d+: skipped, not valid JSON .*cut short/);
+  assert.deepEqual(duringTraining(readFileSync(join(dir, "report.html"), "utf8")), trained);
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "./helpers.ts";
@@ -76,4 +76,60 @@ test("makemore sample / eval on a directory without a run say so", async () => {
     assert.equal(r.code, 1);
     assert.match(r.err, /config\.json: missing — is this a run directory\?/);
   }
+});
+
+/** A word file of the first `n` names (a run on it trains and evaluates in a blink). */
+function tinyWords(n = 300): string {
+  const path = join(tmp(), "words.txt");
+  writeFileSync(path, readFileSync(new URL("../../data/names.txt", import.meta.url), "utf8").split("\n").slice(0, n).join("\n") + "\n");
+  return path;
+}
+
+const FOUR = ["config.json", "model.safetensors", "train_state.safetensors", "metrics.jsonl"];
+
+test("--resume continues the collected curves: a run resumed from a checkpoint older than its last collected point covers every step once, as a run never interrupted", async () => {
+  const words = tinyWords();
+  const flags = ["-i", words, "--n-hidden", "16", "--samples", "0", "--json"];
+  const dir = join(tmp(), "resumed");
+  assert.equal((await run("train", "-o", dir, "--steps", "120", ...flags)).code, 0);
+  const at120 = join(tmp(), "at120");
+  mkdirSync(at120);
+  for (const f of FOUR) copyFileSync(join(dir, f), join(at120, f));
+  assert.equal((await run("train", "-o", dir, "--resume", "--steps", "200", ...flags)).code, 0);
+  // the checkpoint of step 120 back, diagnostics.jsonl still up to step 199: as a crash could leave them
+  for (const f of FOUR) copyFileSync(join(at120, f), join(dir, f));
+  const r = await run("train", "-o", dir, "--resume", "--steps", "240", ...flags);
+  assert.equal(r.code, 0, r.err);
+  const whole = join(tmp(), "whole");
+  assert.equal((await run("train", "-o", whole, "--steps", "240", ...flags)).code, 0);
+
+  const training = async (d: string) => JSON.parse((await run("diagnose", "-o", d, "--json")).out).training;
+  const resumed = await training(dir);
+  const uninterrupted = await training(whole);
+  assert.deepEqual(resumed.series.steps, Array.from({ length: 240 }, (_, i) => i), "every step once (the run of 120 steps collects every step)");
+  assert.deepEqual(resumed, uninterrupted);
+  assert.equal(resumed.first.step, 0);
+  assert.equal(resumed.last.step, 239);
+  const losses = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((m) => m.step < 100 && "lr" in m);
+  assert.deepEqual(resumed.series.loss.slice(0, 100), losses.map((m) => m.loss), "each point is its step's loss");
+});
+
+test("the batch after step 1000 is kept in the run directory for a run of 1001 steps, not for one of 1000", async () => {
+  const words = tinyWords();
+  const flags = ["-i", words, "--n-hidden", "16", "--samples", "0", "--json"];
+  const snapshot = async (steps: number) => {
+    const dir = join(tmp(), `run${steps}`);
+    assert.equal((await run("train", "-o", dir, "--steps", String(steps), ...flags)).code, 0);
+    const d = JSON.parse((await run("diagnose", "-o", dir, "--json")).out);
+    const metrics = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    return { training: d.training, loss1000: metrics.find((m) => m.step === 1000 && "lr" in m)?.loss };
+  };
+  const long = await snapshot(1001);
+  assert.equal(long.training.snapshot.step, 1000);
+  assert.equal(long.training.snapshot.loss, long.loss1000, "the minibatch loss of step 1000");
+  assert.equal(long.training.snapshot.layers.length, long.training.first.layers.length);
+  assert.equal(long.training.last.step, 1000);
+  const short = await snapshot(1000);
+  assert.equal(short.training.snapshot, null);
+  assert.equal(short.training.last.step, 999);
 });

@@ -80,6 +80,25 @@ test("train --type wavenet: makemore part 5's model from the CLI, PyTorch's firs
   assert.equal(diag.batch.layers.at(-1).name, "logits");
 });
 
+test("train --type deep: makemore part 3's deeper network from the CLI, --gain as a fraction, PyTorch's first losses; bad gains are one-line errors", async () => {
+  const ref = JSON.parse(readFileSync(new URL("../fixtures/deep/deep-nobn-1.json", import.meta.url), "utf8"));
+  const dir = tmp();
+  const r = await run("train", "--type", "deep", "-o", dir, "--steps", "20", "--no-batchnorm", "--gain", "2/2", "--torch-version", "1.13", "--json");
+  assert.equal(r.code, 0, r.err);
+  const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+  assert.deepEqual([config.model.gain, config.model.batchNorm, config.training.evalStats], [1, false, null]);
+  assert.equal(metricLosses(dir).length, 20);
+  metricLosses(dir).forEach((l, i) => assert.ok(Math.abs(l - ref.trace[String(i)]) < 1e-4, `step ${i}: ${l} vs PyTorch ${ref.trace[String(i)]}`));
+  const five = JSON.parse((await run("train", "--type", "deep", "-o", tmp(), "--steps", "1", "--gain", "5/3", "--json")).out);
+  assert.equal(five.settings.model.gain, 5 / 3, "5/3 is Python's 5/3");
+  for (const [gain, pattern] of [["0", /--gain must be > 0/], ["5/0", /'--gain <n>' argument '5\/0' is invalid/], ["1/2/3", /argument '1\/2\/3' is invalid/], ["-1", /must be a number in \[0, inf\]/]] as const) {
+    const bad = await run("train", "--type", "deep", "-o", tmp(), "--steps", "1", "--gain", gain);
+    assert.equal(bad.code, 2, `--gain ${gain}: ${bad.err}`);
+    assert.match(bad.err, pattern);
+    assert.equal(bad.err.trim().split("\n").length, 1, bad.err);
+  }
+});
+
 test("a setting of another type, a bad block size, and --split-seed for a randperm type are one-line errors", async () => {
   const cases: [string[], RegExp][] = [
     [["--type", "bigram", "--n-hidden", "64"], /--n-hidden is not a setting of --type bigram \(its settings: none\)/],

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { embedding2d, principalComponents, symmetricEigen } from "../../src/diagnostics/embedding.ts";
+import { embedding2d, pictureFacts, principalComponents, symmetricEigen } from "../../src/diagnostics/embedding.ts";
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -35,4 +35,38 @@ test("embedding2d: the table itself for n_embd = 2, else PCA, labelled by charac
   assert.deepEqual(p.points.map((q) => q.label), ["a", "b", "c", "d"]);
   close(p.explained![0], 0.8);
   assert.throws(() => embedding2d([0, 0], 1, 2, ["a", "b"]), /2 labels for 1 rows/);
+});
+
+test("pictureFacts: the closest pairs of the picture and how far apart its vowels lie, measured", () => {
+  // the vowels on a unit square's corners and centre, the consonants far out on a line
+  const pts = [
+    { label: "a", x: 0, y: 0 },
+    { label: "e", x: 1, y: 0 },
+    { label: "i", x: 0, y: 1 },
+    { label: "o", x: 1, y: 1 },
+    { label: "u", x: 0.5, y: 0.5 },
+    { label: "b", x: 10, y: 0 },
+    { label: "c", x: 20, y: 0 },
+  ];
+  const f = pictureFacts(pts, 2);
+  assert.deepEqual(f.closest.map((c) => c.a + c.b), ["au", "eu"]);
+  close(f.closest[0].distance, Math.SQRT1_2);
+  // vowel pairs: 4 sides of 1, 2 diagonals of √2, 4 half-diagonals of √2/2
+  const vowelMean = (4 + 2 * Math.SQRT2 + 4 * Math.SQRT1_2) / 10;
+  close(f.vowels!.mean, vowelMean);
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < pts.length; i++) for (let j = i + 1; j < pts.length; j++, n++) sum += Math.hypot(pts[i].x - pts[j].x, pts[i].y - pts[j].y);
+  close(f.vowels!.all, sum / n);
+  close(f.vowels!.ratio, vowelMean / (sum / n));
+  assert.ok(f.vowels!.ratio < 1);
+  // without all five vowels there is no vowel figure
+  assert.equal(pictureFacts(pts.filter((p) => p.label !== "u")).vowels, null);
+});
+
+test("embedding2d carries the picture's facts and the table's width", () => {
+  const p = embedding2d([1, 0, 0, -1, 0, 0, 0, 2, 0, 0, -2, 0], 4, 3, ["a", "b", "c", "d"]);
+  assert.equal(p.width, 3);
+  assert.deepEqual(p.closest, pictureFacts(p.points).closest);
+  assert.equal(p.vowels, null);
 });

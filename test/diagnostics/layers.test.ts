@@ -87,7 +87,8 @@ test("TrainingCollector: every k steps, update:data ratios from the grads the st
   assert.equal(c.first!.loss, trainer.losses[0]);
   assert.equal(c.last!.step, 19);
   assert.equal(c.last!.loss, trainer.losses[19]);
-  assert.equal(defaultCollectEvery(200000), 100);
+  assert.equal(defaultCollectEvery(200000), 200);
+  assert.equal(defaultCollectEvery(3000), 15);
   assert.equal(defaultCollectEvery(300), 1);
 });
 

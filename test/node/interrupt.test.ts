@@ -156,7 +156,7 @@ test("kill -9 at random instants of a run saving every step: each time the direc
     const loaded = loadRun(dir); // finishes or drops the save the kill interrupted
     assert.ok(loaded.trainer.step >= lastStep, `step ${loaded.trainer.step} went back from ${lastStep}`);
     lastStep = loaded.trainer.step;
-    assert.deepEqual(readdirSync(dir).filter((n) => n !== ".lock").sort(), [FILES.config, FILES.metrics, FILES.model, FILES.state].sort(), "litter removed");
+    assert.deepEqual(readdirSync(dir).filter((n) => n !== ".lock").sort(), [FILES.config, FILES.metrics, FILES.model, FILES.state, "diagnostics.jsonl"].sort(), "litter removed");
   }
   assert.ok(lastStep > 0 && lastStep < 3000, `killed mid-run (step ${lastStep})`);
   const resumed = await run("train", "-o", dir, "--resume", "--no-progress", "--samples", "0");

@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { diagnoseRun } from "../../src/diagnostics/run_report.ts";
 import { TrainingCollector } from "../../src/diagnostics/collector.ts";
 import { lossCurve } from "../../src/diagnostics/loss_curve.ts";
-import { lossChart } from "../../src/report/charts.ts";
+import { embedding2d } from "../../src/diagnostics/embedding.ts";
+import { fmt, lossChart, lrFinderChart } from "../../src/report/charts.ts";
+import { embeddingChart } from "../../src/report/charts_inside.ts";
+import { findLearningRate } from "../../src/train/lr_finder.ts";
 import { chartJsBundle, reportHtml as renderHtml } from "../../src/node/report.ts";
 import { runReportPage } from "../../src/report/pages.ts";
 import { chartsOf, type ReportPage } from "../../src/report/spec.ts";
@@ -103,4 +106,97 @@ test("update:data is drawn for the 2-D parameters, as makemore part 3 does; the 
   // p.ndim == 2: the lecture model's bngain and bnbias are (1, H), its biases (H)
   assert.deepEqual(labels, ["C", "W1", "W2", "bngain", "bnbias", "1e-3 (rule of thumb)"]);
   assert.match(chart.caption ?? "", /left out: b1, b2\)/);
+});
+
+test("init stages: one loss curve per stage, starting at the first loss of the init table, as long as asked", () => {
+  const d = smallReport(false);
+  const e = d.init!;
+  const page = runReportPage(d);
+  const chart = chartsOf(page).find((c) => c.id === "init-loss")!;
+  assert.ok(chart.kind === "chartjs");
+  const table = page.sections.flatMap((s) => s.items).find((i) => i.id === "init-table")!;
+  assert.ok(table.kind === "table");
+  const firstLossColumn = table.head.indexOf("first loss");
+  e.stages.forEach((s, i) => {
+    const line = chart.config.data.datasets[i] as { label: string; data: { x: number; y: number }[] };
+    assert.equal(line.label, table.rows[i][0]);
+    assert.equal(line.data[0].x, 0);
+    assert.equal(line.data[0].y, Math.log10(s.firstLoss));
+    assert.equal(table.rows[i][firstLossColumn], fmt(10 ** line.data[0].y), "the table's first loss");
+    assert.equal(line.data.length, 1 + Math.floor(e.curveSteps / e.window));
+    assert.ok(line.data.at(-1)!.x <= e.curveSteps && line.data.at(-1)!.x > e.curveSteps - e.window);
+    assert.deepEqual(line.data.slice(1).map((p) => p.y), s.curve.windowMean);
+  });
+  assert.equal(e.curveSteps, 2000);
+});
+
+const xRange = (config: { options?: Record<string, unknown> }) => (config.options as { scales: { x: { min: number; max: number } } }).scales.x;
+const yMin = (config: { options?: Record<string, unknown> }) => (config.options as { scales: { y: { min: number } } }).scales.y.min;
+
+test("logits at init: one small chart per stage, each x axis covering its own stage's logits, not a shared range", () => {
+  const d = smallReport(false);
+  const stages = d.init!.stages;
+  const chart = chartsOf(runReportPage(d)).find((c) => c.id === "init-logits")!;
+  assert.ok(chart.kind === "panels");
+  assert.equal(chart.panels.length, stages.length);
+  chart.panels.forEach((p, i) => {
+    const { lo, hi } = stages[i].logits;
+    const x = xRange(p.config);
+    assert.ok(x.min <= lo && x.max >= hi, `${p.label}: [${x.min}, ${x.max}] covers [${lo}, ${hi}]`);
+    assert.ok(x.max - x.min <= 2.5 * (hi - lo), `${p.label}: [${x.min}, ${x.max}] is its own range, not a shared one (${lo} … ${hi})`);
+    assert.equal(yMin(p.config), 0, "counts from 0");
+    assert.match(p.label, new RegExp(`^${stages[i].preset}`));
+  });
+  const naive = xRange(chart.panels[0].config);
+  const scaled = xRange(chart.panels[1].config);
+  assert.ok(naive.max - naive.min > 20 * (scaled.max - scaled.min), "the naive logits spread over a much wider axis");
+});
+
+test("W2 at init: naive and ×0.01 side by side, each on its own axis, about 100 times apart", () => {
+  const d = smallReport(false);
+  const chart = chartsOf(runReportPage(d)).find((c) => c.id === "init-w2")!;
+  assert.ok(chart.kind === "panels");
+  assert.deepEqual(chart.panels.map((p) => p.label.split(":")[0]), ["naive", "scaled-output"]);
+  const [naive, scaled] = chart.panels.map((p) => xRange(p.config));
+  const ratio = (naive.max - naive.min) / (scaled.max - scaled.min);
+  assert.ok(ratio > 50 && ratio < 200, `axis ratio ${ratio}`);
+  const [a, b] = d.init!.stages;
+  assert.ok(naive.min <= a.w2.lo && naive.max >= a.w2.hi && scaled.min <= b.w2.lo && scaled.max >= b.w2.hi);
+  for (const p of chart.panels) assert.equal(yMin(p.config), 0);
+});
+
+test("the embedding's caption says what its picture shows: the vowels close together only when they are", () => {
+  const letters = [..."abcdefghijklmnopqrstuvwxyz"];
+  const vowel = (l: string) => "aeiou".includes(l);
+  // the vowels bunched at the origin, or spread to the corners while the consonants bunch
+  for (const bunched of [true, false]) {
+    const points = letters.map((label, i) => {
+      const out = vowel(label) !== bunched;
+      return { label, x: out ? 10 * Math.cos(i) : 0.1 * Math.cos(i), y: out ? 10 * Math.sin(i) : 0.1 * Math.sin(i) };
+    });
+    const e = embedding2d(points.flatMap((p) => [p.x, p.y]), 26, 2, letters);
+    const spec = embeddingChart(e);
+    assert.doesNotMatch(spec.explain, /vowel/, "the explanation claims nothing about the vowels");
+    assert.match(spec.caption ?? "", bunched ? /\(closer together than the rest\)/ : /\(no closer together than the rest\)/);
+    assert.match(spec.caption ?? "", new RegExp(`${fmt(e.vowels!.ratio, 2)}×`));
+  }
+});
+
+test("the lr finder draws the rate itself on a logarithmic axis along the top, aligned with the exponent below", () => {
+  const run = createRun({ steps: 100, model: { nHidden: 16 } });
+  const r = findLearningRate(run.trainer, { steps: 100, minExp: -4, maxExp: 1 });
+  const spec = lrFinderChart(r);
+  assert.ok(spec.kind === "chartjs");
+  const scales = (spec.config.options as { scales: Record<string, Record<string, unknown>> }).scales;
+  assert.deepEqual([scales.x.min, scales.x.max], [-4, 1]);
+  assert.equal(scales.lr.type, "logarithmic");
+  assert.equal(scales.lr.position, "top");
+  assert.deepEqual([scales.lr.min, scales.lr.max], [1e-4, 10]);
+});
+
+test("no chart fixes its own log-axis tick format: the renderer gives every logarithmic axis its readable ticks", () => {
+  const charts = chartsOf(runReportPage(smallReport(true)));
+  const logAxes = charts.flatMap((c) => (c.kind === "chartjs" ? Object.values((c.config.options as { scales?: Record<string, Record<string, unknown>> }).scales ?? {}) : [])).filter((s) => s.type === "logarithmic");
+  assert.ok(logAxes.length >= 2, `${logAxes.length} log axes`);
+  for (const s of logAxes) assert.equal((s.ticks as Record<string, unknown> | undefined)?.format, undefined);
 });
