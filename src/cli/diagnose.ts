@@ -57,18 +57,25 @@ export function formatDiagnostics(d: RunDiagnostics, dir: string): string {
       lines.push(`  ${stageLabel(s).padEnd(28)} ${f4(s.firstLoss).padStart(10)} ${pct(s.saturated).padStart(9)}`);
     }
   }
+  if (d.gains) {
+    lines.push(`gain experiments (makemore part 3's deeper network without BatchNorm; first step, batch ${d.gains.batchSize}, seed ${d.gains.seed}):`);
+    for (const x of d.gains.experiments) {
+      const tanh = x.init.layers.filter((l) => l.kind === "Tanh");
+      lines.push(`  gain ${x.label.padEnd(4)} tanh std ${tanh.map((l) => l.output.std.toFixed(2)).join(" → ")}; saturated ${tanh.map((l) => pct(l.output.saturated)).join(" → ")}`);
+    }
+  }
   const b = d.batch;
   lines.push(`one batch of ${b.batchSize} (loss ${f4(b.loss)}):`);
   for (const l of b.layers) {
     lines.push(
-      `  ${l.name.padEnd(18)} ${l.kind.padEnd(12)} mean ${l.output.mean.toFixed(2).padStart(6)}  std ${l.output.std.toFixed(2).padStart(6)}` +
+      `  ${(l.name.endsWith(`(${l.kind})`) ? l.name : `${l.name} (${l.kind})`).padEnd(24)} mean ${l.output.mean.toFixed(2).padStart(6)}  std ${l.output.std.toFixed(2).padStart(6)}` +
         (l.kind === "Tanh" ? `  saturated ${pct(l.output.saturated)}` : "") +
         (l.grad ? `  grad std ${l.grad.std.toExponential(3)}` : ""),
     );
   }
   for (const p of b.parameters) {
     lines.push(
-      `  ${p.name.padEnd(8)} (${p.shape.join(", ")})`.padEnd(24) +
+      `  ${p.name.padEnd(16)} (${p.shape.join(", ")})`.padEnd(30) +
         ` grad:data ${Number.isFinite(p.gradToData) ? p.gradToData.toExponential(3) : String(p.gradToData)}` +
         `  log10 update:data ${p.updateToDataLog10 === null || !Number.isFinite(p.updateToDataLog10) ? "–" : p.updateToDataLog10.toFixed(2)}`,
     );

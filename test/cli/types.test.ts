@@ -89,6 +89,12 @@ test("train --type deep: makemore part 3's deeper network from the CLI, --gain a
   assert.deepEqual([config.model.gain, config.model.batchNorm, config.training.evalStats], [1, false, null]);
   assert.equal(metricLosses(dir).length, 20);
   metricLosses(dir).forEach((l, i) => assert.ok(Math.abs(l - ref.trace[String(i)]) < 1e-4, `step ${i}: ${l} vs PyTorch ${ref.trace[String(i)]}`));
+  // diagnose prints the gain experiments: at gain 1 the tanh layers' spread shrinks as in PyTorch (deep-nobn-1.json)
+  const diag = await run("diagnose", "-o", dir);
+  assert.equal(diag.code, 0, diag.err);
+  const want = ref.at0.tanh.map((t: { std: number }) => t.std.toFixed(2)).join(" → ");
+  assert.match(diag.out, new RegExp(`gain 1 +tanh std ${want};`), diag.out);
+  assert.match(diag.out, /gain 5\/3 +tanh std/);
   const five = JSON.parse((await run("train", "--type", "deep", "-o", tmp(), "--steps", "1", "--gain", "5/3", "--json")).out);
   assert.equal(five.settings.model.gain, 5 / 3, "5/3 is Python's 5/3");
   for (const [gain, pattern] of [["0", /--gain must be > 0/], ["5/0", /'--gain <n>' argument '5\/0' is invalid/], ["1/2/3", /argument '1\/2\/3' is invalid/], ["-1", /must be a number in \[0, inf\]/]] as const) {
