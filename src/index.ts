@@ -41,7 +41,7 @@ export { Sequential, type SequentialRec } from "./nn/sequential.ts";
 export { CrossEntropyLoss, crossEntropyRowLosses } from "./nn/cross_entropy.ts";
 export type { Act, Parameter, Buffer, Layer, Rec } from "./nn/layer.ts";
 
-// Models: the registry of types (lecture, wavenet, bigram) and the Model interface they share.
+// Models: the registry of types (lecture, deep, wavenet, makemore.py's) and the Model interface they share.
 export { ModelBase, numParameters, isFiniteModel, zeroGrad, parameterOf, type Model, type ModelConfigBase, type NamedAct } from "./models/model.ts";
 export {
   modelTypes, modelTypeNames, modelType, modelConfig, checkModelConfig, buildModel, initModel, DEFAULT_MODEL_TYPE,
@@ -52,6 +52,7 @@ export { planMemory, checkMemory, type MemoryPlan, type MemoryUse } from "./mode
 export { LectureMLP, LECTURE, type LectureConfig } from "./models/lecture.ts";
 export { initialize, INIT_PRESETS, INIT_DESCRIPTIONS, isInitPreset, type InitPreset } from "./models/lecture_init.ts";
 export { WaveNet, WAVENET, type WaveNetConfig } from "./models/wavenet.ts";
+export { DeepMLP, DEEP, type DeepConfig } from "./models/deep.ts";
 export { Bigram, BIGRAM, type BigramConfig } from "./models/bigram.ts";
 export { MakemoreMLP, MLP, type MlpConfig } from "./models/mlp.ts";
 export { MakemoreRNN, RNN, GRU, type RnnConfig } from "./models/rnn.ts";
@@ -93,10 +94,14 @@ export { embedding2d, principalComponents, symmetricEigen, type Embedding2D } fr
 export { lossCurve, defaultWindow, type LossCurve } from "./diagnostics/loss_curve.ts";
 export { probeBatch, readBatch, expectedInitialLoss, bitImage, type BatchDiagnostics, type BitImage, type FloatImage, type ProbeOptions } from "./diagnostics/probe.ts";
 export { initExperiments, stageLabel, INIT_STAGES, type InitExperiments, type InitStage, type InitExperimentOptions } from "./diagnostics/init_stages.ts";
-export { TrainingCollector, defaultCollectEvery, type CollectorOptions, type TrainingSeries } from "./diagnostics/collector.ts";
+export {
+  TrainingCollector, defaultCollectEvery, collectedBefore, SNAPSHOT_STEP,
+  type CollectorOptions, type TrainingSeries, type CollectedTraining, type StepDiagnostics,
+} from "./diagnostics/collector.ts";
+export { gainExperiments, GAINS, GAIN_EXPERIMENT_STEPS, type GainExperiments, type GainExperiment, type GainExperimentOptions } from "./diagnostics/gain_experiments.ts";
 export { diagnoseRun, collectRun, REPORT_FORMAT, type RunDiagnostics, type DiagnoseOptions } from "./diagnostics/run_report.ts";
 export { findLearningRate, lrSweep, smooth, suggestLr, type LrSweep, type LrFinderOptions, type LrFinderResult, type LrSuggestion } from "./train/lr_finder.ts";
 export { runReportPage, lrFinderPage } from "./report/pages.ts";
 export { renderHtml } from "./report/html.ts";
 export { BROWSER_RENDERER, BROWSER_BOOT } from "./report/browser.ts";
-export { chartsOf, type ReportPage, type Section, type Item, type ChartSpec, type TableSpec, type ChartJsConfig } from "./report/spec.ts";
+export { chartsOf, type ReportPage, type Section, type Item, type ChartSpec, type TableSpec, type ChartJsConfig, type Panel, type PanelLayout } from "./report/spec.ts";
