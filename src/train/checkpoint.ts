@@ -18,7 +18,8 @@
 //                            losses, how often the losses are estimated and the best model's step and
 //                            loss, and the sha256 of the two safetensors files it goes with
 // Two kinds of save: a resumable save (`--checkpoint-every`, the end of the run, Ctrl-C) writes all four
-// files; a best save (an estimate improved) writes model.safetensors, metrics.jsonl and a config.json
+// files (and, in the same commit, diagnostics.jsonl: what the run collected while training, written by
+// src/node/diagnostics_file.ts); a best save (an estimate improved) writes model.safetensors, metrics.jsonl and a config.json
 // that still describes the resumable state of the last resumable save (its steps, generator and
 // train_state.safetensors' sha256), with the new `best`. Either commits whole (run_store.ts).
 //
