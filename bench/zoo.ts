@@ -1,7 +1,8 @@
 // `npm run bench:zoo [-- --types a,b --steps N --no-torch]`: steps/s of every makemore.py model type
-// (bigram, mlp, rnn, gru, bow, transformer) and of makemore part 5's WaveNet in makemore-ts and in
-// real PyTorch on the same model, the same seed and the same batches (both reproduce torch's generator
-// stream), measured in one run: makemore-ts (bench/zoo_run.ts), then PyTorch at 1 thread and at 2
+// (bigram, mlp, rnn, gru, bow, transformer), of makemore part 3's deeper network (deep: PyTorch runs the
+// lecture's own classes and loop) and of makemore part 5's WaveNet in makemore-ts and in real PyTorch on
+// the same model, the same seed and the same batches (both reproduce torch's generator stream), measured
+// in one run: makemore-ts (bench/zoo_run.ts), then PyTorch at 1 thread and at 2
 // (bench/zoo_torch.py, run by /usr/bin/python3 when it has torch — Debian's python3-torch — and only
 // reported if that torch calls OpenBLAS, not Debian's reference BLAS). Each measurement is its own
 // process, one after the other. Prints one table: parameters, steps/s, the ratio against PyTorch's
@@ -99,7 +100,10 @@ function main(): void {
   const torch = torchSetup(args.noTorch, torchScript);
   const torchVersion = torch.version === undefined || torch.version.startsWith("1.13") ? "1.13" : "2.x";
 
-  console.log("makemore-ts bench:zoo — makemore.py's model types (seed 3407) and makemore part 5's WaveNet (seed 42), their training defaults");
+  console.log(
+    "makemore-ts bench:zoo — makemore.py's model types (seed 3407), makemore part 3's deeper network (seed 2147483647) " +
+      "and makemore part 5's WaveNet (seed 42), their training defaults",
+  );
   console.log(`makemore-ts: node ${process.version}, one thread, wasm SIMD kernels, generator stream of torch ${torchVersion}`);
   console.log(`PyTorch:     ${torch.skip ?? `${torch.blasLine}, at ${THREADS.join(" and ")} threads (torch.set_num_threads, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS)`}`);
   console.log(

@@ -3,13 +3,14 @@
 // tables they print (aligned text for the terminal, markdown for the README). No I/O here, so that
 // test/bench/zoo.test.ts can check it without running a model or Python.
 //
-// Sources: makemore.py (Karpathy's makemore repository) for the six types and its defaults; issue 11
-// section 5 for the published test losses at step 10000 and the goal of ±0.03.
+// Sources: makemore.py (Karpathy's makemore repository) for the six types and its defaults; makemore
+// part 3 (its deeper network) and part 5 (the WaveNet) for the two lecture types; issue 11 section 5 for
+// the published test losses at step 10000 and the goal of ±0.03.
 
 import { ConfigError } from "../src/index.ts";
 
-/** makemore.py's types, in its README's order, then makemore part 5's WaveNet. */
-export const ZOO_TYPES = ["bigram", "mlp", "rnn", "gru", "bow", "transformer", "wavenet"] as const;
+/** makemore.py's types, in its README's order, then makemore part 3's deeper network and part 5's WaveNet. */
+export const ZOO_TYPES = ["bigram", "mlp", "rnn", "gru", "bow", "transformer", "deep", "wavenet"] as const;
 export type ZooType = (typeof ZOO_TYPES)[number];
 
 /** The types makemore.py has (the quality table's rows). */
@@ -21,7 +22,8 @@ export const WARMUP_STEPS = 20;
 /**
  * Default steps of `bench:zoo` per type (warm-up included): about 4–8 s of PyTorch at one thread each
  * (its steps/s with OpenBLAS, issue 11: bigram 2692, mlp 126, rnn 197, gru 100, bow 293,
- * transformer 28, wavenet 414), so that the whole run, PyTorch twice, takes two or three minutes.
+ * transformer 28, wavenet 414; issue 12: deep 650–800), so that the whole run, PyTorch twice, takes two
+ * or three minutes.
  */
 export const DEFAULT_BENCH_STEPS: Record<ZooType, number> = {
   bigram: 5000,
@@ -30,12 +32,16 @@ export const DEFAULT_BENCH_STEPS: Record<ZooType, number> = {
   gru: 500,
   bow: 1000,
   transformer: 200,
+  deep: 5000,
   wavenet: 2000,
 };
 
-/** The seed of each type's reference run: makemore.py's 3407, the lectures' 42 for the WaveNet. */
+/**
+ * The seed of each type's reference run (its training default): makemore.py's 3407, makemore part 3's
+ * 2147483647 for the deeper network, makemore part 5's 42 for the WaveNet.
+ */
 export function benchSeed(type: ZooType): number {
-  return type === "wavenet" ? 42 : 3407;
+  return type === "deep" ? 2147483647 : type === "wavenet" ? 42 : 3407;
 }
 
 /** Test loss of makemore.py at step 10000 with its defaults, seed 3407 (issue 11, section 5). */

@@ -3,7 +3,10 @@
 # warm-up steps. The data and model sections are a copy of ../shared/reference/make/torch_zoo.py (which
 # wrote the parity fixtures in test/fixtures/zoo/ and states the order of every random draw), kept line
 # for line so the two can be diffed; that file in turn follows makemore.py (Karpathy's makemore
-# repository) and makemore part 5. This file needs nothing outside itself at run time.
+# repository) and makemore part 5. makemore part 3's deeper network (deep) is not in torch_zoo.py: its
+# section is the lecture's own classes and loop as test/fixtures/make/torch_deep.py (which wrote the
+# parity fixtures in test/fixtures/deep/) writes them, minus the debugging lines (retain_grad, ud, the
+# step-1000 break). This file needs nothing outside itself at run time.
 #
 # Order of random draws (one generator: the global default one, torch.manual_seed(seed)):
 #   zoo types: 1. the split, makemore.py's: rp = torch.randperm(len(words)); test = last min(1000, int(0.1*n))
@@ -12,8 +15,13 @@
 #   wavenet:   1. the split, the lectures': random.seed(42); random.shuffle(words); 80/10/10; block size 8
 #              2. the lecture's own inits: Embedding randn, Linear randn/sqrt(fan_in) (last one * 0.1)
 #              3. per step: ix = torch.randint(0, Xtr.shape[0], (32,))
+#   deep:      the lecture's own generator, g = torch.Generator().manual_seed(seed) (2147483647), for all draws:
+#              1. the split as wavenet's, block size 3
+#              2. C = randn((V, 10)); each Linear's weight randn((fan_in, fan_out)) / fan_in**0.5; then the last
+#                 BatchNorm1d's gamma * 0.1 and every Linear's weight * 5/3
+#              3. per step: ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)
 # Optimizer (zoo): AdamW(lr 5e-4, betas=(0.9, 0.99), eps=1e-8, weight_decay 0.01) on every parameter.
-# Optimizer (wavenet): SGD, lr 0.1 (0.01 from step 150000).
+# Optimizer (wavenet, deep): SGD, lr 0.1 (0.01 from step 150000).
 #
 # Usage: zoo_torch.py --check
 #          prints {"torch", "threads", "blas", "blas_libs"}: which BLAS this torch calls (read from the
@@ -79,8 +87,8 @@ stoi = {ch: i + 1 for i, ch in enumerate(chars)}
 V = len(chars) + 1
 
 # ---------------------------------------------------------------- data
-if a.type == 'wavenet':
-    block_size = 8
+if a.type in ('wavenet', 'deep'):
+    block_size = 8 if a.type == 'wavenet' else 3
     stoi['.'] = 0
     random.seed(42); random.shuffle(words)
     n1, n2 = int(0.8 * len(words)), int(0.9 * len(words))
@@ -108,6 +116,87 @@ else:
             Y[r, len(ix)] = 0
         return X, Y
     Xtr, Ytr = build(train_words)
+
+def report(nparams, seconds, loss):
+    kind, libs = blas_in_use()
+    print(json.dumps(dict(type=a.type, torch=torch.__version__, threads=torch.get_num_threads(), blas=kind, blas_libs=libs,
+                          params=nparams, steps=a.steps, warmup=a.warmup, seconds=seconds,
+                          steps_per_s=(a.steps - a.warmup) / seconds, last_loss=loss.item())))
+
+# ---------------------------------------------------------------- deep: makemore part 3's classes and training loop
+class Linear:
+    def __init__(self, fan_in, fan_out, bias=True):
+        self.weight = torch.randn((fan_in, fan_out), generator=g) / fan_in**0.5
+        self.bias = torch.zeros(fan_out) if bias else None
+    def __call__(self, x):
+        self.out = x @ self.weight
+        if self.bias is not None:
+            self.out += self.bias
+        return self.out
+    def parameters(self):
+        return [self.weight] + ([] if self.bias is None else [self.bias])
+
+class BatchNorm1d:
+    def __init__(self, dim, eps=1e-5, momentum=0.1):
+        self.eps = eps; self.momentum = momentum; self.training = True
+        self.gamma = torch.ones(dim); self.beta = torch.zeros(dim)
+        self.running_mean = torch.zeros(dim); self.running_var = torch.ones(dim)
+    def __call__(self, x):
+        if self.training:
+            xmean = x.mean(0, keepdim=True); xvar = x.var(0, keepdim=True)
+        else:
+            xmean = self.running_mean; xvar = self.running_var
+        xhat = (x - xmean) / torch.sqrt(xvar + self.eps)
+        self.out = self.gamma * xhat + self.beta
+        if self.training:
+            with torch.no_grad():
+                self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean
+                self.running_var = (1 - self.momentum) * self.running_var + self.momentum * xvar
+        return self.out
+    def parameters(self):
+        return [self.gamma, self.beta]
+
+class Tanh:
+    def __call__(self, x):
+        self.out = torch.tanh(x); return self.out
+    def parameters(self):
+        return []
+
+if a.type == 'deep':
+    g = torch.Generator().manual_seed(a.seed)
+    n_embd = 10; n_hidden = 100; vocab_size = V
+    C = torch.randn((vocab_size, n_embd), generator=g)
+    layers = [Linear(n_embd * block_size, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh()]
+    for _ in range(4):
+        layers += [Linear(n_hidden, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh()]
+    layers += [Linear(n_hidden, vocab_size, bias=False), BatchNorm1d(vocab_size)]
+    with torch.no_grad():
+        layers[-1].gamma *= 0.1  # last layer: make less confident
+        for layer in layers[:-1]:  # all other layers: apply gain
+            if isinstance(layer, Linear):
+                layer.weight *= 5 / 3
+    parameters = [C] + [p for layer in layers for p in layer.parameters()]
+    for p_ in parameters: p_.requires_grad = True
+
+    # the lecture's loop, minus its debugging lines (retain_grad, the ud record, the step-1000 break) and its print
+    lossi = []
+    t0 = None
+    for i in range(a.steps):
+        if i == a.warmup: t0 = time.perf_counter()
+        ix = torch.randint(0, Xtr.shape[0], (a.batch_size,), generator=g)
+        Xb, Yb = Xtr[ix], Ytr[ix]
+        emb = C[Xb]
+        x = emb.view(emb.shape[0], -1)
+        for layer in layers:
+            x = layer(x)
+        loss = F.cross_entropy(x, Yb)
+        for p_ in parameters: p_.grad = None
+        loss.backward()
+        lr = 0.1 if i < 150000 else 0.01
+        for p_ in parameters: p_.data += -lr * p_.grad
+        lossi.append(loss.log10().item())
+    report(sum(p_.nelement() for p_ in parameters), time.perf_counter() - t0, loss)
+    raise SystemExit(0)
 
 # ---------------------------------------------------------------- models (PyTorch default inits)
 E, E2 = a.n_embd, a.n_embd2
@@ -290,8 +379,4 @@ for step in range(a.steps):
         with torch.no_grad():
             lr = 0.1 if step < 150000 else 0.01
             for q in model.parameters(): q -= lr * q.grad
-seconds = time.perf_counter() - t0
-kind, libs = blas_in_use()
-print(json.dumps(dict(type=a.type, torch=torch.__version__, threads=torch.get_num_threads(), blas=kind, blas_libs=libs,
-                      params=nparams, steps=a.steps, warmup=a.warmup, seconds=seconds,
-                      steps_per_s=(a.steps - a.warmup) / seconds, last_loss=loss.item())))
+report(nparams, time.perf_counter() - t0, loss)

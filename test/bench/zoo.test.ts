@@ -5,15 +5,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/errors.ts";
+import { modelType } from "../../src/models/registry.ts";
 import {
-  DEFAULT_BENCH_STEPS, formatDuration, formatRate, formatSigned, MAKEMORE_PY_TYPES, markdownTable, parseZooArgs, QUALITY_HEADER,
+  benchSeed, DEFAULT_BENCH_STEPS, formatDuration, formatRate, formatSigned, MAKEMORE_PY_TYPES, markdownTable, parseZooArgs, QUALITY_HEADER,
   qualityRow, ratioAgainstFaster, textTable, WARMUP_STEPS, ZOO_TYPES,
 } from "../../bench/zoo_table.ts";
 
 test("parseZooArgs: defaults, --types in the table's order, --steps in both spellings, --no-torch, --help", () => {
   assert.deepEqual(parseZooArgs([], ZOO_TYPES, 21), { types: [...ZOO_TYPES], steps: undefined, noTorch: false });
-  assert.deepEqual(parseZooArgs(["--types", "wavenet,bigram,wavenet", "--steps", "300", "--no-torch"], ZOO_TYPES, 21), {
-    types: ["bigram", "wavenet"],
+  assert.deepEqual(parseZooArgs(["--types", "wavenet,bigram,deep,wavenet", "--steps", "300", "--no-torch"], ZOO_TYPES, 21), {
+    types: ["bigram", "deep", "wavenet"],
     steps: 300,
     noTorch: true,
   });
@@ -38,7 +39,14 @@ test("parseZooArgs refuses bad input with a ConfigError naming the flag", () => 
 
 test("every type has default steps beyond the warm-up, and the quality types are makemore.py's six", () => {
   for (const t of ZOO_TYPES) assert.ok(DEFAULT_BENCH_STEPS[t] > WARMUP_STEPS, t);
-  assert.deepEqual([...MAKEMORE_PY_TYPES], ZOO_TYPES.filter((t) => t !== "wavenet"));
+  assert.deepEqual([...MAKEMORE_PY_TYPES], ZOO_TYPES.filter((t) => t !== "deep" && t !== "wavenet"));
+});
+
+test("every bench type is a registered model type, run with the seed of its training defaults", () => {
+  // the lectures' types: makemore part 3's deeper network and makemore part 5's WaveNet
+  assert.ok(ZOO_TYPES.includes("deep") && ZOO_TYPES.includes("wavenet"));
+  for (const t of ZOO_TYPES) assert.equal(benchSeed(t), modelType(t).training.seed, t);
+  assert.deepEqual(parseZooArgs(["--types", "deep"], ZOO_TYPES, 21)!.types, ["deep"]);
 });
 
 test("ratioAgainstFaster divides by PyTorch's faster setting, ignores a missing one, and is undefined without PyTorch", () => {
