@@ -13,7 +13,7 @@ import { learningRate } from "../train/schedule.ts";
 import type { TrainingRun } from "../train/run.ts";
 import { collectedBefore, defaultCollectEvery, TrainingCollector, type CollectedTraining } from "./collector.ts";
 import { embedding2d, type Embedding2D } from "./embedding.ts";
-import { initExperiments, type InitExperiments } from "./init_stages.ts";
+import { INIT_CURVE_STEPS, initExperiments, type InitExperiments } from "./init_stages.ts";
 import { gainExperiments, type GainExperiments } from "./gain_experiments.ts";
 import { lossCurve, type LossCurve } from "./loss_curve.ts";
 import type { SplitLosses } from "../train/evaluate.ts";
@@ -95,7 +95,10 @@ export function diagnoseRun(run: TrainingRun, { batchSize, seed, bins = 50, coll
   const lastLr = collector?.series.lr.at(-1);
   const train = corpus.data.train!;
   const init = model instanceof LectureMLP
-    ? initExperiments(model.config, train, kernels, { seed: runSeed, batchSize: Math.max(2, t.batchSize), torchVersion: t.torchVersion, runPreset: model.config.init, bins })
+    ? initExperiments(model.config, train, kernels, {
+        seed: runSeed, batchSize: Math.max(2, t.batchSize), torchVersion: t.torchVersion, runPreset: model.config.init, bins,
+        curveSteps: initCurveSteps(trainer.config.steps),
+      })
     : null;
   const gains = model instanceof DeepMLP
     ? gainExperiments(model.config, train, kernels, { seed: runSeed, batchSize: t.batchSize, torchVersion: t.torchVersion, bins })
@@ -134,4 +137,9 @@ export function diagnoseRun(run: TrainingRun, { batchSize, seed, bins = 50, coll
  */
 export function embeddingLabels(vocabulary: readonly string[], rows: number): string[] {
   return Array.from({ length: rows }, (_, i) => (i < vocabulary.length ? vocabulary[i] : "␣"));
+}
+
+/** How long each init stage's loss curve trains: as long as the run, at least 100 steps and at most INIT_CURVE_STEPS. */
+export function initCurveSteps(runSteps: number): number {
+  return Math.min(INIT_CURVE_STEPS, Math.max(100, runSteps));
 }

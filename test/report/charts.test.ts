@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { diagnoseRun } from "../../src/diagnostics/run_report.ts";
+import { diagnoseRun, initCurveSteps } from "../../src/diagnostics/run_report.ts";
 import { TrainingCollector } from "../../src/diagnostics/collector.ts";
 import { lossCurve } from "../../src/diagnostics/loss_curve.ts";
 import { embedding2d } from "../../src/diagnostics/embedding.ts";
@@ -127,7 +127,8 @@ test("init stages: one loss curve per stage, starting at the first loss of the i
     assert.ok(line.data.at(-1)!.x <= e.curveSteps && line.data.at(-1)!.x > e.curveSteps - e.window);
     assert.deepEqual(line.data.slice(1).map((p) => p.y), s.curve.windowMean);
   });
-  assert.equal(e.curveSteps, 2000);
+  assert.equal(e.curveSteps, 100, "a 100-step run's stages train as long as the run");
+  assert.deepEqual([initCurveSteps(1), initCurveSteps(3000), initCurveSteps(200000)], [100, 2000, 2000]);
 });
 
 const xRange = (config: { options?: Record<string, unknown> }) => (config.options as { scales: { x: { min: number; max: number } } }).scales.x;
