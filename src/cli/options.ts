@@ -15,7 +15,6 @@ export function intFlag(min: number) {
   };
 }
 
-/** A flag value that must be a finite number, optionally > 0. */
 /** A number, or a fraction of two numbers ("5/3" is 5/3 in double precision, as Python's 5/3); NaN otherwise. */
 export function parseNumber(value: string): number {
   const t = value.trim();
@@ -25,6 +24,7 @@ export function parseNumber(value: string): number {
   return parts.length === 1 ? Number(t) : NaN;
 }
 
+/** A flag value that must be a finite number (or a fraction such as 5/3), optionally > 0. */
 export function numberFlag(options: { positive?: boolean } = {}) {
   return (value: string): number => {
     const n = parseNumber(value);

@@ -129,7 +129,17 @@ export function initExperiments(config: LectureConfig, data: Dataset, kernels: K
       const sgd = createOptimizer({ type: "sgd" }, model.parameters(), kernels);
       const trainer = new Trainer(model, data, g, sgd, { steps: curveSteps, batchSize, schedule: stepSchedule(lr, null) });
       model.train(true);
-      const firstLoss = trainer.trainStep();
+      // a stage that blows up on its very first step at this size (a huge naive init) still has a first
+      // forward pass to show; its curve is that one loss
+      let firstLoss: number;
+      let divergedAt: number | null = null;
+      try {
+        firstLoss = trainer.trainStep();
+      } catch (e) {
+        if (!(e instanceof DivergedError)) throw e;
+        firstLoss = e.loss;
+        divergedAt = e.step;
+      }
       const rec = (layer: Parameters<typeof model.recordOf>[0]) => model.recordOf(layer).out!;
       const h = actValues(rec(model.tanh));
       const logits = actValues(rec(model.output));
@@ -143,14 +153,13 @@ export function initExperiments(config: LectureConfig, data: Dataset, kernels: K
         h: histogram(h, { bins, range: [-1, 1] }),
         saturation: bitImage(saturationMap(h, batchSize, config.nHidden, SATURATION_MAP_THRESHOLD)),
       };
-      let divergedAt: number | null = null;
       try {
-        while (!trainer.done) trainer.trainStep();
+        while (divergedAt === null && !trainer.done) trainer.trainStep();
       } catch (e) {
         if (!(e instanceof DivergedError)) throw e;
         divergedAt = e.step; // a stage that blows up at this size keeps the steps before it
       }
-      const done = trainer.losses.subarray(0, trainer.step);
+      const done = trainer.step > 0 ? trainer.losses.subarray(0, trainer.step) : Float32Array.of(firstLoss);
       stages.push({ preset, batchNorm, run, ...first, w2, w2Std, curve: lossCurve(done, { window: Math.min(window, done.length), maxPoints: 200 }), divergedAt });
     }
     return { expectedLoss: expectedInitialLoss(config.vocabSize), batchSize, seed: String(seed), curveSteps, lr, window, stages };

@@ -92,7 +92,6 @@ export function diagnoseRun(run: TrainingRun, { batchSize, seed, bins = 50, coll
   const runSeed = BigInt(t.seed);
   const kernels = model.kernels;
   const stepsDone = trainer.step;
-  const lastLr = collector?.series.lr.at(-1);
   const train = corpus.data.train!;
   const init = model instanceof LectureMLP
     ? initExperiments(model.config, train, kernels, {
@@ -105,7 +104,8 @@ export function diagnoseRun(run: TrainingRun, { batchSize, seed, bins = 50, coll
     : null;
   const deadNeurons = deadNeuronsOverSplit(model, train);
   // lr·grad is SGD's update; AdamW's is another (its update:data ratio is left out rather than wrong)
-  const lr = settings.optimizer.type !== "sgd" ? undefined : lastLr ?? learningRate(settings.schedule, Math.max(0, stepsDone - 1));
+  // the rate of the last step done (not of the last collected point: the schedule may have decayed since)
+  const lr = settings.optimizer.type !== "sgd" ? undefined : learningRate(settings.schedule, Math.max(0, stepsDone - 1));
   const batch = probeBatch(model, train, { batchSize: B, seed: seed ?? runSeed, bins, lr });
   const C = model.embeddingTable();
   return {

@@ -190,7 +190,7 @@ export function saturationOverTrainingChart(s: TrainingSeries, id = "saturation-
     id,
     kind: "chartjs",
     title: "Tanh saturation during training",
-    explain: "The share of hidden units with |h| > 0.97 on each collected step's batch: a well-initialized network starts low and stays low, a saturated one passes almost no gradient through tanh.",
+    explain: "The share of the last tanh layer's units with |h| > 0.97 on each collected step's batch: a well-initialized network starts low and stays low, a saturated one passes almost no gradient through tanh.",
     caption: s.saturated.length ? `first ${pct(s.saturated[0])}, last ${pct(s.saturated[s.saturated.length - 1])}` : undefined,
     config: lineChart([lineDataset("saturated share", points(s.steps, s.saturated), 3, { borderWidth: 2 })], "step", "share |h| > 0.97", { legend: false }),
   };
@@ -198,14 +198,17 @@ export function saturationOverTrainingChart(s: TrainingSeries, id = "saturation-
 
 /** Std of every layer's output and gradient over training. */
 export function layerStdOverTrainingChart(s: TrainingSeries, id = "layer-std-training"): ChartSpec {
-  const datasets = s.layers.flatMap((name, i) => [
-    lineDataset(`${name} output`, points(s.steps, s.outputStd[i]), i),
-    lineDataset(`${name} grad`, points(s.steps, s.gradStd[i]), i, { borderDash: [4, 3] }),
+  // a deep network (several tanh layers): the tanh layers only, as makemore part 3 follows them
+  const tanh = s.layers.flatMap((name, i) => (name.endsWith("(Tanh)") ? [i] : []));
+  const shown = tanh.length > 1 ? tanh : s.layers.map((_, i) => i);
+  const datasets = shown.flatMap((i, k) => [
+    lineDataset(`${s.layers[i]} output`, points(s.steps, s.outputStd[i]), k),
+    lineDataset(`${s.layers[i]} grad`, points(s.steps, s.gradStd[i]), k, { borderDash: [4, 3] }),
   ]);
   return {
     id,
     kind: "chartjs",
-    title: "Layer output and gradient std during training",
+    title: `${shown === tanh ? "Tanh layers'" : "Layer"} output and gradient std during training`,
     explain: "The standard deviation of each layer's output (solid) and of the gradient it received (dashed), on a log scale: healthy layers keep both roughly steady instead of shrinking or exploding.",
     config: lineChart(datasets, "step", "std", { yLog: true }),
   };

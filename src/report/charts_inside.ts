@@ -161,7 +161,7 @@ export function activationCharts(b: BatchDiagnostics, prefix: string, when: stri
     {
       id: `${prefix}-preact`,
       kind: "chartjs",
-      title: `Linear and BatchNorm outputs (${when})`,
+      title: `${[...new Set(other.map((l) => l.kind))].join(", ")} outputs (${when})`,
       explain: "The distributions of the other layers' outputs on one batch — the pre-activations (the lecture model's hprebn and hpreact) and the logits: a pre-activation wider than about ±2 saturates the tanh that follows.",
       caption: other.map(layerLabel).join("; "),
       config: histogramChart(other.map((l, i) => histogramDataset(layerLabel(l), l.output.histogram, i + 1)), "value"),
@@ -239,12 +239,19 @@ export function dlogitsChart(b: BatchDiagnostics, vocabulary: readonly string[],
   };
 }
 
+/** Most characters the embedding chart labels (the layout is quadratic in them, and more would not fit legibly). */
+export const MAX_LABELLED_POINTS = 120;
+
 /** The characters at their embedding, each label beside its point where no other label or point is (label_layout.ts). */
 export function embeddingChart(e: Embedding2D, id = "embedding"): ChartSpec {
   const pca = e.method === "pca";
   const how = pca ? `the first two principal components of C (${pct(e.explained![0])} and ${pct(e.explained![1])} of its variance)` : `C itself (n_embd = ${e.width})`;
-  const layout = layoutLabels(e.points, e.points.map((p) => p.label), EMBEDDING_LABELS);
+  // the layout's search grows with the square of the points; past MAX_LABELLED_POINTS characters no
+  // layout keeps 12-px labels apart in this frame anyway: the points are drawn alone
+  const labelled = e.points.length <= MAX_LABELLED_POINTS;
+  const layout = labelled ? layoutLabels(e.points, e.points.map((p) => p.label), EMBEDDING_LABELS) : null;
   const facts = [
+    labelled ? "" : `${e.points.length} characters, too many to label legibly: the points are drawn without their labels`,
     e.closest.length ? `closest in this picture: ${e.closest.map((c) => `${c.a}–${c.b}`).join(", ")}` : "",
     e.vowels ? `the vowels a, e, i, o, u lie on average ${fmt(e.vowels.ratio, 2)}× as far apart as any two characters (${e.vowels.ratio < 1 ? "closer together" : "no closer together"} than the rest)` : "",
   ].filter((f) => f !== "");
@@ -261,8 +268,12 @@ export function embeddingChart(e: Embedding2D, id = "embedding"): ChartSpec {
           {
             label: "C",
             data: e.points.map((p) => ({ x: p.x, y: p.y })),
-            pointLabels: e.points.map((p) => p.label),
-            labelLayout: { at: layout.at, frame: { width: EMBEDDING_LABELS.width, height: EMBEDDING_LABELS.height }, font: EMBEDDING_LABELS.font, near: 2 * EMBEDDING_LABELS.font },
+            ...(layout
+              ? {
+                  pointLabels: e.points.map((p) => p.label),
+                  labelLayout: { at: layout.at, frame: { width: EMBEDDING_LABELS.width, height: EMBEDDING_LABELS.height }, font: EMBEDDING_LABELS.font, near: 2 * EMBEDDING_LABELS.font },
+                }
+              : {}),
             pointRadius: EMBEDDING_LABELS.markerRadius,
             pointHoverRadius: EMBEDDING_LABELS.markerRadius + 2,
             backgroundColor: "#1f77b4",
@@ -272,8 +283,8 @@ export function embeddingChart(e: Embedding2D, id = "embedding"): ChartSpec {
       },
       options: {
         scales: {
-          x: { type: "linear", min: layout.xRange[0], max: layout.xRange[1], title: { display: true, text: pca ? "PC 1" : "C[:, 0]" } },
-          y: { type: "linear", min: layout.yRange[0], max: layout.yRange[1], title: { display: true, text: pca ? "PC 2" : "C[:, 1]" } },
+          x: { type: "linear", ...(layout ? { min: layout.xRange[0], max: layout.xRange[1] } : {}), title: { display: true, text: pca ? "PC 1" : "C[:, 0]" } },
+          y: { type: "linear", ...(layout ? { min: layout.yRange[0], max: layout.yRange[1] } : {}), title: { display: true, text: pca ? "PC 2" : "C[:, 1]" } },
         },
         plugins: { legend: { display: false } },
       },

@@ -99,7 +99,7 @@ export function runReportPage(d: RunDiagnostics, title = "makemore-ts report"): 
     // makemore part 3 looks inside after its first 1000 steps; a shorter run shows its first step
     const look = tr.snapshot ?? tr.first;
     if (look) {
-      const when = look === tr.snapshot ? `after step ${look.step}, as makemore part 3 shows them` : `step ${look.step}`;
+      const when = look === tr.snapshot ? `at step ${look.step}, where makemore part 3 looks` : `step ${look.step}`;
       const prefix = look === tr.snapshot ? "snapshot" : "first";
       items.push(...activationCharts(look, prefix, when), ...parameterCharts(look, prefix, when));
     }
@@ -108,9 +108,9 @@ export function runReportPage(d: RunDiagnostics, title = "makemore-ts report"): 
   const b = d.batch;
   const inside = [
     layerTable(b),
-    ...activationCharts(b, "batch", `after step ${d.run.stepsDone}`),
+    ...activationCharts(b, "batch", `after ${d.run.stepsDone} steps`),
     parameterTable(b),
-    ...parameterCharts(b, "batch", `after step ${d.run.stepsDone}`),
+    ...parameterCharts(b, "batch", `after ${d.run.stepsDone} steps`),
   ];
   if (b.saturation) inside.push(saturationChart(b, d.deadNeurons));
   if (b.dlogits.rows > 0) inside.push(dlogitsChart(b, d.run.settings.vocabulary));

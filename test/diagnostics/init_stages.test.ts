@@ -103,3 +103,16 @@ test("the run's row repeats the stage it is (same preset, same BatchNorm) instea
   assert.equal(run.run, true);
   assert.deepEqual({ ...run, run: false }, bn);
 });
+
+test("a stage that diverges on its very first step (a huge naive init) is shown, not an error: its curve is its first loss", () => {
+  // two letters and the boundary: the divergence threshold is 100·ln(3) = 110
+  const tiny = buildCorpus(["ab", "ba", "aa", "bb", "ab", "ab", "ba", "aab", "bba", "abab"], { blockSize: 3, splitSeed: 42 });
+  const config = modelConfig("lecture", { vocabSize: 3 }, { nHidden: 8000 }) as LectureConfig;
+  const e = initExperiments(config, tiny.data.train, wasmKernels(), { seed: 2147483647, batchSize: 32, curveSteps: 20 });
+  const naive = e.stages[0];
+  assert.equal(naive.preset, "naive");
+  assert.equal(naive.divergedAt, 0, `naive's first loss ${naive.firstLoss} is above 100·ln(3)`);
+  assert.ok(naive.firstLoss > 100 * Math.log(3));
+  assert.deepEqual(Array.from(naive.curve.windowMean), [Math.log10(Math.fround(naive.firstLoss))]);
+  assert.equal(e.stages[3].divergedAt, null, "batchnorm trains");
+});

@@ -9,6 +9,8 @@ import { createRun } from "../../src/node/run_dir.ts";
 import { fraction, runReportPage } from "../../src/report/pages.ts";
 import { chartsOf, type ChartSpec } from "../../src/report/spec.ts";
 import { modelTypes } from "../../src/models/registry.ts";
+import { embedding2d } from "../../src/diagnostics/embedding.ts";
+import { embeddingChart, MAX_LABELLED_POINTS } from "../../src/report/charts_inside.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,7 +53,7 @@ test("a deep run's report: the gain experiments side by side, and the look insid
   assert.ok(page.sections.some((s) => s.items.some((i) => i.id === "gain-table")));
   // during training: the batch of step 1000, as the lecture shows it
   const snap = byId(charts, "snapshot-tanh");
-  assert.match(snap.title, /after step 1000/);
+  assert.match(snap.title, /at step 1000, where makemore part 3 looks/);
   // the tanh layers' output and gradient histograms, labelled as the lecture prints them (no kind twice)
   const tanhLabels = (id: string) => {
     const c = byId(charts, id);
@@ -104,4 +106,30 @@ test("every model type's report builds: the embedding of makemore.py's MLP label
     if (type.type === "mlp") assert.equal(labels.at(-1), "␣", "the MLP's blank token");
     else assert.deepEqual(labels, [...run.settings.vocabulary], type.type);
   }
+});
+
+test("diagnose's update:data uses the learning rate of the last step done, not of the last collected point", () => {
+  const run = createRun({ steps: 60, lrDecayStep: 55, model: { nHidden: 16 } });
+  const collector = collectRun(run, 50); // points at steps 0 and 50, both at lr 0.1
+  run.train();
+  assert.deepEqual(collector.series.lr, [0.1, 0.1]);
+  const d = diagnoseRun(run, { collector });
+  for (const p of d.batch.parameters) {
+    const want = Math.log10((0.01 * p.gradStd) / p.dataStd); // steps 55–59 ran at 0.01
+    assert.ok(Math.abs(p.updateToDataLog10! - want) < 1e-9, `${p.name}: ${p.updateToDataLog10} vs ${want}`);
+  }
+});
+
+test("an embedding of more characters than can be labelled is drawn without labels, quickly, and says so", () => {
+  const V = 1001;
+  const C = Float32Array.from({ length: V * 2 }, (_, i) => Math.sin(i * 12.9898) * 3);
+  const e = embedding2d(C, V, 2, Array.from({ length: V }, (_, i) => String.fromCodePoint(0x4e00 + i)));
+  const t0 = performance.now();
+  const chart = embeddingChart(e);
+  assert.ok(performance.now() - t0 < 1000, "no quadratic layout of 1001 labels");
+  if (chart.kind !== "chartjs") return assert.fail("a Chart.js chart");
+  assert.equal(chart.config.data.datasets[0].pointLabels, undefined);
+  assert.match(chart.caption ?? "", /1001 characters, too many to label legibly/);
+  const small = embeddingChart(embedding2d(C.subarray(0, 2 * MAX_LABELLED_POINTS), MAX_LABELLED_POINTS, 2, Array.from({ length: MAX_LABELLED_POINTS }, (_, i) => String(i))));
+  assert.ok(small.kind === "chartjs" && Array.isArray(small.config.data.datasets[0].pointLabels), "up to the limit, labelled");
 });
