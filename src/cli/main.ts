@@ -5,6 +5,7 @@ import { registerData } from "./data.ts";
 import { registerDiagnose } from "./diagnose.ts";
 import { registerEval } from "./eval.ts";
 import { registerGradcheck } from "./gradcheck.ts";
+import { registerLab } from "./lab.ts";
 import { registerLrFind } from "./lr_find.ts";
 import { registerSample } from "./sample.ts";
 import { registerTrain } from "./train.ts";
@@ -31,6 +32,7 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
   registerGradcheck(program, io);
   registerDiagnose(program, io);
   registerLrFind(program, io);
+  registerLab(program, io);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

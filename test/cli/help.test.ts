@@ -6,7 +6,7 @@ import { run } from "./helpers.ts";
 test("every command's --help prints its usage and exits 0", async () => {
   const top = await run("--help");
   assert.equal(top.code, 0);
-  const commands = ["data", "train", "sample", "eval", "gradcheck", "diagnose", "lr-find"];
+  const commands = ["data", "train", "sample", "eval", "gradcheck", "diagnose", "lr-find", "lab"];
   for (const c of commands) assert.match(top.out, new RegExp(`\\n\\s+${c} `), `${c} listed in makemore --help`);
   for (const c of commands) {
     const r = await run(c, "--help");
@@ -18,7 +18,7 @@ test("every command's --help prints its usage and exits 0", async () => {
 
 test("the README's synopsis of each command lists every flag its --help lists", async () => {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  for (const cmd of ["train", "sample", "eval", "data", "diagnose", "lr-find", "gradcheck"]) {
+  for (const cmd of ["train", "sample", "eval", "data", "diagnose", "lr-find", "gradcheck", "lab"]) {
     const help = (await run(cmd, "--help")).out;
     // the synopsis: the README's `npx makemore CMD …` lines of the command's section, up to the code block's end
     const at = readme.search(new RegExp(`^npx makemore ${cmd} [^\\n]*\\[`, "m")); // its first line with an option in [ ]

@@ -1,0 +1,161 @@
+// The browser lab (web/, `makemore lab`): the server hands out the built page's files and nothing else, and
+// the real page — driven in headless Chromium — trains the lecture model in its Web Worker with PyTorch's
+// first losses (torch-seeded-A.json), draws and redraws every chart, samples marked words, shows the CLI's
+// own error for a bad word file and keeps working, with no console error and no request off its origin.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { LAB_DIR, resolveLabPath, startLabServer } from "../../src/node/lab_server.ts";
+import { main } from "../../src/cli/main.ts";
+import { parseWords } from "../../src/data/words.ts";
+// @ts-expect-error: a build script in plain JavaScript
+import { buildWeb } from "../../scripts/build-web.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ref = JSON.parse(readFileSync(new URL("../fixtures/torch-seeded-A.json", import.meta.url), "utf8"));
+const root = mkdtempSync(join(tmpdir(), "makemore-lab-"));
+const site = join(root, "web");
+await buildWeb(site);
+
+/** A raw GET (the path sent as written, no URL normalization): status, headers, body. */
+function get(url: string, path: string, method = "GET"): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path, method }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("the lab's paths: only files inside the built folder; no traversal, no listing, no symlink out", () => {
+  mkdirSync(join(site, "sub"), { recursive: true });
+  writeFileSync(join(root, "secret.txt"), "secret");
+  symlinkSync(join(root, "secret.txt"), join(site, "link.txt"));
+  assert.equal(resolveLabPath(site, "/"), join(site, "index.html"));
+  assert.equal(resolveLabPath(site, "/main.js?v=1"), join(site, "main.js"));
+  for (const p of ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/sub/../../secret.txt", "/sub", "/sub/", "/link.txt", "/nope.js", "/%zz", "/main.js%00", "/..\\secret.txt"]) {
+    assert.equal(resolveLabPath(site, p), null, p);
+  }
+});
+
+test("the server: 127.0.0.1 only, the page with cross-origin isolation headers, 404 outside it, GET and HEAD only", async () => {
+  const { server, url } = await startLabServer({ port: 0, root: site });
+  try {
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await get(url, "/");
+    assert.equal(page.status, 200);
+    assert.match(String(page.headers["content-type"]), /^text\/html/);
+    assert.equal(page.headers["cross-origin-opener-policy"], "same-origin");
+    assert.equal(page.headers["cross-origin-embedder-policy"], "require-corp");
+    assert.match(page.body, /<title>makemore lab<\/title>/);
+    assert.equal((await get(url, "/worker.js")).status, 200);
+    for (const p of ["/../secret.txt", "/../../package.json", "/%2e%2e/secret.txt", "/sub/"]) assert.equal((await get(url, p)).status, 404, p);
+    assert.equal((await get(url, "/", "POST")).status, 405);
+    assert.equal((await get(url, "/", "HEAD")).body, "");
+  } finally {
+    server.close();
+  }
+});
+
+test("the page trains the lecture model in its worker with PyTorch's first losses, draws and updates every chart, samples, survives a bad file", { timeout: 120000 }, async () => {
+  const { server, url } = await startLabServer({ port: 0, root: site });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
+  try {
+    const p = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems: string[] = [];
+    p.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    p.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    p.on("request", (r) => {
+      if (!r.url().startsWith(url) && !r.url().startsWith("data:")) problems.push(`request off the origin: ${r.url()}`);
+    });
+    await p.goto(`${url}?type=lecture&eval=200`);
+    await p.waitForSelector("body[data-lab-ready]");
+    await p.waitForFunction(() => (window as any).lab.info !== null);
+    await p.click("#play");
+    // two redraws of every chart: it has data, and it updates
+    const charts = ["loss", "live-tanh", "live-grads", "live-param-grads", "update-ratio", "saturation", "dlogits", "embedding"];
+    await p.waitForFunction((ids: string[]) => ids.every((id) => ((window as any).lab.drawn[id] ?? 0) >= 2), charts, { timeout: 60000 });
+    await p.click("#pause");
+    await p.waitForFunction(() => !(document.getElementById("play") as HTMLButtonElement).disabled);
+    const lab = await p.evaluate(() => {
+      const l = (window as any).lab;
+      return { step: l.step, losses: Array.from(l.losses.slice(0, 10) as Float32Array), estimates: l.estimates.length, info: l.info };
+    });
+    assert.equal(lab.info.numParameters, 12297);
+    assert.deepEqual(lab.info.splits, { train: ref.sizes[0], val: ref.sizes[1], test: ref.sizes[2] });
+    for (let i = 0; i < 10; i++) assert.ok(Math.abs(lab.losses[i] - ref.trace[i]) < 1e-4, `step ${i}: ${lab.losses[i]} vs PyTorch ${ref.trace[i]}`);
+    assert.ok(lab.estimates >= 1, "train/val estimates every 200 steps");
+    for (const id of charts) assert.ok(await p.locator(`#chart-${id} canvas`).count() >= 1, `${id} has a canvas`);
+    // samples, each marked
+    await p.click("#sample");
+    await p.waitForFunction(() => (window as any).lab.samples.length === 10);
+    const marks = await p.locator("#samples li .mark").allTextContents();
+    assert.equal(marks.length, 10);
+    for (const m of marks) assert.match(m, /^(new|in train|in val|in test)$/);
+    // a single step while paused
+    const before = await p.evaluate(() => (window as any).lab.step);
+    await p.click("#step");
+    await p.waitForFunction((n: number) => (window as any).lab.step === n + 1, before);
+    // an empty file and a binary one: the CLI's message, and the run goes on
+    for (const [name, bytes] of [["empty.txt", new Uint8Array(0)], ["data.bin", Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0, 1, 2)]] as const) {
+      let want = "";
+      try {
+        parseWords(bytes, name);
+      } catch (e) {
+        want = (e as Error).message;
+      }
+      assert.ok(want !== "", `${name} is refused by the CLI's reader`);
+      await p.setInputFiles("#file", { name, mimeType: "application/octet-stream", buffer: Buffer.from(bytes) });
+      await p.waitForFunction(() => !(document.getElementById("error") as HTMLElement).hidden);
+      assert.equal(await p.locator("#error").textContent(), want);
+    }
+    const step = await p.evaluate(() => (window as any).lab.step);
+    await p.click("#step");
+    await p.waitForFunction((n: number) => (window as any).lab.step === n + 1, step);
+    const errors = await p.evaluate(() => (window as any).lab.errors as string[]);
+    assert.equal(errors.length, 2, errors.join("\n"));
+    assert.deepEqual(problems, [], problems.join("\n"));
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+test("makemore lab serves the built page and prints its URL; Ctrl-C stops it; a bad --port is a one-line error", { timeout: 60000 }, async () => {
+  if (!existsSync(join(LAB_DIR, "index.html"))) await buildWeb(); // npm test builds it; a lone run of this file may not have
+  const script = join(root, "cli.mts");
+  writeFileSync(script, `import { main } from ${JSON.stringify(new URL("../../src/cli/main.ts", import.meta.url).pathname)};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+  const child = spawn(process.execPath, ["--import", "tsx", script, "lab", "--port", "0"], { cwd: new URL("../..", import.meta.url).pathname, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  try {
+    const at = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (c) => {
+        out += c;
+        const m = /makemore lab: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`exited ${code} before printing its URL`)));
+    });
+    assert.equal((await get(at, "/")).status, 200);
+  } finally {
+    child.kill("SIGINT");
+  }
+  assert.equal(await exited, 0, "Ctrl-C stops the server cleanly");
+  const errs: string[] = [];
+  const code = await main(["lab", "--port", "70000"], { out: () => {}, err: (t) => errs.push(t) });
+  assert.equal(code, 2);
+  assert.match(errs.join(""), /--port.*must be a port number, 0 to 65535/);
+});

@@ -1,0 +1,311 @@
+// The lab's page: the controls, the settings in the URL, and the charts. Training runs in a Web Worker
+// (web/worker.ts); the page keeps what it streams and redraws the charts at most every REDRAW_MS, one
+// chart per animation frame, with the report's own chart builders (src/report/) and renderer
+// (src/report/browser.ts), so the lab and `makemore diagnose --report` draw the same pictures.
+
+import { Chart } from "chart.js/auto";
+import { BROWSER_RENDERER } from "../src/report/browser.ts";
+import { lossChart, updateRatioChart } from "../src/report/charts.ts";
+import { activationCharts, dlogitsChart, embeddingChart, parameterCharts, saturationChart } from "../src/report/charts_inside.ts";
+import type { ChartSpec } from "../src/report/spec.ts";
+import { lossCurve } from "../src/diagnostics/loss_curve.ts";
+import { parseWords } from "../src/data/words.ts";
+import { modelType, modelTypeNames } from "../src/models/registry.ts";
+import { INIT_PRESETS } from "../src/models/lecture_init.ts";
+import { MakemoreError } from "../src/errors.ts";
+import type { FromWorker, LabSettings, RunInfo, ToWorker } from "./protocol.ts";
+import { queryOf, settingsFromQuery } from "./settings.ts";
+
+const REDRAW_MS = 250;
+
+interface LabState {
+  info: RunInfo | null;
+  step: number;
+  losses: Float32Array;
+  estimates: { step: number; losses: Record<string, number> }[];
+  inside: Extract<FromWorker, { kind: "inside" }> | null;
+  samples: { step: number; word: string; mark: string }[];
+  stepsPerSecond: number;
+  errors: string[];
+  /** Charts drawn so far, by element id (for the tests: each redraw counts). */
+  drawn: Record<string, number>;
+}
+
+const state: LabState = { info: null, step: 0, losses: new Float32Array(1 << 16), estimates: [], inside: null, samples: [], stepsPerSecond: 0, errors: [], drawn: {} };
+(window as unknown as { lab: LabState }).lab = state;
+
+// Chart.js for the shared renderer, without animations (a live chart redraws several times a second)
+(window as unknown as { Chart: typeof Chart }).Chart = Chart;
+Chart.defaults.animation = false;
+new Function(BROWSER_RENDERER)();
+const renderer = (window as unknown as { makemoreCharts: { render(el: HTMLElement, spec: ChartSpec): void } }).makemoreCharts;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const types = modelTypeNames();
+const { settings: initial, ignored } = settingsFromQuery(location.search, types);
+let settings: LabSettings = initial;
+let words: { text: string; source: string } | null = null;
+let worker: Worker | null = null;
+
+function showError(message: string | null): void {
+  const el = $("error");
+  el.hidden = message === null;
+  el.textContent = message ?? "";
+  if (message !== null) state.errors.push(message);
+}
+
+// ---------------------------------------------------------------- controls
+
+function fillControls(): void {
+  const typeSel = $<HTMLSelectElement>("type");
+  typeSel.replaceChildren(...types.map((t) => new Option(`${t}: ${modelType(t).description}`, t)));
+  typeSel.value = settings.type;
+  const initSel = $<HTMLSelectElement>("init");
+  initSel.replaceChildren(new Option("the type's default", ""), ...INIT_PRESETS.map((p) => new Option(p, p)));
+  initSel.value = settings.init ?? "";
+  const t = modelType(settings.type);
+  const fields = new Set(t.fields.map((f) => f.key));
+  $("init-label").hidden = !fields.has("init");
+  $("bn-label").hidden = !fields.has("batchNorm");
+  const bnDefault = (t.defaults as Record<string, unknown>).batchNorm;
+  $<HTMLInputElement>("bn").checked = settings.batchNorm ?? bnDefault === true;
+  $<HTMLInputElement>("seed").value = String(settings.seed ?? t.training.seed);
+  $<HTMLInputElement>("batch").value = String(settings.batchSize ?? t.training.batchSize);
+  $<HTMLInputElement>("lr").value = String(settings.lr ?? t.training.schedule.lr);
+  $<HTMLInputElement>("eval").value = String(settings.evalEvery);
+}
+
+/** The settings the controls hold (what differs from the type's defaults stays null). */
+function readControls(): LabSettings {
+  const type = $<HTMLSelectElement>("type").value;
+  const t = modelType(type);
+  const fields = new Set(t.fields.map((f) => f.key));
+  const num = (id: string) => Number($<HTMLInputElement>(id).value);
+  const seed = num("seed");
+  const batch = num("batch");
+  const lr = num("lr");
+  const bn = $<HTMLInputElement>("bn").checked;
+  const init = $<HTMLSelectElement>("init").value;
+  return {
+    type,
+    seed: Number.isSafeInteger(seed) && seed >= 0 && seed !== t.training.seed ? seed : null,
+    batchSize: Number.isSafeInteger(batch) && batch >= 1 && batch !== t.training.batchSize ? batch : null,
+    lr: lr > 0 && lr !== t.training.schedule.lr ? lr : null,
+    init: fields.has("init") && init !== "" ? init : null,
+    batchNorm: fields.has("batchNorm") && bn !== ((t.defaults as Record<string, unknown>).batchNorm === true) ? bn : null,
+    evalEvery: Math.max(0, Math.floor(num("eval")) || 0),
+  };
+}
+
+function setPlaying(playing: boolean): void {
+  $<HTMLButtonElement>("play").disabled = playing;
+  $<HTMLButtonElement>("pause").disabled = !playing;
+  $<HTMLButtonElement>("step").disabled = playing;
+}
+
+// ---------------------------------------------------------------- the worker
+
+function send(m: ToWorker): void {
+  worker?.postMessage(m);
+}
+
+function reset(): void {
+  settings = readControls();
+  history.replaceState(null, "", `?${queryOf(settings)}`);
+  worker?.terminate();
+  worker = new Worker("worker.js");
+  worker.onmessage = (ev: MessageEvent<FromWorker>) => receive(ev.data);
+  worker.onerror = (ev) => showError(`the trainer stopped: ${ev.message}`);
+  Object.assign(state, { info: null, step: 0, estimates: [], inside: null, samples: [], stepsPerSecond: 0 });
+  setPlaying(false);
+  showError(null);
+  send({ kind: "start", settings, words: words!.text, source: words!.source });
+}
+
+function receive(m: FromWorker): void {
+  switch (m.kind) {
+    case "ready":
+      state.info = m.info;
+      status();
+      break;
+    case "losses": {
+      const need = m.start + m.losses.length;
+      if (need > state.losses.length) {
+        const grown = new Float32Array(Math.max(need, 2 * state.losses.length));
+        grown.set(state.losses);
+        state.losses = grown;
+      }
+      state.losses.set(m.losses, m.start);
+      state.step = need;
+      state.stepsPerSecond = m.stepsPerSecond;
+      status();
+      requestRedraw();
+      break;
+    }
+    case "estimate":
+      state.estimates.push({ step: m.step, losses: m.losses });
+      break;
+    case "inside":
+      state.inside = m;
+      requestRedraw();
+      break;
+    case "samples":
+      state.samples = m.samples.map((s) => ({ step: m.step, word: s.word, mark: s.seenIn === null ? "new" : `in ${s.seenIn}` }));
+      $("samples").replaceChildren(
+        ...state.samples.map((s) => {
+          const li = document.createElement("li");
+          li.textContent = s.word;
+          const mark = document.createElement("span");
+          mark.className = "mark";
+          mark.textContent = s.mark;
+          li.appendChild(mark);
+          return li;
+        }),
+      );
+      break;
+    case "paused":
+      setPlaying(false);
+      break;
+    case "error":
+      setPlaying(false);
+      showError(m.message);
+      break;
+  }
+}
+
+function status(): void {
+  const i = state.info;
+  const last = state.step > 0 ? state.losses[state.step - 1] : NaN;
+  const est = state.estimates.at(-1);
+  $("status").textContent = i === null
+    ? "starting…"
+    : `${i.type}, ${i.numParameters} parameters · step ${state.step} · loss ${Number.isFinite(last) ? last.toFixed(4) : "–"}` +
+      (est ? ` · estimate at ${est.step}: ${Object.entries(est.losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}` : "") +
+      ` · ${Math.round(state.stepsPerSecond)} steps/s`;
+}
+
+// ---------------------------------------------------------------- charts
+
+let redrawDue = false;
+let lastRedraw = 0;
+
+function requestRedraw(): void {
+  if (redrawDue) return;
+  redrawDue = true;
+  setTimeout(redraw, Math.max(0, lastRedraw + REDRAW_MS - performance.now()));
+}
+
+function specs(): ChartSpec[] {
+  const out: ChartSpec[] = [];
+  if (state.step > 0) out.push(lossChart(lossCurve(state.losses.subarray(0, state.step)), "loss", state.estimates.map((e) => ({ step: e.step, losses: e.losses }))));
+  const ins = state.inside;
+  if (ins) {
+    const when = `step ${ins.step - 1}`;
+    out.push(...activationCharts(ins.batch, "live", when).filter((c) => c.id !== "live-preact"));
+    out.push(...parameterCharts(ins.batch, "live", when).filter((c) => c.id === "live-param-grads"));
+    if (ins.series.updateToData.some((r) => r.some(Number.isFinite))) out.push(updateRatioChart(ins.series));
+    if (ins.batch.saturation) out.push(saturationChart(ins.batch, null));
+    if (ins.batch.dlogits.rows > 0 && state.info) out.push(dlogitsChart(ins.batch, state.info.vocabulary));
+    if (ins.embedding) out.push(embeddingChart(ins.embedding));
+  }
+  return out;
+}
+
+/** Draws the charts one per animation frame (no long task on the page's thread). */
+function redraw(): void {
+  redrawDue = false;
+  lastRedraw = performance.now();
+  const queue = specs();
+  const next = () => {
+    const spec = queue.shift();
+    if (!spec) return;
+    const el = document.getElementById(`chart-${spec.id}`);
+    if (el) {
+      el.querySelectorAll("canvas").forEach((c) => Chart.getChart(c)?.destroy());
+      const title = document.createElement("h3");
+      title.textContent = spec.title;
+      title.title = spec.explain;
+      el.replaceChildren(title);
+      renderer.render(el, spec);
+      if (spec.caption) {
+        const cap = document.createElement("p");
+        cap.className = "caption";
+        cap.textContent = spec.caption;
+        el.appendChild(cap);
+      }
+      state.drawn[spec.id] = (state.drawn[spec.id] ?? 0) + 1;
+    }
+    requestAnimationFrame(next);
+  };
+  requestAnimationFrame(next);
+}
+
+// ---------------------------------------------------------------- data
+
+/** Checks a word file as the CLI does (the same DataError messages) and makes it the run's data. */
+function useWords(bytes: Uint8Array, source: string): boolean {
+  try {
+    const list = parseWords(bytes, source);
+    words = { text: new TextDecoder().decode(bytes), source };
+    $("data-name").textContent = `${source} (${list.words.length} words)`;
+    return true;
+  } catch (e) {
+    showError(e instanceof MakemoreError ? e.message : String(e));
+    return false;
+  }
+}
+
+async function readFile(file: File): Promise<void> {
+  if (useWords(new Uint8Array(await file.arrayBuffer()), file.name)) reset();
+}
+
+// ---------------------------------------------------------------- wiring
+
+$("play").addEventListener("click", () => {
+  setPlaying(true);
+  send({ kind: "play" });
+});
+$("pause").addEventListener("click", () => send({ kind: "pause" }));
+$("step").addEventListener("click", () => send({ kind: "step", count: 1 }));
+$("reset").addEventListener("click", () => reset());
+$("type").addEventListener("change", () => {
+  settings = { ...readControls(), seed: null, batchSize: null, lr: null, init: null, batchNorm: null };
+  fillControls();
+  reset();
+});
+for (const id of ["init", "bn", "seed", "batch", "eval"]) $(id).addEventListener("change", () => reset());
+$("lr").addEventListener("change", () => {
+  const lr = Number($<HTMLInputElement>("lr").value);
+  if (!(lr > 0 && Number.isFinite(lr))) return showError("the learning rate must be a number > 0");
+  settings = readControls();
+  history.replaceState(null, "", `?${queryOf(settings)}`);
+  send({ kind: "lr", lr }); // takes effect at the next step, without a reset
+});
+$("file").addEventListener("change", () => {
+  const f = $<HTMLInputElement>("file").files?.[0];
+  if (f) void readFile(f);
+});
+document.body.addEventListener("dragover", (e) => e.preventDefault());
+document.body.addEventListener("drop", (e) => {
+  e.preventDefault();
+  const f = e.dataTransfer?.files[0];
+  if (f) void readFile(f);
+});
+$("use-paste").addEventListener("click", () => {
+  if (useWords(new TextEncoder().encode($<HTMLTextAreaElement>("paste").value), "pasted words")) reset();
+});
+$("temperature").addEventListener("input", () => ($("temperature-value").textContent = Number($<HTMLInputElement>("temperature").value).toFixed(1)));
+$("sample").addEventListener("click", () => {
+  const k = Math.floor(Number($<HTMLInputElement>("topk").value));
+  send({ kind: "sample", count: 10, temperature: Number($<HTMLInputElement>("temperature").value), topK: k > 0 ? k : null });
+});
+
+async function boot(): Promise<void> {
+  fillControls();
+  if (ignored.length) showError(`the link's ${ignored.join(", ")} could not be read: the type's default is used`);
+  const res = await fetch("names.txt");
+  if (!res.ok) return showError(`the bundled names could not be loaded (HTTP ${res.status})`);
+  if (useWords(new Uint8Array(await res.arrayBuffer()), "names.txt")) reset();
+  document.body.setAttribute("data-lab-ready", "1");
+}
+void boot();

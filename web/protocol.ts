@@ -1,0 +1,51 @@
+// The messages between the lab's page (web/main.ts) and its trainer (web/worker.ts, a Web Worker). The
+// worker owns the run — the library and its wasm module — and streams numbers; the page only draws them.
+
+import type { BatchDiagnostics } from "../src/diagnostics/probe.ts";
+import type { TrainingSeries } from "../src/diagnostics/collector.ts";
+import type { Embedding2D } from "../src/diagnostics/embedding.ts";
+import type { Sample } from "../src/sample/sample.ts";
+
+/** A run's settings, as the URL holds them (web/settings.ts). null: the type's own default. */
+export interface LabSettings {
+  type: string;
+  seed: number | null;
+  batchSize: number | null;
+  lr: number | null;
+  /** The lecture model's init preset (makemore part 3's stages, part 4's exercise 4). */
+  init: string | null;
+  /** BatchNorm on (true) or off (false), for the types that have the switch. */
+  batchNorm: boolean | null;
+  /** Estimate the train/val losses every this many steps (0: never). */
+  evalEvery: number;
+}
+
+export type ToWorker =
+  | { kind: "start"; settings: LabSettings; words: string; source: string }
+  | { kind: "play" }
+  | { kind: "pause" }
+  | { kind: "step"; count: number }
+  | { kind: "lr"; lr: number }
+  | { kind: "sample"; count: number; temperature: number; topK: number | null };
+
+export interface RunInfo {
+  type: string;
+  description: string;
+  numParameters: number;
+  vocabulary: string[];
+  /** Rows of each split. */
+  splits: Record<string, number>;
+  lr: number;
+  batchSize: number;
+}
+
+export type FromWorker =
+  | { kind: "ready"; info: RunInfo }
+  /** The minibatch losses of steps start … start + losses.length − 1. */
+  | { kind: "losses"; start: number; losses: number[]; stepsPerSecond: number; lr: number }
+  /** A look inside at `step`: the last step's batch, the series collected so far, the embedding. */
+  | { kind: "inside"; step: number; batch: BatchDiagnostics; series: TrainingSeries; embedding: Embedding2D | null }
+  | { kind: "estimate"; step: number; losses: Record<string, number> }
+  | { kind: "samples"; step: number; samples: Sample[] }
+  | { kind: "paused"; step: number }
+  | { kind: "error"; message: string };

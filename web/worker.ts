@@ -1,0 +1,162 @@
+// The lab's trainer, a Web Worker: the library and its wasm module, one TrainingRun on the page's settings,
+// trained in slices of about 20 ms so that messages (pause, a new learning rate, a request for samples) are
+// handled between them. It posts each slice's minibatch losses, and at most every LOOK_MS a look inside (the
+// last step's batch diagnostics, the collected update:data series, the embedding): numbers only, the page
+// draws them (web/protocol.ts).
+
+import { loadWasm } from "../src/kernels/index.ts";
+import { parseWordsText } from "../src/data/words.ts";
+import { TrainingRun } from "../src/train/run.ts";
+import { samplingGenerator } from "../src/train/loop.ts";
+import { TrainingCollector } from "../src/diagnostics/collector.ts";
+import { readBatch } from "../src/diagnostics/probe.ts";
+import { embedding2d } from "../src/diagnostics/embedding.ts";
+import { embeddingLabels } from "../src/diagnostics/run_report.ts";
+import { MakemoreError } from "../src/errors.ts";
+import { numParameters } from "../src/models/model.ts";
+import type { RunOptions } from "../src/train/config.ts";
+import type { FromWorker, LabSettings, ToWorker } from "./protocol.ts";
+
+/** Training time per slice between two looks at the message queue. */
+const SLICE_MS = 20;
+/** Least time between two looks inside (the page redraws its charts at most this often). */
+const LOOK_MS = 250;
+/** The collector's interval: update:data ratios every this many steps. */
+const COLLECT_EVERY = 10;
+
+const post = (m: FromWorker) => (self as unknown as { postMessage(m: FromWorker): void }).postMessage(m);
+
+let run: TrainingRun | null = null;
+let collector: TrainingCollector | null = null;
+let playing = false;
+let lr = 0.1;
+let evalEvery = 0;
+let lastLook = 0;
+let lastLoss = NaN;
+
+function options(s: LabSettings): RunOptions {
+  const model: Record<string, unknown> = {};
+  if (s.init !== null) model.init = s.init;
+  if (s.batchNorm !== null) model.batchNorm = s.batchNorm;
+  return {
+    type: s.type,
+    model,
+    ...(s.seed !== null ? { seed: s.seed } : {}),
+    ...(s.batchSize !== null ? { batchSize: s.batchSize } : {}),
+    ...(s.lr !== null ? { lr: s.lr, lrDecayStep: null } : { lrDecayStep: null }),
+  };
+}
+
+function start(s: LabSettings, text: string, source: string): void {
+  const { words } = parseWordsText(text, source);
+  run = TrainingRun.create({ words, source }, options(s));
+  collector = new TrainingCollector(run.model, { every: COLLECT_EVERY, sgd: run.settings.optimizer.type === "sgd" });
+  collector.attach(run.trainer);
+  lr = run.settings.schedule.lr;
+  evalEvery = s.evalEvery;
+  lastLook = 0;
+  post({
+    kind: "ready",
+    info: {
+      type: run.settings.model.type,
+      description: run.settings.model.type,
+      numParameters: numParameters(run.model),
+      vocabulary: [...run.settings.vocabulary],
+      splits: Object.fromEntries(run.corpus.splits.map((k) => [k, run!.corpus.data[k]!.size])),
+      lr,
+      batchSize: run.settings.training.batchSize,
+    },
+  });
+}
+
+/** Trains `count` steps, or for one slice when count is null; posts the losses, an estimate, a look. */
+function train(count: number | null): void {
+  const r = run!;
+  const t = r.trainer;
+  const first = t.step;
+  const t0 = performance.now();
+  const losses: number[] = [];
+  while (count === null ? performance.now() - t0 < SLICE_MS : losses.length < count) {
+    lastLoss = t.trainStep(lr);
+    losses.push(lastLoss);
+    if (evalEvery > 0 && t.step % evalEvery === 0) {
+      const e = r.estimate();
+      post({ kind: "estimate", step: t.step, losses: e.eval as Record<string, number> });
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  post({ kind: "losses", start: first, losses, stepsPerSecond: losses.length / Math.max(seconds, 1e-6), lr });
+  const now = performance.now();
+  if (count !== null || now - lastLook >= LOOK_MS) {
+    lastLook = now;
+    look();
+  }
+}
+
+function look(): void {
+  const r = run!;
+  const C = r.model.embeddingTable();
+  post({
+    kind: "inside",
+    step: r.trainer.step,
+    batch: readBatch(r.model, lastLoss, { lr: r.settings.optimizer.type === "sgd" ? lr : undefined }),
+    series: collector!.series,
+    embedding: C === null ? null : embedding2d(C.data.view, C.shape[0], C.shape[1], embeddingLabels(r.settings.vocabulary, C.shape[0])),
+  });
+}
+
+function loop(): void {
+  if (!playing || run === null) return;
+  try {
+    train(null);
+  } catch (e) {
+    playing = false;
+    fail(e);
+    return;
+  }
+  setTimeout(loop, 0);
+}
+
+function fail(e: unknown): void {
+  post({ kind: "error", message: e instanceof MakemoreError ? e.message : `unexpected error: ${e instanceof Error ? e.message : String(e)}` });
+}
+
+const ready = loadWasm();
+
+self.onmessage = async (ev: MessageEvent<ToWorker>) => {
+  const m = ev.data;
+  try {
+    await ready;
+    switch (m.kind) {
+      case "start":
+        playing = false;
+        start(m.settings, m.words, m.source);
+        return;
+      case "play":
+        if (run === null || playing) return;
+        playing = true;
+        loop();
+        return;
+      case "pause":
+        playing = false;
+        if (run) post({ kind: "paused", step: run.trainer.step });
+        return;
+      case "step":
+        if (run && !playing) train(m.count);
+        return;
+      case "lr":
+        if (m.lr > 0 && Number.isFinite(m.lr)) lr = m.lr;
+        return;
+      case "sample":
+        // a generator of their own (seeded from the run's seed and step, as the CLI's --sample-every): the
+        // training batches that follow stay the run's
+        if (run) {
+          const step = run.trainer.step;
+          post({ kind: "samples", step, samples: run.sample({ count: m.count, temperature: m.temperature, topK: m.topK ?? undefined }, samplingGenerator(run, step)) });
+        }
+        return;
+    }
+  } catch (e) {
+    fail(e);
+  }
+};
