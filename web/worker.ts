@@ -22,7 +22,7 @@ const SLICE_MS = 20;
 /** Least time between two looks inside (the page redraws its charts at most this often). */
 const LOOK_MS = 250;
 /** The collector's interval: update:data ratios every this many steps. */
-const COLLECT_EVERY = 10;
+const COLLECT_EVERY = 25;
 
 const post = (m: FromWorker) => (self as unknown as { postMessage(m: FromWorker): void }).postMessage(m);
 
