@@ -10,7 +10,7 @@ import type { Command } from "commander";
 import { diagnoseRun, type RunDiagnostics } from "../diagnostics/run_report.ts";
 import { stageLabel } from "../diagnostics/init_stages.ts";
 import type { CollectedTraining } from "../diagnostics/collector.ts";
-import { readDiagnostics } from "../node/diagnostics_file.ts";
+import { readDiagnostics, type DiagnosticsRead } from "../node/diagnostics_file.ts";
 import { writeHtmlReport } from "../node/report.ts";
 import { describeModel, runReportPage } from "../report/pages.ts";
 import { loadRun } from "../node/run_dir.ts";
@@ -41,7 +41,11 @@ export function writeRunReport(run: TrainingRun, file: string, collector: Collec
 const f4 = (x: number | undefined | null) => (x === undefined || x === null ? "–" : Number.isFinite(x) ? x.toFixed(4) : String(x));
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-export function formatDiagnostics(d: RunDiagnostics, dir: string): string {
+/**
+ * The summary `diagnose` prints; `kept`: what reading DIR/diagnostics.jsonl gave (its notes say why a file
+ * there was not drawn).
+ */
+export function formatDiagnostics(d: RunDiagnostics, dir: string, kept?: DiagnosticsRead): string {
   const lines: string[] = [];
   const m = d.run.settings.model;
   const f = d.run.final;
@@ -80,7 +84,7 @@ export function formatDiagnostics(d: RunDiagnostics, dir: string): string {
         `  log10 update:data ${p.updateToDataLog10 === null || !Number.isFinite(p.updateToDataLog10) ? "–" : p.updateToDataLog10.toFixed(2)}`,
     );
   }
-  lines.push(collectedLine(d.training));
+  lines.push(collectedLine(d.training, (kept?.notes.length ?? 0) > 0));
   if (b.saturation && d.deadNeurons) {
     lines.push(
       `dead neurons of the last tanh layer (|h| > 0.99 on every example): ${b.deadOnBatch.length} of ${b.saturation.cols} on the batch, ` +
@@ -90,12 +94,16 @@ export function formatDiagnostics(d: RunDiagnostics, dir: string): string {
   return lines.join("\n");
 }
 
-/** What diagnostics.jsonl gave: "collected while training: 2000 points every 100 steps (steps 0–199900); the batch of step 0 (first), 1000, 199999 (last)". */
-function collectedLine(t: RunDiagnostics["training"]): string {
-  if (t === null) return "collected while training: nothing (no diagnostics.jsonl in the run directory)";
+/**
+ * What diagnostics.jsonl gave: "collected while training: 2000 points every 100 steps (steps 0–199900); the
+ * batch of step 0 (first), 1000, 199999 (last)". `noted`: reading it gave notes (a file not drawn says why there).
+ */
+function collectedLine(t: RunDiagnostics["training"], noted: boolean): string {
+  if (t === null) return `collected while training: nothing ${noted ? "drawn (diagnostics.jsonl was set aside: see the note above)" : "(no diagnostics.jsonl in the run directory)"}`;
   const s = t.series;
   const every = s.every === 1 ? "every step" : `every ${s.every} steps`;
-  const points = s.steps.length ? `${s.steps.length} points ${every} (steps ${s.steps[0]}–${s.steps[s.steps.length - 1]})` : "no points";
+  const n = s.steps.length;
+  const points = n ? `${n} ${n === 1 ? "point" : "points"} ${every} (${n === 1 ? `step ${s.steps[0]}` : `steps ${s.steps[0]}–${s.steps[n - 1]}`})` : "no points";
   const batches = [
     t.first && `${t.first.step} (first)`,
     t.snapshot && String(t.snapshot.step),
@@ -128,7 +136,7 @@ export function registerDiagnose(program: Command, io: Output): void {
         io.out(JSON.stringify({ ...d, report: file }, null, 2));
         return;
       }
-      io.out(formatDiagnostics(d, flags.workDir));
+      io.out(formatDiagnostics(d, flags.workDir, kept));
       if (file) io.out(`report: ${file}`);
     });
 }

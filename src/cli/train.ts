@@ -236,7 +236,8 @@ async function trainLoop(
     state.savedStep = trainer.step;
   };
   const saveBest = () => {
-    saveBestModel(run, dir);
+    // a whole save (before the first resumable one) writes diagnostics.jsonl too: after --force, not the replaced run's
+    saveBestModel(run, dir, undefined, collector);
     state.savedStep ??= trainer.step; // before any resumable save a best save is a whole one
   };
   const seconds = await trainSteps(run, flags, io, save, saveBest, () => interrupted(state));

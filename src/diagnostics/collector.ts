@@ -8,8 +8,16 @@
 // part 3 breaks its loop there, `if i >= 1000: break`, to draw its activation, gradient and
 // weight-gradient histograms) and of the last step of the run.
 //
+// A collection never holds more than MAX_POINTS (2000) points: when a new point would exceed it, the
+// interval doubles and only the points at multiples of the new one stay (they are there: every point
+// sits at a multiple of the old interval), so the points stay evenly spaced, 1000 to 2000 of them, on a
+// run of any length (`--max-steps -1` trains until Ctrl-C).
+//
 // A collector can start from what an earlier one collected (`resume`: the run directory keeps it,
-// src/node/diagnostics_file.ts), so a resumed run's curves cover all its steps.
+// src/node/diagnostics_file.ts), so a resumed run's curves cover all its steps. It continues at the
+// smallest multiple of the kept interval that is at least the interval asked for (sized for the
+// resumed run's total steps), keeping the points at its multiples: a run of 400 steps (every 2) resumed
+// up to 200000 collects every 200 steps from there, as a run of 200000 steps does from its start.
 //
 // Between collection steps the listener does one modulo; a run without a collector pays nothing.
 
@@ -20,7 +28,10 @@ import { readBatch, type BatchDiagnostics } from "./probe.ts";
 import { log10Ratio } from "./stats.ts";
 
 export interface CollectorOptions {
-  /** Collect every `every` steps (default 100; a `resume`d collection keeps its own). */
+  /**
+   * Collect every `every` steps (default 100); a `resume`d collection continues at the smallest
+   * multiple of its own interval that is at least this. Doubled whenever MAX_POINTS would be exceeded.
+   */
   every?: number;
   /**
    * Whether the update is SGD's lr·grad, so that log10(std(lr·grad)/std(data)) is the update:data
@@ -32,10 +43,16 @@ export interface CollectorOptions {
   snapshotStep?: number;
   /**
    * What an earlier collector on this run collected, up to the step this one starts at: continued
-   * (its `every` is kept, so the points stay evenly spaced; its first batch stays the first).
+   * (at a multiple of its `every`, so the points stay evenly spaced; its first batch stays the first).
    */
   resume?: CollectedTraining | null;
 }
+
+/**
+ * The most points a collection holds (2000 lines of diagnostics.jsonl, about 1 MB for the lecture
+ * model); past it the interval doubles and every other point goes, leaving 1000.
+ */
+export const MAX_POINTS = 2000;
 
 /** makemore part 3 looks inside the network after step 1000 (`if i >= 1000: break`, after the 1001st step). */
 export const SNAPSHOT_STEP = 1000;
@@ -56,6 +73,7 @@ export interface CollectedTraining {
 
 /** Every collected series, indexed like `steps`. */
 export interface TrainingSeries {
+  /** The interval between points (every point's step is a multiple of it; it doubles as a collection thins). */
   every: number;
   steps: number[];
   loss: number[];
@@ -76,7 +94,8 @@ export interface TrainingSeries {
 /**
  * How often a run of `steps` collects: about 200 points, at most every 200 steps — 1000 points, every 200
  * steps, for the lectures' 200000, where collecting costs under 1% of the training time (a point costs
- * about 1.4 steps' time).
+ * about 1.4 steps' time). A run of more than 400000 steps would pass MAX_POINTS: its interval doubles as
+ * it goes.
  */
 export function defaultCollectEvery(steps: number): number {
   return Math.max(1, Math.min(200, Math.floor(steps / 200)));
@@ -93,7 +112,7 @@ export class TrainingCollector implements CollectedTraining {
   private lastLoss = NaN;
   private lastLr = NaN;
 
-  private readonly every: number;
+  private every: number;
   private readonly bins: number;
   private readonly sgd: boolean;
 
@@ -101,8 +120,8 @@ export class TrainingCollector implements CollectedTraining {
     readonly model: Model,
     { every = 100, bins = 50, sgd = true, snapshotStep = SNAPSHOT_STEP, resume = null }: CollectorOptions = {},
   ) {
-    if (resume) every = resume.series.every;
     if (!Number.isInteger(every) || every < 1) throw new RangeError(`collector: every must be a positive integer (got ${every})`);
+    if (resume) every = Math.ceil(every / resume.series.every) * resume.series.every;
     if (!Number.isInteger(snapshotStep) || snapshotStep < 0) throw new RangeError(`collector: snapshotStep must be a non-negative integer (got ${snapshotStep})`);
     this.every = every;
     this.bins = bins;
@@ -126,7 +145,10 @@ export class TrainingCollector implements CollectedTraining {
     if (resume) this.continueFrom(resume);
   }
 
-  /** Takes over what an earlier collector on this model collected (same parameters and layers). */
+  /**
+   * Takes over what an earlier collector on this model collected (same parameters and layers): its
+   * points at multiples of this collector's interval, at most MAX_POINTS of them.
+   */
   private continueFrom(c: CollectedTraining): void {
     const s = this.series;
     const r = c.series;
@@ -141,6 +163,8 @@ export class TrainingCollector implements CollectedTraining {
     r.updateToData.forEach((row, i) => append(s.updateToData[i], row));
     r.outputStd.forEach((row, k) => append(s.outputStd[k], row));
     r.gradStd.forEach((row, k) => append(s.gradStd[k], row));
+    keepMultiples(s, this.every);
+    this.coarsen(MAX_POINTS);
     this.first = c.first;
     this.snapshot = c.snapshot;
     this.last = c.last;
@@ -164,7 +188,19 @@ export class TrainingCollector implements CollectedTraining {
     if (this.first === null) this.first = this.readStep(e.step, e.loss, e.lr);
     if (e.step === this.snapshotStep) this.snapshot = this.readStep(e.step, e.loss, e.lr);
     if (e.step % this.every !== 0) return;
+    if (this.series.steps.length >= MAX_POINTS) {
+      this.coarsen(MAX_POINTS - 1);
+      if (e.step % this.every !== 0) return;
+    }
     this.record(e.step, e.loss, e.lr);
+  }
+
+  /** Doubles the interval, keeping the points at its multiples, until at most `limit` points are left. */
+  private coarsen(limit: number): void {
+    while (this.series.steps.length > limit) {
+      this.every *= 2;
+      keepMultiples(this.series, this.every);
+    }
   }
 
   private readStep(step: number, loss: number, lr: number): StepDiagnostics {
@@ -233,6 +269,20 @@ function shareAbove32(v: Float32Array, n: number, t: number): number {
     if (x > t || x < -t) c++;
   }
   return c / n;
+}
+
+/** Keeps the points of `s` whose step is a multiple of `every` (in place, every series alike) and makes it `s.every`. */
+function keepMultiples(s: TrainingSeries, every: number): void {
+  const rows = [s.steps, s.loss, s.lr, s.saturated, ...s.updateToData, ...s.outputStd, ...s.gradStd];
+  let n = 0;
+  for (let i = 0; i < s.steps.length; i++) {
+    if (s.steps[i] % every !== 0) continue;
+    // n <= i: a write lands on a point already read (s.steps[i] is read before it can be overwritten)
+    for (const row of rows) row[n] = row[i];
+    n++;
+  }
+  for (const row of rows) row.length = n;
+  s.every = every;
 }
 
 /** Pushes `src` onto `dst` (a loop: a spread of a long series would overflow the stack). */

@@ -59,10 +59,12 @@ export interface RunDiagnostics {
 }
 
 /**
- * A collector listening to `run`'s trainer, every `every` steps (default: sized for the run's length),
- * told whether the run's update is SGD's lr·grad (the update:data ratio) or not (AdamW). `resume`: what
- * was collected on the run before it was saved (what it holds past the run's steps done is dropped: those
- * steps are done again); its `every` is kept.
+ * A collector listening to `run`'s trainer, every `every` steps (default: sized for the run's total
+ * steps, defaultCollectEvery), told whether the run's update is SGD's lr·grad (the update:data ratio) or
+ * not (AdamW). `resume`: what was collected on the run before it was saved (what it holds past the run's
+ * steps done is dropped: those steps are done again), continued at the smallest multiple of its interval
+ * that is at least `every` — a run resumed for many more steps collects as sparsely as its new length
+ * asks, not as densely as its first segment did.
  */
 export function collectRun(run: TrainingRun, every = defaultCollectEvery(run.trainer.config.steps), resume: CollectedTraining | null = null): TrainingCollector {
   const sgd = run.settings.optimizer.type === "sgd";

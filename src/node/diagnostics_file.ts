@@ -4,41 +4,51 @@
 // as `makemore train --report`, and a resumed run's report covers all its steps.
 //
 // JSON lines, one object a line:
-//   header (the first line)  {"format": "makemore-ts/training-diagnostics", "version": 1, "type": "lecture",
-//                            "every": 15, "snapshotStep": 1000, "firstLoss": 3.2871, "parameters": ["C", …],
-//                            "parameterShapes": [[27, 10], …], "layers": ["hprebn", …]}
-//                            — firstLoss (the run's step-0 minibatch loss) and the model's parameters and
-//                            layers tie the file to its run: a file another run left is not drawn
+//   header (the first line)  {"format": "makemore-ts/training-diagnostics", "version": 2, "type": "lecture",
+//                            "settingsSha256": "9f2c…", "every": 15, "snapshotStep": 1000, "firstLoss": 3.2871,
+//                            "parameters": ["C", …], "parameterShapes": [[27, 10], …], "layers": ["hprebn", …]}
+//                            — settingsSha256 (the sha256 of the run's settings tree, config.json's model,
+//                            optimizer, schedule, vocabulary, data and training, as JSON with sorted keys),
+//                            firstLoss (the run's step-0 minibatch loss) and the model's parameters and
+//                            layers tie the file to its run: a file another run left is not drawn (runs
+//                            alike in all of these train alike, step for step)
 //   a point every `every` steps  {"step": 15, "loss": …, "lr": …, "saturated": …, "updateToData": [one per
-//                            parameter], "outputStd": [one per layer], "gradStd": [one per layer]}
+//                            parameter], "outputStd": [one per layer], "gradStd": [one per layer]}; at most
+//                            MAX_POINTS (2000) of them: a longer run's interval doubles (collector.ts)
 //   batch diagnostics        {"batch": "first" | "snapshot" | "last", "step": 1000, …BatchDiagnostics
 //                            (src/diagnostics/probe.ts)}: of the first step collected, of step snapshotStep
 //                            (makemore part 3's look after 1000 steps) and of the run's last step
 // Steps are 0-based step indices (the step event's), as in metrics.jsonl. Numbers that are not finite
 // (NaN: no tanh layer, or AdamW's update:data) are written as the strings "NaN", "Infinity", "-Infinity".
 //
-// The file is written whole with every resumable save (--checkpoint-every, Ctrl-C, the end of the run),
-// in the same commit as the checkpoint (run_store.ts): after a crash it holds what was collected up to
-// the last save, and a resumed run continues it (collector.ts `collectedBefore`: what lies at or past
-// the save's step is dropped and done again). Read back leniently: a line that does not parse or does
-// not fit (a truncated last line, a hand edit) is skipped with a note, never an error — the model and
-// the rest of the report do not depend on it.
+// The file is written whole with every resumable save (--checkpoint-every, Ctrl-C, the end of the run)
+// and with a best save that writes the whole checkpoint (a run's first save, when an estimate comes
+// before any resumable save), in the same commit as the checkpoint (run_store.ts): after a crash it
+// holds what was collected up to the last save, and a resumed run continues it (collector.ts
+// `collectedBefore`: what lies at or past the save's step is dropped and done again). Read back leniently: a line that does not parse or does
+// not fit (a truncated last line, a hand edit: a batch line is checked down to every number the charts
+// read) is skipped with a note, never an error — the model and the rest of the report do not depend on it.
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SNAPSHOT_STEP, type CollectedTraining, type StepDiagnostics, type TrainingSeries } from "../diagnostics/collector.ts";
+import { sha256Hex } from "../train/checkpoint.ts";
+import { settingsOf, type RunSettings } from "../train/config.ts";
 import type { TrainingRun } from "../train/run.ts";
 import { fsReason } from "./atomic-write.ts";
 import { committedPath } from "./run_store.ts";
 
 export const DIAGNOSTICS_FILE = "diagnostics.jsonl";
 export const DIAGNOSTICS_FORMAT = "makemore-ts/training-diagnostics";
-export const DIAGNOSTICS_VERSION = 1;
+/** 2: the header names its run's settings (settingsSha256); a version-1 file is not drawn. */
+export const DIAGNOSTICS_VERSION = 2;
 
 interface Header {
   format: typeof DIAGNOSTICS_FORMAT;
   version: number;
   type: string;
+  /** The sha256 of the run's settings tree (settingsSha256). */
+  settingsSha256: string;
   every: number;
   snapshotStep: number;
   /** The run's first minibatch loss (null before its first step). */
@@ -66,6 +76,25 @@ const writeNonFinite = (_k: string, v: unknown) => (typeof v === "number" && !Nu
 const readNonFinite = (_k: string, v: unknown) => (v === "NaN" ? NaN : v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : v);
 const line = (v: unknown) => JSON.stringify(v, writeNonFinite) + "\n";
 
+/** JSON with every object's keys sorted: the same text for the same tree, however it was built or read. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? "null" : canonicalJson(x))).join(",")}]`;
+  if (typeof v === "object" && v !== null) {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * The sha256 (hex) of a run's settings tree (config.json's model, optimizer, schedule, vocabulary, data,
+ * training): what ties a diagnostics file to the run that collected it.
+ */
+export function settingsSha256(settings: RunSettings): string {
+  return sha256Hex(new TextEncoder().encode(canonicalJson(settingsOf(settings))));
+}
+
 /** The run's first minibatch loss, which ties a diagnostics file to it (null before its first step). */
 function firstLossOf(run: TrainingRun): number | null {
   return run.trainer.step > 0 ? run.trainer.losses[0] : null;
@@ -83,9 +112,11 @@ function pointLine(s: TrainingSeries, i: number): string {
   );
 }
 
-// A collector's series only grow and its batch diagnostics, once taken, do not change: what a save
-// encoded is kept for the next (a save re-encodes only the points collected since).
-const pointsText = new WeakMap<TrainingSeries, { n: number; text: string }>();
+// A collector's series grow, and thin only by doubling their interval (collector.ts), and its batch
+// diagnostics, once taken, do not change: what a save encoded is kept for the next, which re-encodes
+// only the points collected since — or all of them after a thinning (the interval it was encoded at
+// differs).
+const pointsText = new WeakMap<TrainingSeries, { n: number; every: number; text: string }>();
 const batchText = new WeakMap<StepDiagnostics, Partial<Record<BatchKind, string>>>();
 
 /**
@@ -99,6 +130,7 @@ export function encodeDiagnostics(c: CollectedTraining & { snapshotStep?: number
     format: DIAGNOSTICS_FORMAT,
     version: DIAGNOSTICS_VERSION,
     type: run.model.type,
+    settingsSha256: settingsSha256(run.settings),
     every: s.every,
     snapshotStep: c.snapshotStep ?? SNAPSHOT_STEP,
     firstLoss: firstLossOf(run),
@@ -109,9 +141,10 @@ export function encodeDiagnostics(c: CollectedTraining & { snapshotStep?: number
   let n = s.steps.length;
   while (n > 0 && s.steps[n - 1] >= step) n--;
   const cached = pointsText.get(s);
-  let points = cached !== undefined && cached.n <= n ? cached.text : "";
-  for (let i = cached !== undefined && cached.n <= n ? cached.n : 0; i < n; i++) points += pointLine(s, i);
-  pointsText.set(s, { n, text: points });
+  const valid = cached !== undefined && cached.every === s.every && cached.n <= n;
+  let points = valid ? cached.text : "";
+  for (let i = valid ? cached.n : 0; i < n; i++) points += pointLine(s, i);
+  pointsText.set(s, { n, every: s.every, text: points });
   const out = [line(header), points];
   const batches: Record<BatchKind, StepDiagnostics | null> = { first: c.first, snapshot: c.snapshot, last: c.last };
   for (const kind of BATCHES) {
@@ -124,9 +157,11 @@ export function encodeDiagnostics(c: CollectedTraining & { snapshotStep?: number
   return out.join("");
 }
 
-/** What the file must match to be the run's own: its model and its first loss. */
+/** What the file must match to be the run's own: its settings, its model and its first loss. */
 export interface DiagnosticsExpectation {
   type: string;
+  /** settingsSha256 of the run's settings. */
+  settingsSha256: string;
   parameters: string[];
   parameterShapes: number[][];
   layers: string[];
@@ -145,6 +180,7 @@ export function expectationOf(run: TrainingRun): DiagnosticsExpectation {
   const params = run.model.parameters();
   return {
     type: run.model.type,
+    settingsSha256: settingsSha256(run.settings),
     parameters: params.map((p) => p.name),
     parameterShapes: params.map((p) => [...p.shape]),
     layers: run.model.activations().map((a) => a.name),
@@ -155,6 +191,9 @@ export function expectationOf(run: TrainingRun): DiagnosticsExpectation {
 
 const isNum = (v: unknown): v is number => typeof v === "number";
 const isStep = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isStr = (v: unknown): v is string => typeof v === "string";
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const listOf = (v: unknown, item: (x: unknown) => boolean): v is unknown[] => Array.isArray(v) && v.every(item);
 const numbers = (v: unknown, n: number): v is number[] => Array.isArray(v) && v.length === n && v.every(isNum);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -165,13 +204,50 @@ function isPoint(v: Record<string, unknown>, e: DiagnosticsExpectation): boolean
   );
 }
 
-/** The top level of a BatchDiagnostics (probe.ts): enough to draw it or to see it is not one. */
+// A batch line, checked down to every number a chart or `diagnose` reads (probe.ts BatchDiagnostics,
+// layers.ts LayerStats and ParameterStats, stats.ts Histogram), so that a damaged one is skipped here
+// rather than failing the report.
+
+/** stats.ts Histogram: lo, hi, and centers, counts and density of one length. */
+function isHistogram(v: unknown): boolean {
+  return isObj(v) && isNum(v.lo) && isNum(v.hi) && listOf(v.centers, isNum) && numbers(v.counts, v.centers.length) && numbers(v.density, v.centers.length);
+}
+
+/** layers.ts LayerStats: the output's statistics and histogram, the gradient's (or null). */
+function isLayer(v: unknown): boolean {
+  if (!isObj(v) || !isStep(v.index) || !isStr(v.name) || !isStr(v.kind) || !listOf(v.shape, isStep)) return false;
+  const out = v.output;
+  if (!isObj(out) || !isNum(out.mean) || !isNum(out.std) || !isNum(out.saturated) || !isHistogram(out.histogram)) return false;
+  const g = v.grad;
+  return g === null || (isObj(g) && isNum(g.mean) && isNum(g.std) && isHistogram(g.histogram));
+}
+
+/** layers.ts ParameterStats. */
+function isParameter(v: unknown): boolean {
+  return (
+    isObj(v) && isStr(v.name) && listOf(v.shape, isStep) && isNum(v.dataStd) && isNum(v.gradMean) && isNum(v.gradStd) &&
+    isNum(v.gradToData) && (v.updateToDataLog10 === null || isNum(v.updateToDataLog10)) && isHistogram(v.histogram)
+  );
+}
+
+/** probe.ts BitImage: `rows` strings of `cols` 0s and 1s. */
+function isBitImage(v: unknown): boolean {
+  if (!isObj(v) || !isStep(v.rows) || !isStep(v.cols) || !isNum(v.threshold) || !isNum(v.share)) return false;
+  const { rows, cols } = v;
+  return Array.isArray(v.bits) && v.bits.length === rows && v.bits.every((r) => isStr(r) && r.length === cols && /^[01]*$/.test(r));
+}
+
+/** probe.ts FloatImage: rows × cols values. */
+function isFloatImage(v: unknown): boolean {
+  return isObj(v) && isStep(v.rows) && isStep(v.cols) && numbers(v.values, v.rows * v.cols);
+}
+
+/** A batch line: which batch, its step, and a whole BatchDiagnostics (probe.ts). */
 function isBatch(v: Record<string, unknown>): boolean {
-  const obj = (x: unknown) => typeof x === "object" && x !== null && !Array.isArray(x);
   return (
     BATCHES.includes(v.batch as BatchKind) && isStep(v.step) && isStep(v.batchSize) && isNum(v.loss) &&
-    Array.isArray(v.layers) && v.layers.every(obj) && Array.isArray(v.parameters) && v.parameters.every(obj) &&
-    (v.saturation === null || obj(v.saturation)) && Array.isArray(v.deadOnBatch) && obj(v.logits) && obj(v.dlogits)
+    listOf(v.layers, isLayer) && listOf(v.parameters, isParameter) && (v.saturation === null || isBitImage(v.saturation)) &&
+    listOf(v.deadOnBatch, isStep) && isHistogram(v.logits) && isFloatImage(v.dlogits)
   );
 }
 
@@ -179,10 +255,11 @@ function isBatch(v: Record<string, unknown>): boolean {
 function headerMismatch(h: Record<string, unknown>, e: DiagnosticsExpectation): string | null {
   if (h.format !== DIAGNOSTICS_FORMAT) return `its first line is not a header of ${DIAGNOSTICS_FORMAT}`;
   if (h.version !== DIAGNOSTICS_VERSION) return `version ${String(h.version)}, this makemore-ts reads version ${DIAGNOSTICS_VERSION}`;
-  if (!isStep(h.every) || (h.every as number) < 1 || !isStep(h.snapshotStep)) return "its header is damaged";
+  if (!isStep(h.every) || (h.every as number) < 1 || !isStep(h.snapshotStep) || !isStr(h.settingsSha256)) return "its header is damaged";
   if (h.type !== e.type || !same(h.parameters, e.parameters) || !same(h.parameterShapes, e.parameterShapes) || !same(h.layers, e.layers)) {
     return `it was collected on another model (${String(h.type)}: ${Array.isArray(h.parameters) ? h.parameters.join(", ") : "?"})`;
   }
+  if (h.settingsSha256 !== e.settingsSha256) return "it was collected on another run (its settings differ from this run's config.json: left by a run this one replaced)";
   const f = h.firstLoss;
   if (!(f === e.firstLoss || (e.firstLoss === null && f === null))) return `it was collected on another run (its first loss ${String(f)}, this run's ${String(e.firstLoss)})`;
   return null;
@@ -229,7 +306,7 @@ export function decodeDiagnostics(text: string, e: DiagnosticsExpectation, where
     }
     if ((o.step as number) < e.stepsDone) points.set(o.step as number, o as unknown as Point);
   }
-  if (header === null) return { collected: null, notes };
+  if (header === null) return { collected: null, notes: [...notes, `${where}: not drawn: it holds no header line`] };
   const ordered = [...points.values()].sort((a, b) => a.step - b.step);
   const series: TrainingSeries = {
     every: header.every,

@@ -56,10 +56,14 @@ type SaveFileTexts = Partial<CheckpointFiles> & Pick<CheckpointFiles, "config.js
 /**
  * Saves the run's best model into `dir` (run.bestSave(): model.safetensors, metrics.jsonl and
  * config.json, whose resumable state stays the last `saveRun`'s; all four files before the first), as
- * one unit like `saveRun`.
+ * one unit like `saveRun`. A save of all four is a whole checkpoint of the run as it is now: with
+ * `collected`, diagnostics.jsonl goes with it, as with `saveRun` (else a file a replaced run left
+ * would stay beside the new run's checkpoint).
  */
-export function saveBestModel(run: TrainingRun, dir: string, fs?: StoreFs): void {
-  writeRunFiles(dir, run.bestSave(), fs);
+export function saveBestModel(run: TrainingRun, dir: string, fs?: StoreFs, collected?: CollectedTraining | null): void {
+  const files: SaveFileTexts = run.bestSave();
+  if (collected && files["train_state.safetensors"] !== undefined) files[DIAGNOSTICS_FILE] = encodeDiagnostics(collected, run);
+  writeRunFiles(dir, files, fs);
 }
 
 /**

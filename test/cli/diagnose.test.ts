@@ -92,3 +92,39 @@ test("train --report, then diagnose --report on the same directory: the same Dur
   assert.match(cut.err, /^makemore: note: .*diagnostics\.jsonl:\d+: skipped, not valid JSON .*cut short/);
   assert.deepEqual(duringTraining(readFileSync(join(dir, "report.html"), "utf8")), trained);
 });
+
+test("diagnose on a damaged or foreign diagnostics.jsonl: a broken batch line is skipped with a note (the report is written), a file set aside is not called missing; one point is \"1 point\"", async () => {
+  const dir = join(tmp(), "run");
+  const words = join(tmp(), "words.txt");
+  writeFileSync(words, readFileSync(new URL("../../data/names.txt", import.meta.url), "utf8").split("\n").slice(0, 300).join("\n") + "\n");
+  const t = await cli("train", "-i", words, "-o", dir, "--steps", "1", "--n-hidden", "16", "--samples", "0", "--json");
+  assert.equal(t.code, 0, t.err);
+  const one = await cli("diagnose", "-o", dir);
+  assert.equal(one.code, 0, one.err);
+  assert.match(one.out, /collected while training: 1 point every step \(step 0\); the batch of step 0 \(first\)\n/);
+
+  // the first step's batch line (the one the report draws for a run shorter than 1000 steps) with a layer of nothing
+  const file = join(dir, "diagnostics.jsonl");
+  const original = readFileSync(file, "utf8");
+  const lines = original.trimEnd().split("\n");
+  const at = lines.findIndex((l) => l.startsWith('{"batch":"first"'));
+  const b = JSON.parse(lines[at]);
+  b.layers = [{}];
+  lines[at] = JSON.stringify(b);
+  writeFileSync(file, lines.join("\n") + "\n");
+  const report = join(tmp(), "r.html");
+  const damaged = await cli("diagnose", "-o", dir, "--report", report);
+  assert.equal(damaged.code, 0, damaged.err);
+  assert.match(damaged.err, new RegExp(`^makemore: note: .*diagnostics\\.jsonl:${at + 1}: skipped, not the batch diagnostics of a step\n$`));
+  assert.match(damaged.out, /collected while training: 1 point every step \(step 0\); the batch of step 0 \(last\)\n/, "the first step's batch is gone, its last one stays");
+  assert.ok(existsSync(report));
+
+  // a header of another run's settings: set aside with a note, and not called missing
+  const header = JSON.parse(original.slice(0, original.indexOf("\n")));
+  writeFileSync(file, JSON.stringify({ ...header, settingsSha256: "0".repeat(64) }) + original.slice(original.indexOf("\n")));
+  const foreign = await cli("diagnose", "-o", dir);
+  assert.equal(foreign.code, 0, foreign.err);
+  assert.match(foreign.err, /^makemore: note: .*diagnostics\.jsonl: not drawn: it was collected on another run \(its settings differ/);
+  assert.match(foreign.out, /collected while training: nothing drawn \(diagnostics\.jsonl was set aside: see the note above\)/);
+  assert.doesNotMatch(foreign.out, /no diagnostics\.jsonl/);
+});

@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "./helpers.ts";
+import { cliChild } from "../node/child.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "makemore-cli-train-"));
 
@@ -132,4 +133,45 @@ test("the batch after step 1000 is kept in the run directory for a run of 1001 s
   const short = await snapshot(1000);
   assert.equal(short.training.snapshot, null);
   assert.equal(short.training.last.step, 999);
+});
+
+test("--resume for many more steps collects at the longer run's interval: 400 steps (every 2), then up to 40000 collects every 200, not 20000 points", async () => {
+  const words = tinyWords();
+  const flags = ["-i", words, "--n-hidden", "16", "--samples", "0", "--json"];
+  const dir = join(tmp(), "run");
+  assert.equal((await run("train", "-o", dir, "--steps", "400", ...flags)).code, 0);
+  const r = await run("train", "-o", dir, "--resume", "--steps", "40000", "--checkpoint-every", "100000", ...flags);
+  assert.equal(r.code, 0, r.err);
+  const d = await run("diagnose", "-o", dir, "--json");
+  assert.equal(d.code, 0, d.err);
+  const { series } = JSON.parse(d.out).training;
+  assert.equal(series.every, 200, "defaultCollectEvery(40000), a multiple of the first segment's 2");
+  assert.deepEqual(series.steps, Array.from({ length: 200 }, (_, i) => 200 * i));
+  assert.ok(statSync(join(dir, "diagnostics.jsonl")).size < 400_000, `diagnostics.jsonl ${statSync(join(dir, "diagnostics.jsonl")).size} bytes`);
+});
+
+test("--force, then killed after the new run's first save (a best one, before any checkpoint): diagnose draws the new run's curves, not the replaced run's", async () => {
+  const words = tinyWords();
+  const flags = ["-i", words, "--n-hidden", "16", "--samples", "0"];
+  const dir = join(tmp(), "run");
+  assert.equal((await run("train", "-o", dir, "--steps", "300", "--lr", "0.5", "--json", ...flags)).code, 0);
+  const c = cliChild(["train", "-o", dir, "--force", "--steps", "200000", "--lr", "0.01", "--eval-every", "250", "--checkpoint-every", "100000", "--no-progress", ...flags]);
+  const config = () => JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+  // the new run's first save: its best model at step 250, saved with config.json and the training state
+  for (const t0 = Date.now(); !(config().schedule.lr === 0.01 && config().best !== null); ) {
+    assert.ok(Date.now() - t0 < 20000, `timed out waiting for the first best save: ${c.err()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  c.child.kill("SIGKILL");
+  await c.exited;
+  assert.ok(existsSync(join(dir, "diagnostics.jsonl")));
+  assert.equal(config().stepsDone, 250, "no resumable save came after the whole best save");
+  const d = await run("diagnose", "-o", dir, "--json");
+  assert.equal(d.code, 0, d.err);
+  assert.equal(d.err, "");
+  const { training } = JSON.parse(d.out);
+  assert.ok(training !== null, "the new run's diagnostics.jsonl, written with its first save");
+  assert.deepEqual(training.series.steps, [0, 200], "every 200 (a run of 200000 steps), below step 250");
+  assert.deepEqual(training.series.lr, [0.01, 0.01], "the new run's learning rate, not the replaced run's 0.5");
+  assert.equal(training.first.step, 0);
 });
