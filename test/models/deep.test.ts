@@ -10,32 +10,14 @@
 // kernels are held to the first three steps.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { parseSafetensors, type TensorRecord } from "../../src/tensor/safetensors.ts";
+import { loadTorchRun, relErr } from "./torch_fixture.ts";
 import { createRun } from "../../src/node/run_dir.ts";
 import { numParameters } from "../../src/models/model.ts";
 import { DeepMLP } from "../../src/models/deep.ts";
 import { layerStats, parameterStats, updateToDataRatios } from "../../src/diagnostics/layers.ts";
 import { createTsKernels, wasmKernels, type Kernels } from "../../src/kernels/index.ts";
 
-const fixture = (name: string) => new URL(`../fixtures/deep/${name}`, import.meta.url);
-
-function load(name: string): { ref: any; t: Record<string, TensorRecord> } {
-  const ref = JSON.parse(readFileSync(fixture(`${name}.json`), "utf8"));
-  const t = parseSafetensors(readFileSync(fixture(`${name}.safetensors`)), name).tensors;
-  return { ref, t };
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return m === 0 ? d : d / m;
-}
+const load = (name: string) => loadTorchRun("deep", name);
 
 const close = (got: number, want: number, tol: number, what: string) =>
   assert.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs PyTorch ${want} (tolerance ${tol})`);

@@ -6,32 +6,14 @@
 // after 3 optimizer steps within tolerance; the losses of steps 0–19 within 1e-4.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { parseSafetensors, type TensorRecord } from "../../src/tensor/safetensors.ts";
+import { loadTorchRun, relErr } from "./torch_fixture.ts";
+import type { TensorRecord } from "../../src/tensor/safetensors.ts";
 import { createRun } from "../../src/node/run_dir.ts";
 import { numParameters } from "../../src/models/model.ts";
 import { createTsKernels, wasmKernels, type Kernels } from "../../src/kernels/index.ts";
 import type { TrainingRun } from "../../src/train/run.ts";
 
-const fixture = (name: string) => new URL(`../fixtures/zoo/${name}`, import.meta.url);
-
-function load(name: string): { ref: any; t: Record<string, TensorRecord> } {
-  const ref = JSON.parse(readFileSync(fixture(`${name}.json`), "utf8"));
-  const t = parseSafetensors(readFileSync(fixture(`${name}.safetensors`)), name).tensors;
-  return { ref, t };
-}
-
-/** max |a − b| over max |b|: the error at the tensor's own scale. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return m === 0 ? d : d / m;
-}
+const load = (name: string) => loadTorchRun("zoo", name);
 
 function checkAgainstTorch(run: TrainingRun, ref: any, t: Record<string, TensorRecord>, firstWords: (run: TrainingRun) => unknown): void {
   const { corpus, model } = run;
