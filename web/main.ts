@@ -166,6 +166,16 @@ function receive(m: FromWorker): void {
     case "paused":
       setPlaying(false);
       break;
+    case "files":
+      // one download per file, named as the CLI names them: put them in one directory
+      for (const [name, data] of Object.entries(m.files)) {
+        const a = document.createElement("a");
+        a.href = URL.createObjectURL(new Blob([data as BlobPart], { type: name.endsWith(".safetensors") ? "application/octet-stream" : "application/json" }));
+        a.download = name;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+      }
+      break;
     case "error":
       setPlaying(false);
       showError(m.message);
@@ -268,6 +278,7 @@ $("play").addEventListener("click", () => {
 $("pause").addEventListener("click", () => send({ kind: "pause" }));
 $("step").addEventListener("click", () => send({ kind: "step", count: 1 }));
 $("reset").addEventListener("click", () => reset());
+$("save").addEventListener("click", () => send({ kind: "save" }));
 $("type").addEventListener("change", () => {
   settings = { ...readControls(), seed: null, batchSize: null, lr: null, init: null, batchNorm: null };
   fillControls();

@@ -26,7 +26,9 @@ export type ToWorker =
   | { kind: "pause" }
   | { kind: "step"; count: number }
   | { kind: "lr"; lr: number }
-  | { kind: "sample"; count: number; temperature: number; topK: number | null };
+  | { kind: "sample"; count: number; temperature: number; topK: number | null }
+  /** The run as the CLI's files (its checkpoint: `makemore sample`, `eval` and `train --resume` read them). */
+  | { kind: "save" };
 
 export interface RunInfo {
   type: string;
@@ -48,4 +50,5 @@ export type FromWorker =
   | { kind: "estimate"; step: number; losses: Record<string, number> }
   | { kind: "samples"; step: number; samples: Sample[] }
   | { kind: "paused"; step: number }
+  | { kind: "files"; step: number; files: Record<string, Uint8Array | string> }
   | { kind: "error"; message: string };

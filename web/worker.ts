@@ -147,6 +147,9 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       case "lr":
         if (m.lr > 0 && Number.isFinite(m.lr)) lr = m.lr;
         return;
+      case "save":
+        if (run) post({ kind: "files", step: run.trainer.step, files: { ...run.checkpoint() } });
+        return;
       case "sample":
         // a generator of their own (seeded from the run's seed and step, as the CLI's --sample-every): the
         // training batches that follow stay the run's

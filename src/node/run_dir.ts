@@ -28,6 +28,18 @@ import { readWordFile } from "./words.ts";
 import { DIAGNOSTICS_FILE, encodeDiagnostics } from "./diagnostics_file.ts";
 import type { CollectedTraining } from "../diagnostics/collector.ts";
 
+/**
+ * The word file of a saved run: `-i`, else the file its config.json names; when that file is not there and
+ * the bundled names are the run's words (same sha256) — a run trained in the browser lab, or a directory
+ * copied from another machine — the bundled names.
+ */
+function runWordFile(config: RunConfig, inputFile: string | undefined): ReturnType<typeof readWordFile> {
+  const options = { maxLineLength: config.data.maxLineLength };
+  if (inputFile !== undefined || existsSync(config.data.file)) return readWordFile(inputFile ?? config.data.file, options);
+  const bundled = readWordFile(undefined, options);
+  return wordsHash(bundled.words) === config.data.sha256 ? bundled : readWordFile(config.data.file, options);
+}
+
 /** A new run on a word file (default: the bundled names.txt). */
 export function createRun(
   options: RunOptions & { inputFile?: string } = {},
@@ -193,7 +205,7 @@ export function loadRun(
   { inputFile, modelOnly = false, ...env }: RunEnv & { steps?: number; evalEvery?: number | null; inputFile?: string; modelOnly?: boolean } = {},
 ): TrainingRun {
   const save = readSave(dir, !modelOnly);
-  const list = readWordFile(inputFile ?? save.config.data.file, { maxLineLength: save.config.data.maxLineLength });
+  const list = runWordFile(save.config, inputFile);
   return TrainingRun.fromCheckpoint(
     { ...save, metrics: modelOnly ? [] : readMetrics(dir) },
     { words: list.words, source: list.source },
@@ -268,7 +280,7 @@ export function sampleFromRun(dir: string, options: SampleRunOptions, kernels: K
   let seen = options.seen;
   if (seen === undefined) {
     try {
-      const list = readWordFile(options.inputFile ?? config.data.file, { maxLineLength: config.data.maxLineLength });
+      const list = runWordFile(config, options.inputFile);
       if (wordsHash(list.words) !== config.data.sha256) {
         // other words than the run's: their split would mark the samples wrongly
         throw new DataError("does not hold the words this run was trained on (sha256 differs from config.json); pass the original file with -i", list.source);

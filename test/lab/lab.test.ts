@@ -67,7 +67,7 @@ test("the server: 127.0.0.1 only, the page with cross-origin isolation headers, 
   }
 });
 
-test("the page trains the lecture model in its worker with PyTorch's first losses, draws and updates every chart, samples, survives a bad file", { timeout: 120000 }, async () => {
+test("the page trains the lecture model in its worker with PyTorch's first losses, draws and updates every chart, samples, survives a bad file, downloads a run the CLI reads", { timeout: 120000 }, async () => {
   const { server, url } = await startLabServer({ port: 0, root: site });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
   try {
@@ -124,6 +124,25 @@ test("the page trains the lecture model in its worker with PyTorch's first losse
     const step = await p.evaluate(() => (window as any).lab.step);
     await p.click("#step");
     await p.waitForFunction((n: number) => (window as any).lab.step === n + 1, step);
+    // the run as the CLI's files: makemore eval and sample read them
+    const dir = join(root, "downloaded");
+    mkdirSync(dir, { recursive: true });
+    const names = new Set<string>();
+    const downloads = new Promise<void>((resolve) => {
+      p.on("download", async (d) => {
+        await d.saveAs(join(dir, d.suggestedFilename()));
+        names.add(d.suggestedFilename());
+        if (names.size === 4) resolve();
+      });
+    });
+    await p.click("#save");
+    await downloads;
+    assert.deepEqual([...names].sort(), ["config.json", "metrics.jsonl", "model.safetensors", "train_state.safetensors"]);
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+    assert.equal(await main(["eval", "-o", dir], io), 0, out.join(""));
+    assert.match(out.join(""), /train \d\.\d{4}\s+val \d\.\d{4}\s+test \d\.\d{4}/);
+    assert.equal(await main(["sample", "-o", dir, "-n", "3"], io), 0, out.join(""));
     const errors = await p.evaluate(() => (window as any).lab.errors as string[]);
     assert.equal(errors.length, 2, errors.join("\n"));
     assert.deepEqual(problems, [], problems.join("\n"));
