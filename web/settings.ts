@@ -3,7 +3,7 @@
 
 import type { LabSettings } from "./protocol.ts";
 
-export const DEFAULT_SETTINGS: LabSettings = { type: "lecture", seed: null, batchSize: null, lr: null, init: null, batchNorm: null, evalEvery: 500 };
+export const DEFAULT_SETTINGS: LabSettings = { type: "lecture", seed: null, batchSize: null, lr: null, init: null, batchNorm: null, evalEvery: 1000 };
 
 /** The settings a query string holds, and the names of the parameters it could not read. */
 export function settingsFromQuery(query: string, types: readonly string[]): { settings: LabSettings; ignored: string[] } {

@@ -8,6 +8,7 @@ import { loadWasm } from "../src/kernels/index.ts";
 import { parseWordsText } from "../src/data/words.ts";
 import { TrainingRun } from "../src/train/run.ts";
 import { samplingGenerator } from "../src/train/loop.ts";
+import { estimateSplits } from "../src/train/evaluate.ts";
 import { TrainingCollector } from "../src/diagnostics/collector.ts";
 import { readBatch } from "../src/diagnostics/probe.ts";
 import { embedding2d } from "../src/diagnostics/embedding.ts";
@@ -80,8 +81,10 @@ function train(count: number | null): void {
     lastLoss = t.trainStep(lr);
     losses.push(lastLoss);
     if (evalEvery > 0 && t.step % evalEvery === 0) {
-      const e = r.estimate();
-      post({ kind: "estimate", step: t.step, losses: e.eval as Record<string, number> });
+      // makemore.py's estimate (the first min(1000, n) rows of each split, evaluation mode), without
+      // run.estimate's bookkeeping of a best model, which the lab does not keep
+      const { losses: est } = estimateSplits(r.model, r.corpus.data);
+      post({ kind: "estimate", step: t.step, losses: est as Record<string, number> });
     }
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -114,7 +117,17 @@ function loop(): void {
     fail(e);
     return;
   }
-  setTimeout(loop, 0);
+  yieldThen(loop);
+}
+
+// Yields to the message queue and comes back at once: a MessageChannel's message, not setTimeout(0),
+// which browsers clamp to 4 ms once nested (a fifth of every 20-ms slice).
+const channel = new MessageChannel();
+let resume: (() => void) | null = null;
+channel.port1.onmessage = () => resume?.();
+function yieldThen(f: () => void): void {
+  resume = f;
+  channel.port2.postMessage(0);
 }
 
 function fail(e: unknown): void {
