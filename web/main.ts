@@ -15,6 +15,10 @@ import { INIT_PRESETS } from "../src/models/lecture_init.ts";
 import { MakemoreError } from "../src/errors.ts";
 import type { FromWorker, LabSettings, RunInfo, ToWorker } from "./protocol.ts";
 import { queryOf, settingsFromQuery } from "./settings.ts";
+import { asBytes, forgetRun, keepRun, keptRun } from "./keep.ts";
+
+/** While training runs, the run is kept for a reload this often (and at every pause). */
+const KEEP_MS = 30000;
 
 const REDRAW_MS = 250;
 /** Points of the live loss chart (its buckets' min, max and mean): enough for a 1000-px line. */
@@ -33,9 +37,11 @@ interface LabState {
   drawn: Record<string, number>;
   /** The longest a chart's redraw took on the page's thread (ms), by id. */
   drawMs: Record<string, number>;
+  /** The step of the run kept for a reload (IndexedDB), or -1. */
+  keptStep: number;
 }
 
-const state: LabState = { info: null, step: 0, losses: new Float32Array(1 << 16), estimates: [], inside: null, samples: [], stepsPerSecond: 0, errors: [], drawn: {}, drawMs: {} };
+const state: LabState = { info: null, step: 0, losses: new Float32Array(1 << 16), estimates: [], inside: null, samples: [], stepsPerSecond: 0, errors: [], drawn: {}, drawMs: {}, keptStep: -1 };
 (window as unknown as { lab: LabState }).lab = state;
 
 // Chart.js for the shared renderer, without animations (a live chart redraws several times a second)
@@ -113,23 +119,41 @@ function send(m: ToWorker): void {
   worker?.postMessage(m);
 }
 
-function reset(): void {
-  settings = readControls();
-  history.replaceState(null, "", `?${queryOf(settings)}`);
+/** A new worker, and the page's state emptied for its run. */
+function newWorker(): void {
   worker?.terminate();
   worker = new Worker("worker.js");
   worker.onmessage = (ev: MessageEvent<FromWorker>) => receive(ev.data);
   worker.onerror = (ev) => showError(`the trainer stopped: ${ev.message}`);
-  Object.assign(state, { info: null, step: 0, estimates: [], inside: null, samples: [], stepsPerSecond: 0 });
+  Object.assign(state, { info: null, step: 0, estimates: [], inside: null, samples: [], stepsPerSecond: 0, keptStep: -1 });
   setPlaying(false);
   showError(null);
+}
+
+function reset(): void {
+  settings = readControls();
+  history.replaceState(null, "", `?${queryOf(settings)}`);
+  newWorker();
+  void forgetRun();
   send({ kind: "start", settings, words: words!.text, source: words!.source });
+}
+
+/** Continues a run from its files (a CLI run directory's, or the one kept for a reload). */
+function openRun(files: Record<string, Uint8Array>): void {
+  newWorker();
+  send({ kind: "open", files, words: words!.text, source: words!.source, evalEvery: settings.evalEvery });
+}
+
+function keep(): void {
+  if (state.info !== null && !state.info.modelOnly && state.step > state.keptStep) send({ kind: "save", purpose: "keep" });
 }
 
 function receive(m: FromWorker): void {
   switch (m.kind) {
     case "ready":
       state.info = m.info;
+      state.step = m.info.step;
+      if (m.info.modelOnly) showError("this run was opened without its train_state.safetensors: it can be sampled, not trained");
       status();
       break;
     case "losses": {
@@ -169,8 +193,16 @@ function receive(m: FromWorker): void {
       break;
     case "paused":
       setPlaying(false);
+      keep();
       break;
     case "files":
+      if (m.purpose === "keep") {
+        const step = m.step;
+        keepRun({ query: location.search, source: words!.source, words: words!.text, step, files: asBytes(m.files) })
+          .then(() => (state.keptStep = step))
+          .catch(() => {}); // storage refused (a private window): the page just does not come back
+        break;
+      }
       // one download per file, named as the CLI names them: put them in one directory
       for (const [name, data] of Object.entries(m.files)) {
         const a = document.createElement("a");
@@ -299,7 +331,19 @@ $("play").addEventListener("click", () => {
 $("pause").addEventListener("click", () => send({ kind: "pause" }));
 $("step").addEventListener("click", () => send({ kind: "step", count: 1 }));
 $("reset").addEventListener("click", () => reset());
-$("save").addEventListener("click", () => send({ kind: "save" }));
+$("save").addEventListener("click", () => send({ kind: "save", purpose: "download" }));
+$("open").addEventListener("change", () => {
+  const list = $<HTMLInputElement>("open").files;
+  if (!list || list.length === 0) return;
+  void Promise.all(Array.from({ length: list.length }, (_, i) => list[i]).map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const)).then((pairs) => openRun(Object.fromEntries(pairs)));
+});
+setInterval(() => {
+  if (!$<HTMLButtonElement>("play").disabled) return; // not playing
+  keep();
+}, KEEP_MS);
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") keep();
+});
 $("type").addEventListener("change", () => {
   settings = { ...readControls(), seed: null, batchSize: null, lr: null, init: null, batchNorm: null };
   fillControls();
@@ -335,9 +379,15 @@ $("sample").addEventListener("click", () => {
 async function boot(): Promise<void> {
   fillControls();
   if (ignored.length) showError(`the link's ${ignored.join(", ")} could not be read: the type's default is used`);
-  const res = await fetch("names.txt");
-  if (!res.ok) return showError(`the bundled names could not be loaded (HTTP ${res.status})`);
-  if (useWords(new Uint8Array(await res.arrayBuffer()), "names.txt")) reset();
+  const kept = await keptRun();
+  if (kept !== null && kept.query === location.search && useWords(new TextEncoder().encode(kept.words), kept.source)) {
+    openRun(kept.files); // a reload: on where it was
+    state.keptStep = kept.step;
+  } else {
+    const res = await fetch("names.txt");
+    if (!res.ok) return showError(`the bundled names could not be loaded (HTTP ${res.status})`);
+    if (useWords(new Uint8Array(await res.arrayBuffer()), "names.txt")) reset();
+  }
   document.body.setAttribute("data-lab-ready", "1");
 }
 void boot();

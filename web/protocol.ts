@@ -27,8 +27,10 @@ export type ToWorker =
   | { kind: "step"; count: number }
   | { kind: "lr"; lr: number }
   | { kind: "sample"; count: number; temperature: number; topK: number | null }
-  /** The run as the CLI's files (its checkpoint: `makemore sample`, `eval` and `train --resume` read them). */
-  | { kind: "save" };
+  /** The run as the CLI's files (its checkpoint: `makemore sample`, `eval` and `train --resume` read them), to download or to keep for a reload. */
+  | { kind: "save"; purpose: "download" | "keep" }
+  /** Continue a run saved by the CLI or kept by the page, on these words (they must be the run's). */
+  | { kind: "open"; files: Record<string, Uint8Array>; words: string; source: string; evalEvery: number };
 
 export interface RunInfo {
   type: string;
@@ -39,6 +41,10 @@ export interface RunInfo {
   splits: Record<string, number>;
   lr: number;
   batchSize: number;
+  /** Steps the run has done (0 for a new one; a run opened from files goes on from there). */
+  step: number;
+  /** A run opened without its training state: it can be sampled, not trained. */
+  modelOnly: boolean;
 }
 
 export type FromWorker =
@@ -50,5 +56,5 @@ export type FromWorker =
   | { kind: "estimate"; step: number; losses: Record<string, number> }
   | { kind: "samples"; step: number; samples: Sample[] }
   | { kind: "paused"; step: number }
-  | { kind: "files"; step: number; files: Record<string, Uint8Array | string> }
+  | { kind: "files"; step: number; purpose: "download" | "keep"; files: Record<string, Uint8Array | string> }
   | { kind: "error"; message: string };

@@ -7,6 +7,7 @@
 import { loadWasm } from "../src/kernels/index.ts";
 import { parseWordsText } from "../src/data/words.ts";
 import { TrainingRun } from "../src/train/run.ts";
+import { decodeMetrics, decodeRunConfig, FILES } from "../src/train/checkpoint.ts";
 import { samplingGenerator } from "../src/train/loop.ts";
 import { estimateSplits } from "../src/train/evaluate.ts";
 import { TrainingCollector } from "../src/diagnostics/collector.ts";
@@ -15,7 +16,7 @@ import { embedding2d } from "../src/diagnostics/embedding.ts";
 import { embeddingLabels } from "../src/diagnostics/run_report.ts";
 import { MakemoreError } from "../src/errors.ts";
 import { numParameters } from "../src/models/model.ts";
-import type { RunOptions } from "../src/train/config.ts";
+import { UNTIL_INTERRUPTED, type RunOptions } from "../src/train/config.ts";
 import type { FromWorker, LabSettings, ToWorker } from "./protocol.ts";
 
 /** Training time per slice between two looks at the message queue. */
@@ -42,6 +43,7 @@ function options(s: LabSettings): RunOptions {
   return {
     type: s.type,
     model,
+    steps: UNTIL_INTERRUPTED, // the lab trains until paused: no end, no decay (the lr control sets the rate)
     ...(s.seed !== null ? { seed: s.seed } : {}),
     ...(s.batchSize !== null ? { batchSize: s.batchSize } : {}),
     ...(s.lr !== null ? { lr: s.lr, lrDecayStep: null } : { lrDecayStep: null }),
@@ -50,22 +52,50 @@ function options(s: LabSettings): RunOptions {
 
 function start(s: LabSettings, text: string, source: string): void {
   const { words } = parseWordsText(text, source);
-  run = TrainingRun.create({ words, source }, options(s));
-  collector = new TrainingCollector(run.model, { every: COLLECT_EVERY, sgd: run.settings.optimizer.type === "sgd" });
-  collector.attach(run.trainer);
-  lr = run.settings.schedule.lr;
-  evalEvery = s.evalEvery;
+  begin(TrainingRun.create({ words, source }, options(s)), s.evalEvery);
+}
+
+/** A run saved by the CLI (or kept by the page): its files, on words that must be the run's. */
+function open(files: Record<string, Uint8Array>, text: string, source: string, every: number): void {
+  const need = (name: string) => {
+    const f = files[name];
+    if (f === undefined) throw new MakemoreError(`${name} is missing: open a run's config.json and model.safetensors (and train_state.safetensors to go on training)`);
+    return f;
+  };
+  const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
+  const config = decodeRunConfig(utf8(need(FILES.config)), FILES.config);
+  const metrics = files[FILES.metrics] ? decodeMetrics(utf8(files[FILES.metrics]), FILES.metrics) : [];
+  const state = files[FILES.state];
+  const { words } = parseWordsText(text, source);
+  const r = TrainingRun.fromCheckpoint(
+    { config, metrics, [FILES.model]: need(FILES.model), ...(state ? { [FILES.state]: state } : {}) },
+    { words, source },
+    { steps: UNTIL_INTERRUPTED },
+  );
+  begin(r, every);
+  const done = r.trainer.step;
+  if (done > 0) post({ kind: "losses", start: 0, losses: Array.from(r.trainer.losses.subarray(0, done)), stepsPerSecond: 0, lr });
+}
+
+function begin(r: TrainingRun, every: number): void {
+  run = r;
+  collector = new TrainingCollector(r.model, { every: COLLECT_EVERY, sgd: r.settings.optimizer.type === "sgd" });
+  collector.attach(r.trainer);
+  lr = r.settings.schedule.lr;
+  evalEvery = every;
   lastLook = 0;
   post({
     kind: "ready",
     info: {
-      type: run.settings.model.type,
-      description: run.settings.model.type,
-      numParameters: numParameters(run.model),
-      vocabulary: [...run.settings.vocabulary],
-      splits: Object.fromEntries(run.corpus.splits.map((k) => [k, run!.corpus.data[k]!.size])),
+      type: r.settings.model.type,
+      description: r.settings.model.type,
+      numParameters: numParameters(r.model),
+      vocabulary: [...r.settings.vocabulary],
+      splits: Object.fromEntries(r.corpus.splits.map((k) => [k, r.corpus.data[k]!.size])),
       lr,
-      batchSize: run.settings.training.batchSize,
+      batchSize: r.settings.training.batchSize,
+      step: r.trainer.step,
+      modelOnly: r.modelOnly,
     },
   });
 }
@@ -147,6 +177,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         return;
       case "play":
         if (run === null || playing) return;
+        if (run.modelOnly) throw new MakemoreError("this run was opened without its train_state.safetensors: it can be sampled, not trained");
         playing = true;
         loop();
         return;
@@ -155,13 +186,18 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         if (run) post({ kind: "paused", step: run.trainer.step });
         return;
       case "step":
+        if (run?.modelOnly) throw new MakemoreError("this run was opened without its train_state.safetensors: it can be sampled, not trained");
         if (run && !playing) train(m.count);
         return;
       case "lr":
         if (m.lr > 0 && Number.isFinite(m.lr)) lr = m.lr;
         return;
       case "save":
-        if (run) post({ kind: "files", step: run.trainer.step, files: { ...run.checkpoint() } });
+        if (run && !run.modelOnly) post({ kind: "files", step: run.trainer.step, purpose: m.purpose, files: { ...run.checkpoint() } });
+        return;
+      case "open":
+        playing = false;
+        open(m.files, m.words, m.source, m.evalEvery);
         return;
       case "sample":
         // a generator of their own (seeded from the run's seed and step, as the CLI's --sample-every): the

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -177,4 +177,54 @@ test("makemore lab serves the built page and prints its URL; Ctrl-C stops it; a 
   const code = await main(["lab", "--port", "70000"], { out: () => {}, err: (t) => errs.push(t) });
   assert.equal(code, 2);
   assert.match(errs.join(""), /--port.*must be a port number, 0 to 65535/);
+});
+
+test("the page opens a run the CLI trained and goes on exactly as `train --resume`; a reload comes back where it was", { timeout: 120000 }, async () => {
+  const io = { out: () => {}, err: () => {} };
+  const cliRun = join(root, "cli-run");
+  assert.equal(await main(["train", "-o", cliRun, "--steps", "50", "--samples", "0", "--no-progress"], io), 0);
+  const files = ["config.json", "model.safetensors", "train_state.safetensors", "metrics.jsonl"].map((n) => join(cliRun, n));
+  const resumed = join(root, "cli-resumed");
+  cpSync(cliRun, resumed, { recursive: true });
+  assert.equal(await main(["train", "-o", resumed, "--resume", "--steps", "60", "--samples", "0", "--no-progress"], io), 0);
+  const cliLosses = readFileSync(join(resumed, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((m) => "lr" in m && m.step >= 50).map((m) => m.loss as number);
+  assert.equal(cliLosses.length, 10);
+
+  const { server, url } = await startLabServer({ port: 0, root: site });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
+  try {
+    const p = await browser.newPage();
+    const problems: string[] = [];
+    p.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    p.on("console", (m) => {
+      if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+    });
+    await p.goto(`${url}?type=lecture`);
+    await p.waitForFunction(() => (window as any).lab.info !== null);
+    await p.setInputFiles("#open", files);
+    await p.waitForFunction(() => (window as any).lab.info?.step === 50);
+    for (let i = 0; i < 10; i++) {
+      const n = await p.evaluate(() => (window as any).lab.step as number);
+      await p.click("#step");
+      await p.waitForFunction((k: number) => (window as any).lab.step === k + 1, n);
+    }
+    const lab = await p.evaluate(() => Array.from(((window as any).lab.losses as Float32Array).slice(0, 60)));
+    assert.deepEqual(lab.slice(50, 60), cliLosses.map((l) => Math.fround(l)), "the lab's steps 50–59 are `train --resume`'s");
+    const cliFirst = readFileSync(join(cliRun, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((m) => "lr" in m).map((m) => m.loss as number);
+    assert.deepEqual(lab.slice(0, 50), cliFirst.map((l) => Math.fround(l)), "the opened run's loss log");
+    // a pause keeps the run (IndexedDB); a reload of the same URL opens it where it was
+    await p.click("#play");
+    await p.waitForFunction(() => (window as any).lab.step > 400);
+    await p.click("#pause");
+    await p.waitForFunction(() => (window as any).lab.keptStep === (window as any).lab.step && (window as any).lab.keptStep > 400);
+    const kept = await p.evaluate(() => ({ step: (window as any).lab.step as number, losses: Array.from(((window as any).lab.losses as Float32Array).slice(0, 60)) }));
+    await p.reload();
+    await p.waitForFunction((n: number) => (window as any).lab.info?.step === n, kept.step);
+    const after = await p.evaluate(() => Array.from(((window as any).lab.losses as Float32Array).slice(0, 60)));
+    assert.deepEqual(after, kept.losses);
+    assert.deepEqual(problems, [], problems.join("\n"));
+  } finally {
+    await browser.close();
+    server.close();
+  }
 });
