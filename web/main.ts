@@ -5,9 +5,13 @@
 
 import { Chart } from "chart.js/auto";
 import { BROWSER_RENDERER } from "../src/report/browser.ts";
-import { lossChart, updateRatioChart } from "../src/report/charts.ts";
-import { activationCharts, dlogitsChart, embeddingChart, parameterCharts, saturationChart } from "../src/report/charts_inside.ts";
-import type { ChartSpec } from "../src/report/spec.ts";
+import { fmt, lossChart, lrFinderChart, updateRatioChart } from "../src/report/charts.ts";
+import {
+  activationCharts, dlogitsChart, embeddingChart, initLogitsChart, initLossChart, initMapsChart, initSaturationChart, initTable, initW2Chart,
+  parameterCharts, saturationChart,
+} from "../src/report/charts_inside.ts";
+import { gainActivationChart, gainGradientChart, gainTable, gainUpdateRatioChart } from "../src/report/charts_deep.ts";
+import type { ChartSpec, Item, TableSpec } from "../src/report/spec.ts";
 import { lossCurve } from "../src/diagnostics/loss_curve.ts";
 import { parseWords } from "../src/data/words.ts";
 import { modelType, modelTypeNames } from "../src/models/registry.ts";
@@ -195,6 +199,31 @@ function receive(m: FromWorker): void {
       setPlaying(false);
       keep();
       break;
+    case "lr-finder": {
+      const r = m.result;
+      const s = r.suggestion;
+      $("tool-note").textContent = s
+        ? `suggested learning rate ${fmt(s.lr, 3)} (10^${s.exp.toFixed(3)}): the lowest moving average over ${r.window} steps`
+        : `no suggestion: ${r.noValley ?? "the sweep found no valley"}`;
+      $<HTMLButtonElement>("use-lr").hidden = s === null;
+      $<HTMLButtonElement>("use-lr").dataset.lr = s ? String(s.lr) : "";
+      drawItems([lrFinderChart(r)]);
+      break;
+    }
+    case "init-stages": {
+      const items: Item[] = [];
+      if (m.init) {
+        const e = m.init;
+        items.push(initTable(e), initLossChart(e), ...[initW2Chart(e)].filter((c): c is ChartSpec => c !== null), initLogitsChart(e), initSaturationChart(e), initMapsChart(e));
+      }
+      if (m.gains) {
+        const g = m.gains;
+        items.push(gainTable(g), gainActivationChart(g), gainGradientChart(g), gainUpdateRatioChart(g));
+      }
+      $("tool-note").textContent = items.length ? "" : "the init stages are the lecture model's, the gain experiments the deep network's: pick one of those types";
+      drawItems(items);
+      break;
+    }
     case "files":
       if (m.purpose === "keep") {
         const step = m.step;
@@ -239,6 +268,42 @@ function requestRedraw(): void {
   if (redrawDue) return;
   redrawDue = true;
   setTimeout(redraw, Math.max(0, lastRedraw + REDRAW_MS - performance.now()));
+}
+
+/** A table spec as an HTML table. */
+function tableElement(t: TableSpec): HTMLElement {
+  const table = document.createElement("table");
+  const head = table.createTHead().insertRow();
+  for (const h of t.head) head.appendChild(Object.assign(document.createElement("th"), { textContent: h }));
+  const body = table.createTBody();
+  for (const row of t.rows) {
+    const tr = body.insertRow();
+    for (const cell of row) tr.insertCell().textContent = String(cell);
+  }
+  return table;
+}
+
+/** Replaces the tools' output with these tables and charts, one per animation frame. */
+function drawItems(items: Item[]): void {
+  const out = $("tool-output");
+  out.querySelectorAll("canvas").forEach((c) => Chart.getChart(c)?.destroy());
+  out.replaceChildren();
+  const next = () => {
+    const item = items.shift();
+    if (!item) return;
+    const fig = document.createElement("div");
+    fig.className = "chart";
+    fig.id = `tool-${item.id}`;
+    fig.appendChild(Object.assign(document.createElement("h3"), { textContent: item.title, title: item.explain ?? "" }));
+    out.appendChild(fig);
+    if (item.kind === "table") fig.appendChild(tableElement(item));
+    else {
+      renderer.render(fig, item);
+      if (item.caption) fig.appendChild(Object.assign(document.createElement("p"), { className: "caption", textContent: item.caption }));
+    }
+    requestAnimationFrame(next);
+  };
+  requestAnimationFrame(next);
 }
 
 /** The charts to draw, each built only when its turn comes (building one is part of its frame's work). */
@@ -332,6 +397,20 @@ $("pause").addEventListener("click", () => send({ kind: "pause" }));
 $("step").addEventListener("click", () => send({ kind: "step", count: 1 }));
 $("reset").addEventListener("click", () => reset());
 $("save").addEventListener("click", () => send({ kind: "save", purpose: "download" }));
+$("lr-finder").addEventListener("click", () => {
+  $("tool-note").textContent = "sweeping the learning rate over 1000 steps of a fresh copy of the model…";
+  send({ kind: "tool", tool: "lr-finder" });
+});
+$("init-stages").addEventListener("click", () => {
+  $("tool-note").textContent = "training each init stage from the seed…";
+  send({ kind: "tool", tool: "init-stages" });
+});
+$("use-lr").addEventListener("click", () => {
+  const lr = Number($<HTMLButtonElement>("use-lr").dataset.lr);
+  if (!(lr > 0)) return;
+  $<HTMLInputElement>("lr").value = String(Number(lr.toPrecision(3)));
+  $("lr").dispatchEvent(new Event("change"));
+});
 $("open").addEventListener("change", () => {
   const list = $<HTMLInputElement>("open").files;
   if (!list || list.length === 0) return;

@@ -5,6 +5,9 @@ import type { BatchDiagnostics } from "../src/diagnostics/probe.ts";
 import type { TrainingSeries } from "../src/diagnostics/collector.ts";
 import type { Embedding2D } from "../src/diagnostics/embedding.ts";
 import type { Sample } from "../src/sample/sample.ts";
+import type { LrFinderResult } from "../src/train/lr_finder.ts";
+import type { InitExperiments } from "../src/diagnostics/init_stages.ts";
+import type { GainExperiments } from "../src/diagnostics/gain_experiments.ts";
 
 /** A run's settings, as the URL holds them (web/settings.ts). null: the type's own default. */
 export interface LabSettings {
@@ -29,6 +32,8 @@ export type ToWorker =
   | { kind: "sample"; count: number; temperature: number; topK: number | null }
   /** The run as the CLI's files (its checkpoint: `makemore sample`, `eval` and `train --resume` read them), to download or to keep for a reload. */
   | { kind: "save"; purpose: "download" | "keep" }
+  /** The lectures' tools, each on a fresh model of the run's settings (the run itself is not touched). */
+  | { kind: "tool"; tool: "lr-finder" | "init-stages" }
   /** Continue a run saved by the CLI or kept by the page, on these words (they must be the run's). */
   | { kind: "open"; files: Record<string, Uint8Array>; words: string; source: string; evalEvery: number };
 
@@ -56,5 +61,8 @@ export type FromWorker =
   | { kind: "estimate"; step: number; losses: Record<string, number> }
   | { kind: "samples"; step: number; samples: Sample[] }
   | { kind: "paused"; step: number }
+  | { kind: "lr-finder"; result: LrFinderResult }
+  /** makemore part 3's init stages (the lecture model) or gain experiments (its deeper network). */
+  | { kind: "init-stages"; init: InitExperiments | null; gains: GainExperiments | null }
   | { kind: "files"; step: number; purpose: "download" | "keep"; files: Record<string, Uint8Array | string> }
   | { kind: "error"; message: string };

@@ -10,6 +10,12 @@ import { TrainingRun } from "../src/train/run.ts";
 import { decodeMetrics, decodeRunConfig, FILES } from "../src/train/checkpoint.ts";
 import { samplingGenerator } from "../src/train/loop.ts";
 import { estimateSplits } from "../src/train/evaluate.ts";
+import { findLearningRate } from "../src/train/lr_finder.ts";
+import { initExperiments } from "../src/diagnostics/init_stages.ts";
+import { gainExperiments } from "../src/diagnostics/gain_experiments.ts";
+import { LectureMLP } from "../src/models/lecture.ts";
+import { DeepMLP } from "../src/models/deep.ts";
+import { modelType } from "../src/models/registry.ts";
 import { TrainingCollector } from "../src/diagnostics/collector.ts";
 import { readBatch } from "../src/diagnostics/probe.ts";
 import { embedding2d } from "../src/diagnostics/embedding.ts";
@@ -23,6 +29,8 @@ import type { FromWorker, LabSettings, ToWorker } from "./protocol.ts";
 const SLICE_MS = 20;
 /** Least time between two looks inside (the page redraws its charts at most this often). */
 const LOOK_MS = 250;
+/** Steps of the learning-rate finder's sweep (makemore part 2: 1000, lr 10^-3 … 10^0). */
+const LR_FINDER_STEPS = 1000;
 /** The collector's interval: update:data ratios every this many steps. */
 const COLLECT_EVERY = 25;
 
@@ -35,6 +43,50 @@ let lr = 0.1;
 let evalEvery = 0;
 let lastLook = 0;
 let lastLoss = NaN;
+/** The run's words, for the tools' fresh models. */
+let data: { words: string[]; source: string } | null = null;
+
+/** Options that build a new run of `run`'s settings (the tools train a copy from its init). */
+function sameSettings(r: TrainingRun, steps: number): RunOptions {
+  const { type, vocabSize: _v, ...rest } = r.settings.model;
+  // a context-window type's block size is a setting; a sequence type's comes from the data
+  const { blockSize: _b, ...sequenceModel } = rest;
+  const model = modelType(type).data === "windows" ? rest : sequenceModel;
+  const t = r.settings.training;
+  const sp = r.settings.data.split;
+  return {
+    type,
+    model,
+    steps,
+    batchSize: t.batchSize,
+    seed: BigInt(t.seed),
+    torchVersion: t.torchVersion,
+    lr: r.settings.schedule.lr,
+    lrDecayStep: null,
+    optimizer: r.settings.optimizer,
+    ...(sp.kind === "shuffle" ? { splitSeed: sp.seed } : sp.kind === "file-order" ? { splitSeed: null } : {}),
+    evalEvery: null,
+  };
+}
+
+/** makemore part 2's lr finder, or part 3's init stages / gain experiments, for the run's settings. */
+function tool(name: "lr-finder" | "init-stages"): void {
+  const r = run!;
+  const d = data!;
+  const t = r.settings.training;
+  if (name === "lr-finder") {
+    const copy = TrainingRun.create(d, sameSettings(r, LR_FINDER_STEPS));
+    post({ kind: "lr-finder", result: findLearningRate(copy.trainer, { steps: LR_FINDER_STEPS }) });
+    return;
+  }
+  const train = r.corpus.data.train!;
+  const m = r.model;
+  post({
+    kind: "init-stages",
+    init: m instanceof LectureMLP ? initExperiments(m.config, train, m.kernels, { seed: BigInt(t.seed), batchSize: Math.max(2, t.batchSize), torchVersion: t.torchVersion, runPreset: m.config.init, curveSteps: 1000 }) : null,
+    gains: m instanceof DeepMLP ? gainExperiments(m.config, train, m.kernels, { seed: BigInt(t.seed), batchSize: t.batchSize, torchVersion: t.torchVersion }) : null,
+  });
+}
 
 function options(s: LabSettings): RunOptions {
   const model: Record<string, unknown> = {};
@@ -52,6 +104,7 @@ function options(s: LabSettings): RunOptions {
 
 function start(s: LabSettings, text: string, source: string): void {
   const { words } = parseWordsText(text, source);
+  data = { words, source };
   begin(TrainingRun.create({ words, source }, options(s)), s.evalEvery);
 }
 
@@ -67,6 +120,7 @@ function open(files: Record<string, Uint8Array>, text: string, source: string, e
   const metrics = files[FILES.metrics] ? decodeMetrics(utf8(files[FILES.metrics]), FILES.metrics) : [];
   const state = files[FILES.state];
   const { words } = parseWordsText(text, source);
+  data = { words, source };
   const r = TrainingRun.fromCheckpoint(
     { config, metrics, [FILES.model]: need(FILES.model), ...(state ? { [FILES.state]: state } : {}) },
     { words, source },
@@ -194,6 +248,9 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         return;
       case "save":
         if (run && !run.modelOnly) post({ kind: "files", step: run.trainer.step, purpose: m.purpose, files: { ...run.checkpoint() } });
+        return;
+      case "tool":
+        if (run) tool(m.tool);
         return;
       case "open":
         playing = false;

@@ -14,6 +14,9 @@ import { chromium } from "playwright-core";
 import { LAB_DIR, resolveLabPath, startLabServer } from "../../src/node/lab_server.ts";
 import { main } from "../../src/cli/main.ts";
 import { parseWords } from "../../src/data/words.ts";
+import { createRun } from "../../src/node/run_dir.ts";
+import { findLearningRate } from "../../src/train/lr_finder.ts";
+import { fmt } from "../../src/report/charts.ts";
 // @ts-expect-error: a build script in plain JavaScript
 import { buildWeb } from "../../scripts/build-web.mjs";
 
@@ -124,6 +127,15 @@ test("the page trains the lecture model in its worker with PyTorch's first losse
     const step = await p.evaluate(() => (window as any).lab.step);
     await p.click("#step");
     await p.waitForFunction((n: number) => (window as any).lab.step === n + 1, step);
+    // the tools: makemore part 2's lr finder (the CLI's suggestion for these settings), part 3's init stages
+    await p.click("#lr-finder");
+    await p.waitForSelector("#tool-lr-finder canvas");
+    const sweep = findLearningRate(createRun({ steps: 1000, lrDecayStep: null }).trainer, { steps: 1000 });
+    assert.equal(await p.locator("#tool-note").textContent(), `suggested learning rate ${fmt(sweep.suggestion!.lr, 3)} (10^${sweep.suggestion!.exp.toFixed(3)}): the lowest moving average over ${sweep.window} steps`);
+    await p.click("#init-stages");
+    await p.waitForSelector("#tool-init-maps canvas", { timeout: 60000 });
+    assert.deepEqual(await p.$$eval("#tool-output > div", (d) => d.map((x) => x.id)), ["tool-init-table", "tool-init-loss", "tool-init-w2", "tool-init-logits", "tool-init-saturation", "tool-init-maps"]);
+    assert.equal(await p.locator("#tool-init-table tbody tr").count(), 5, "four stages and the run's own");
     // the run as the CLI's files: makemore eval and sample read them
     const dir = join(root, "downloaded");
     mkdirSync(dir, { recursive: true });
