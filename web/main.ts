@@ -210,6 +210,13 @@ function receive(m: FromWorker): void {
       drawItems([lrFinderChart(r)]);
       break;
     }
+    case "gradcheck": {
+      $("tool-note").textContent = m.ok ? "every gradient checks: the hand-written backward agrees with autograd" : "some gradients do not check: see the rows marked False";
+      const pre = Object.assign(document.createElement("pre"), { id: "cmp", textContent: m.text });
+      $("tool-output").querySelectorAll("canvas").forEach((c) => Chart.getChart(c)?.destroy());
+      $("tool-output").replaceChildren(pre);
+      break;
+    }
     case "init-stages": {
       const items: Item[] = [];
       if (m.init) {
@@ -404,6 +411,10 @@ $("lr-finder").addEventListener("click", () => {
 $("init-stages").addEventListener("click", () => {
   $("tool-note").textContent = "training each init stage from the seed…";
   send({ kind: "tool", tool: "init-stages" });
+});
+$("gradcheck").addEventListener("click", () => {
+  $("tool-note").textContent = "checking every hand-written gradient against autograd…";
+  send({ kind: "tool", tool: "gradcheck" });
 });
 $("use-lr").addEventListener("click", () => {
   const lr = Number($<HTMLButtonElement>("use-lr").dataset.lr);

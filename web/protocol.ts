@@ -33,7 +33,7 @@ export type ToWorker =
   /** The run as the CLI's files (its checkpoint: `makemore sample`, `eval` and `train --resume` read them), to download or to keep for a reload. */
   | { kind: "save"; purpose: "download" | "keep" }
   /** The lectures' tools, each on a fresh model of the run's settings (the run itself is not touched). */
-  | { kind: "tool"; tool: "lr-finder" | "init-stages" }
+  | { kind: "tool"; tool: "lr-finder" | "init-stages" | "gradcheck" }
   /** Continue a run saved by the CLI or kept by the page, on these words (they must be the run's). */
   | { kind: "open"; files: Record<string, Uint8Array>; words: string; source: string; evalEvery: number };
 
@@ -64,5 +64,7 @@ export type FromWorker =
   | { kind: "lr-finder"; result: LrFinderResult }
   /** makemore part 3's init stages (the lecture model) or gain experiments (its deeper network). */
   | { kind: "init-stages"; init: InitExperiments | null; gains: GainExperiments | null }
+  /** makemore part 4's `cmp` table (`makemore gradcheck`'s text): every hand-written gradient against autograd. */
+  | { kind: "gradcheck"; text: string; ok: boolean }
   | { kind: "files"; step: number; purpose: "download" | "keep"; files: Record<string, Uint8Array | string> }
   | { kind: "error"; message: string };

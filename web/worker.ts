@@ -16,6 +16,10 @@ import { gainExperiments } from "../src/diagnostics/gain_experiments.ts";
 import { LectureMLP } from "../src/models/lecture.ts";
 import { DeepMLP } from "../src/models/deep.ts";
 import { modelType } from "../src/models/registry.ts";
+import { buildCorpus, DEFAULT_SPLIT_SEED } from "../src/data/splits.ts";
+import { formatGradcheck, gradcheckFromSeed } from "../src/ninja/gradcheck.ts";
+import { formatZooGradcheck, zooGradcheckFromSeed } from "../src/ninja/zoo_gradcheck.ts";
+import { hasOracle } from "../src/ninja/zoo_oracle.ts";
 import { TrainingCollector } from "../src/diagnostics/collector.ts";
 import { readBatch } from "../src/diagnostics/probe.ts";
 import { embedding2d } from "../src/diagnostics/embedding.ts";
@@ -31,6 +35,8 @@ const SLICE_MS = 20;
 const LOOK_MS = 250;
 /** Steps of the learning-rate finder's sweep (makemore part 2: 1000, lr 10^-3 … 10^0). */
 const LR_FINDER_STEPS = 1000;
+/** Bytes the gradient check's autograd side may take in the browser. */
+const GRADCHECK_MEMORY = 1 << 30;
 /** The collector's interval: update:data ratios every this many steps. */
 const COLLECT_EVERY = 25;
 
@@ -70,10 +76,27 @@ function sameSettings(r: TrainingRun, steps: number): RunOptions {
 }
 
 /** makemore part 2's lr finder, or part 3's init stages / gain experiments, for the run's settings. */
-function tool(name: "lr-finder" | "init-stages"): void {
+function tool(name: "lr-finder" | "init-stages" | "gradcheck"): void {
   const r = run!;
   const d = data!;
   const t = r.settings.training;
+  if (name === "gradcheck") {
+    const type = r.settings.model.type;
+    if (type === "lecture") {
+      // makemore part 4's walkthrough: its exploded MLP (n_hidden 64, batch 32) on the lectures' split of these words
+      const corpus = buildCorpus(d.words, { blockSize: 3, splitSeed: DEFAULT_SPLIT_SEED });
+      const report = gradcheckFromSeed(corpus.data.train!, corpus.vocab.size, { seed: Number(t.seed), nHidden: 64, batchSize: 32 });
+      post({ kind: "gradcheck", text: formatGradcheck(report), ok: report.ok });
+    } else if (hasOracle(type)) {
+      const fields = new Set(modelType(type).fields.map((f) => f.key));
+      const model = Object.fromEntries(Object.entries(r.settings.model).filter(([k]) => fields.has(k)));
+      const report = zooGradcheckFromSeed(d, { type, seed: BigInt(t.seed), batchSize: t.batchSize, model, torchVersion: t.torchVersion, memoryLimit: GRADCHECK_MEMORY });
+      post({ kind: "gradcheck", text: formatZooGradcheck(report), ok: report.ok });
+    } else {
+      throw new MakemoreError(`--type ${type} has no autograd oracle to check against`);
+    }
+    return;
+  }
   if (name === "lr-finder") {
     const copy = TrainingRun.create(d, sameSettings(r, LR_FINDER_STEPS));
     post({ kind: "lr-finder", result: findLearningRate(copy.trainer, { steps: LR_FINDER_STEPS }) });

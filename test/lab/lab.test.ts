@@ -136,6 +136,12 @@ test("the page trains the lecture model in its worker with PyTorch's first losse
     await p.waitForSelector("#tool-init-maps canvas", { timeout: 60000 });
     assert.deepEqual(await p.$$eval("#tool-output > div", (d) => d.map((x) => x.id)), ["tool-init-table", "tool-init-loss", "tool-init-w2", "tool-init-logits", "tool-init-saturation", "tool-init-maps"]);
     assert.equal(await p.locator("#tool-init-table tbody tr").count(), 5, "four stages and the run's own");
+    // makemore part 4's cmp table, computed in the browser: `makemore gradcheck`'s text, row for row
+    await p.click("#gradcheck");
+    await p.waitForSelector("#cmp", { timeout: 60000 });
+    const cliCheck: string[] = [];
+    assert.equal(await main(["gradcheck"], { out: (t) => cliCheck.push(t), err: (t) => cliCheck.push(t) }), 0);
+    assert.equal(((await p.locator("#cmp").textContent()) ?? "").trim(), cliCheck.join("").trim());
     // the run as the CLI's files: makemore eval and sample read them
     const dir = join(root, "downloaded");
     mkdirSync(dir, { recursive: true });
