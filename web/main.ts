@@ -15,10 +15,10 @@ import type { ChartSpec, Item, TableSpec } from "../src/report/spec.ts";
 import { lossCurve } from "../src/diagnostics/loss_curve.ts";
 import { parseWords } from "../src/data/words.ts";
 import { modelType, modelTypeNames } from "../src/models/registry.ts";
-import { INIT_PRESETS } from "../src/models/lecture_init.ts";
 import { MakemoreError } from "../src/errors.ts";
 import type { FromWorker, LabSettings, RunInfo, ToWorker } from "./protocol.ts";
-import { queryOf, settingsFromQuery } from "./settings.ts";
+import { fieldValue, queryKey, queryOf, settingsFromQuery } from "./settings.ts";
+import type { ConfigField } from "../src/models/model_type.ts";
 import { asBytes, forgetRun, keepRun, keptRun } from "./keep.ts";
 
 /** While training runs, the run is kept for a reload this often (and at every pause). */
@@ -56,7 +56,8 @@ const renderer = (window as unknown as { makemoreCharts: { render(el: HTMLElemen
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const types = modelTypeNames();
-const { settings: initial, ignored } = settingsFromQuery(location.search, types);
+const fieldsOf = (type: string): readonly ConfigField[] | null => (types.includes(type) ? modelType(type).fields : null);
+const { settings: initial, ignored } = settingsFromQuery(location.search, fieldsOf);
 let settings: LabSettings = initial;
 let words: { text: string; source: string } | null = null;
 let worker: Worker | null = null;
@@ -74,39 +75,69 @@ function fillControls(): void {
   const typeSel = $<HTMLSelectElement>("type");
   typeSel.replaceChildren(...types.map((t) => new Option(`${t}: ${modelType(t).description}`, t)));
   typeSel.value = settings.type;
-  const initSel = $<HTMLSelectElement>("init");
-  initSel.replaceChildren(new Option("the type's default", ""), ...INIT_PRESETS.map((p) => new Option(p, p)));
-  initSel.value = settings.init ?? "";
   const t = modelType(settings.type);
-  const fields = new Set(t.fields.map((f) => f.key));
-  $("init-label").hidden = !fields.has("init");
-  $("bn-label").hidden = !fields.has("batchNorm");
-  const bnDefault = (t.defaults as Record<string, unknown>).batchNorm;
-  $<HTMLInputElement>("bn").checked = settings.batchNorm ?? bnDefault === true;
+  const defaults = t.defaults as Record<string, unknown>;
+  // the type's own settings, one control per config field (the CLI's flags), showing the run's value
+  $("model-fields").replaceChildren(
+    ...t.fields.map((f) => {
+      const label = document.createElement("label");
+      label.title = f.help;
+      const value = settings.model[f.key] ?? defaults[f.key];
+      let input: HTMLInputElement | HTMLSelectElement;
+      if (f.kind === "choice") {
+        input = document.createElement("select");
+        input.append(...f.choices!.map((c) => new Option(c, c)));
+        input.value = String(value);
+      } else {
+        input = document.createElement("input");
+        if (f.kind === "bool") {
+          input.type = "checkbox";
+          input.checked = value === true;
+        } else {
+          input.type = f.kind === "int" ? "number" : "text";
+          if (f.kind === "int") input.step = "1";
+          input.value = f.key === "gain" && value === 5 / 3 ? "5/3" : String(value ?? "");
+        }
+      }
+      input.id = `field-${queryKey(f)}`;
+      input.dataset.key = f.key;
+      input.addEventListener("change", () => reset());
+      label.append(`${f.kind === "bool" ? "" : `${queryKey(f)} `}`, input, f.kind === "bool" ? ` ${queryKey(f)}` : "");
+      return label;
+    }),
+  );
   $<HTMLInputElement>("seed").value = String(settings.seed ?? t.training.seed);
   $<HTMLInputElement>("batch").value = String(settings.batchSize ?? t.training.batchSize);
   $<HTMLInputElement>("lr").value = String(settings.lr ?? t.training.schedule.lr);
   $<HTMLInputElement>("eval").value = String(settings.evalEvery);
 }
 
-/** The settings the controls hold (what differs from the type's defaults stays null). */
+/** The settings the controls hold (what equals the type's default stays out); a value that does not parse is an error. */
 function readControls(): LabSettings {
   const type = $<HTMLSelectElement>("type").value;
   const t = modelType(type);
-  const fields = new Set(t.fields.map((f) => f.key));
+  const defaults = t.defaults as Record<string, unknown>;
   const num = (id: string) => Number($<HTMLInputElement>(id).value);
   const seed = num("seed");
   const batch = num("batch");
   const lr = num("lr");
-  const bn = $<HTMLInputElement>("bn").checked;
-  const init = $<HTMLSelectElement>("init").value;
+  const model: LabSettings["model"] = {};
+  for (const f of t.fields) {
+    const el = document.getElementById(`field-${queryKey(f)}`) as HTMLInputElement | HTMLSelectElement | null;
+    if (el === null || el.dataset.key !== f.key) continue; // the controls are another type's
+    const v = f.kind === "bool" ? (el as HTMLInputElement).checked : fieldValue(f, el.value);
+    if (v === undefined) {
+      showError(`${queryKey(f)}: "${el.value}" is not a valid value (${f.help}); the type's default is used`);
+      continue;
+    }
+    if (v !== defaults[f.key]) model[f.key] = v;
+  }
   return {
     type,
-    seed: Number.isSafeInteger(seed) && seed >= 0 && seed !== t.training.seed ? seed : null,
+    seed: Number.isSafeInteger(seed) && seed >= 0 && seed !== Number(t.training.seed) ? seed : null,
     batchSize: Number.isSafeInteger(batch) && batch >= 1 && batch !== t.training.batchSize ? batch : null,
     lr: lr > 0 && lr !== t.training.schedule.lr ? lr : null,
-    init: fields.has("init") && init !== "" ? init : null,
-    batchNorm: fields.has("batchNorm") && bn !== ((t.defaults as Record<string, unknown>).batchNorm === true) ? bn : null,
+    model,
     evalEvery: Math.max(0, Math.floor(num("eval")) || 0),
   };
 }
@@ -136,7 +167,7 @@ function newWorker(): void {
 
 function reset(): void {
   settings = readControls();
-  history.replaceState(null, "", `?${queryOf(settings)}`);
+  history.replaceState(null, "", `?${queryOf(settings, modelType(settings.type).fields)}`);
   newWorker();
   void forgetRun();
   send({ kind: "start", settings, words: words!.text, source: words!.source });
@@ -435,16 +466,16 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "hidden") keep();
 });
 $("type").addEventListener("change", () => {
-  settings = { ...readControls(), seed: null, batchSize: null, lr: null, init: null, batchNorm: null };
+  settings = { ...readControls(), seed: null, batchSize: null, lr: null, model: {} };
   fillControls();
   reset();
 });
-for (const id of ["init", "bn", "seed", "batch", "eval"]) $(id).addEventListener("change", () => reset());
+for (const id of ["seed", "batch", "eval"]) $(id).addEventListener("change", () => reset());
 $("lr").addEventListener("change", () => {
   const lr = Number($<HTMLInputElement>("lr").value);
   if (!(lr > 0 && Number.isFinite(lr))) return showError("the learning rate must be a number > 0");
   settings = readControls();
-  history.replaceState(null, "", `?${queryOf(settings)}`);
+  history.replaceState(null, "", `?${queryOf(settings, modelType(settings.type).fields)}`);
   send({ kind: "lr", lr }); // takes effect at the next step, without a reset
 });
 $("file").addEventListener("change", () => {

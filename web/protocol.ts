@@ -15,10 +15,8 @@ export interface LabSettings {
   seed: number | null;
   batchSize: number | null;
   lr: number | null;
-  /** The lecture model's init preset (makemore part 3's stages, part 4's exercise 4). */
-  init: string | null;
-  /** BatchNorm on (true) or off (false), for the types that have the switch. */
-  batchNorm: boolean | null;
+  /** The type's config fields that differ from its defaults (nEmbd, nHidden, gain, init, batchNorm, …). */
+  model: Record<string, number | boolean | string>;
   /** Estimate the train/val losses every this many steps (0: never). */
   evalEvery: number;
 }

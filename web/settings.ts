@@ -1,14 +1,34 @@
-// The lab's settings in the URL's query (`?type=lecture&seed=42&lr=0.1`), so a link reproduces a run. A
-// value that does not parse is dropped (the type's default), and reported back so the page can say so.
+// The lab's settings in the URL's query (`?type=deep&gain=1&batchnorm=0&seed=42&lr=0.1`), so a link
+// reproduces a run. The model settings are the type's own config fields (the CLI's flags without their
+// dashes: `n-embd`, `n-hidden`, `gain`, `init`; a `--no-…` switch is `batchnorm=0|1`). A value that does not
+// parse, or a setting the type does not have, is dropped (the type's default) and reported back, so the
+// page can say so.
 
+import { parseNumber } from "../src/models/model_type.ts";
+import type { ConfigField } from "../src/models/model_type.ts";
 import type { LabSettings } from "./protocol.ts";
 
-export const DEFAULT_SETTINGS: LabSettings = { type: "lecture", seed: null, batchSize: null, lr: null, init: null, batchNorm: null, evalEvery: 1000 };
+export const DEFAULT_SETTINGS: LabSettings = { type: "lecture", seed: null, batchSize: null, lr: null, model: {}, evalEvery: 1000 };
+
+/** A config field's name in the URL: its flag without the dashes (and without "no-" for a switch). */
+export function queryKey(f: ConfigField): string {
+  return f.flag.replace(/^--(no-)?/, "");
+}
+
+/** A field's value from its URL text, or undefined when it does not parse or is out of range. */
+export function fieldValue(f: ConfigField, text: string): number | boolean | string | undefined {
+  if (f.kind === "bool") return text === "1" ? true : text === "0" ? false : undefined;
+  if (f.kind === "choice") return f.choices!.includes(text) ? text : undefined;
+  const n = f.kind === "int" ? Number(text) : parseNumber(text);
+  if (!Number.isFinite(n) || (f.kind === "int" && !Number.isSafeInteger(n))) return undefined;
+  if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)) return undefined;
+  return n;
+}
 
 /** The settings a query string holds, and the names of the parameters it could not read. */
-export function settingsFromQuery(query: string, types: readonly string[]): { settings: LabSettings; ignored: string[] } {
+export function settingsFromQuery(query: string, fieldsOf: (type: string) => readonly ConfigField[] | null): { settings: LabSettings; ignored: string[] } {
   const q = new URLSearchParams(query);
-  const s: LabSettings = { ...DEFAULT_SETTINGS };
+  const s: LabSettings = { ...DEFAULT_SETTINGS, model: {} };
   const ignored: string[] = [];
   const int = (name: string, min: number): number | null => {
     const v = q.get(name);
@@ -22,38 +42,45 @@ export function settingsFromQuery(query: string, types: readonly string[]): { se
   };
   const type = q.get("type");
   if (type !== null) {
-    if (types.includes(type)) s.type = type;
+    if (fieldsOf(type) !== null) s.type = type;
     else ignored.push("type");
   }
   s.seed = int("seed", 0);
   s.batchSize = int("batch", 1);
   const lr = q.get("lr");
   if (lr !== null) {
-    const n = Number(lr);
+    const n = parseNumber(lr);
     if (n > 0 && Number.isFinite(n)) s.lr = n;
     else ignored.push("lr");
   }
-  const init = q.get("init");
-  if (init !== null) s.init = init;
-  const bn = q.get("bn");
-  if (bn !== null) {
-    if (bn === "0" || bn === "1") s.batchNorm = bn === "1";
-    else ignored.push("bn");
-  }
   const ev = int("eval", 0);
   if (ev !== null) s.evalEvery = ev;
+  const fields = fieldsOf(s.type) ?? [];
+  const known = new Set(["type", "seed", "batch", "lr", "eval"]);
+  for (const f of fields) {
+    const key = queryKey(f);
+    known.add(key);
+    const text = q.get(key);
+    if (text === null) continue;
+    const v = fieldValue(f, text);
+    if (v === undefined) ignored.push(key);
+    else s.model[f.key] = v;
+  }
+  for (const key of q.keys()) if (!known.has(key) && !ignored.includes(key)) ignored.push(key);
   return { settings: s, ignored };
 }
 
 /** The query string of `s` (only what differs from the defaults). */
-export function queryOf(s: LabSettings): string {
+export function queryOf(s: LabSettings, fields: readonly ConfigField[]): string {
   const q = new URLSearchParams();
   q.set("type", s.type);
   if (s.seed !== null) q.set("seed", String(s.seed));
   if (s.batchSize !== null) q.set("batch", String(s.batchSize));
   if (s.lr !== null) q.set("lr", String(s.lr));
-  if (s.init !== null) q.set("init", s.init);
-  if (s.batchNorm !== null) q.set("bn", s.batchNorm ? "1" : "0");
+  for (const f of fields) {
+    const v = s.model[f.key];
+    if (v !== undefined) q.set(queryKey(f), typeof v === "boolean" ? (v ? "1" : "0") : String(v));
+  }
   if (s.evalEvery !== DEFAULT_SETTINGS.evalEvery) q.set("eval", String(s.evalEvery));
   return q.toString();
 }

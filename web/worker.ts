@@ -112,12 +112,9 @@ function tool(name: "lr-finder" | "init-stages" | "gradcheck"): void {
 }
 
 function options(s: LabSettings): RunOptions {
-  const model: Record<string, unknown> = {};
-  if (s.init !== null) model.init = s.init;
-  if (s.batchNorm !== null) model.batchNorm = s.batchNorm;
   return {
     type: s.type,
-    model,
+    model: s.model,
     steps: UNTIL_INTERRUPTED, // the lab trains until paused: no end, no decay (the lr control sets the rate)
     ...(s.seed !== null ? { seed: s.seed } : {}),
     ...(s.batchSize !== null ? { batchSize: s.batchSize } : {}),

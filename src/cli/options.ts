@@ -2,6 +2,7 @@
 // line on stderr and an exit code (2 for usage and configuration, 1 for everything else); a stack
 // trace is printed only for errors that are bugs.
 
+import { parseNumber } from "../models/model_type.ts";
 import { InvalidArgumentError, Option } from "commander";
 import { MakemoreError } from "../errors.ts";
 
@@ -13,15 +14,6 @@ export function intFlag(min: number) {
     if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer >= ${min}.`);
     return n;
   };
-}
-
-/** A number, or a fraction of two numbers ("5/3" is 5/3 in double precision, as Python's 5/3); NaN otherwise. */
-export function parseNumber(value: string): number {
-  const t = value.trim();
-  if (t === "") return NaN;
-  const parts = t.split("/");
-  if (parts.length === 2 && parts[0].trim() !== "" && parts[1].trim() !== "") return Number(parts[0]) / Number(parts[1]);
-  return parts.length === 1 ? Number(t) : NaN;
 }
 
 /** A flag value that must be a finite number (or a fraction such as 5/3), optionally > 0. */

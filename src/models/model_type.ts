@@ -21,6 +21,18 @@ export interface ConfigField {
   max?: number;
 }
 
+/**
+ * A number field's text: a number, or a fraction of two ("5/3" is 5/3 in double precision, as Python's
+ * 5/3; the CLI's flags and the lab's URL take it); NaN otherwise.
+ */
+export function parseNumber(value: string): number {
+  const t = value.trim();
+  if (t === "") return NaN;
+  const parts = t.split("/");
+  if (parts.length === 2 && parts[0].trim() !== "" && parts[1].trim() !== "") return Number(parts[0]) / Number(parts[1]);
+  return parts.length === 1 ? Number(t) : NaN;
+}
+
 export const intField = (key: string, flag: string, help: string, min = 1): ConfigField => ({ key, flag, help, kind: "int", min });
 export const numberField = (key: string, flag: string, help: string, range: { min?: number; max?: number } = {}): ConfigField => ({
   key, flag, help, kind: "number", ...range,

@@ -246,3 +246,31 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
     server.close();
   }
 });
+
+test("a link reproduces a run: the deep network without BatchNorm at gain 1 from the URL trains as the library does", { timeout: 60000 }, async () => {
+  const options = { type: "deep", model: { batchNorm: false, gain: 1, nLayer: 2 }, batchSize: 16, steps: 5, lrDecayStep: null };
+  const lib = createRun(options);
+  lib.train();
+  const { server, url } = await startLabServer({ port: 0, root: site });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
+  try {
+    const p = await browser.newPage();
+    await p.goto(`${url}?type=deep&batchnorm=0&gain=1&n-layer=2&batch=16`);
+    await p.waitForFunction(() => (window as any).lab.info !== null);
+    assert.equal(await p.evaluate(() => (window as any).lab.info.numParameters), lib.numParameters());
+    assert.equal(await p.inputValue("#field-gain"), "1");
+    assert.equal(await p.isChecked("#field-batchnorm"), false);
+    assert.equal(await p.inputValue("#field-n-layer"), "2");
+    await p.evaluate(() => (window as any).lab.errors.length).then((n) => assert.equal(n, 0));
+    for (let i = 0; i < 5; i++) {
+      await p.click("#step");
+      await p.waitForFunction((k: number) => (window as any).lab.step === k, i + 1);
+    }
+    const losses = await p.evaluate(() => Array.from(((window as any).lab.losses as Float32Array).slice(0, 5)));
+    assert.deepEqual(losses, Array.from(lib.trainer.losses.slice(0, 5)));
+    assert.equal(new URL(p.url()).search, "?type=deep&batch=16&n-layer=2&batchnorm=0&gain=1");
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
