@@ -162,7 +162,6 @@ function newWorker(): void {
   worker.onerror = (ev) => showError(`the trainer stopped: ${ev.message}`);
   Object.assign(state, { info: null, step: 0, estimates: [], inside: null, samples: [], stepsPerSecond: 0, keptStep: -1 });
   setPlaying(false);
-  showError(null);
 }
 
 function reset(): void {
@@ -186,6 +185,7 @@ function keep(): void {
 function receive(m: FromWorker): void {
   switch (m.kind) {
     case "ready":
+      if (state.errors.length === 0) showError(null);
       state.info = m.info;
       state.step = m.info.step;
       if (m.info.modelOnly) showError("this run was opened without its train_state.safetensors: it can be sampled, not trained");

@@ -29,13 +29,17 @@ import { DIAGNOSTICS_FILE, encodeDiagnostics } from "./diagnostics_file.ts";
 import type { CollectedTraining } from "../diagnostics/collector.ts";
 
 /**
- * The word file of a saved run: `-i`, else the file its config.json names; when that file is not there and
- * the bundled names are the run's words (same sha256) — a run trained in the browser lab, or a directory
+ * The word file of a saved run: `-i`, else the file its config.json names; when that file is not there (or
+ * holds other words: a `names.txt` in the current directory) and the bundled names are the run's words (same sha256) — a run trained in the browser lab, or a directory
  * copied from another machine — the bundled names.
  */
 function runWordFile(config: RunConfig, inputFile: string | undefined): ReturnType<typeof readWordFile> {
   const options = { maxLineLength: config.data.maxLineLength };
-  if (inputFile !== undefined || existsSync(config.data.file)) return readWordFile(inputFile ?? config.data.file, options);
+  if (inputFile !== undefined) return readWordFile(inputFile, options);
+  if (existsSync(config.data.file)) {
+    const own = readWordFile(config.data.file, options);
+    if (wordsHash(own.words) === config.data.sha256) return own;
+  }
   const bundled = readWordFile(undefined, options);
   return wordsHash(bundled.words) === config.data.sha256 ? bundled : readWordFile(config.data.file, options);
 }
