@@ -1,58 +1,26 @@
-// The lab's page: the controls, the settings in the URL, and the charts. Training runs in a Web Worker
-// (web/worker.ts); the page keeps what it streams and redraws the charts at most every REDRAW_MS, one
-// chart per animation frame, with the report's own chart builders (src/report/) and renderer
-// (src/report/browser.ts), so the lab and `makemore diagnose --report` draw the same pictures.
+// The lab's page: the controls, the settings in the URL, the words, and the worker's messages. Training runs
+// in a Web Worker (web/worker.ts); the page keeps what it streams and web/draw.ts redraws the charts.
 
-import { Chart } from "chart.js/auto";
-import { BROWSER_RENDERER } from "../src/report/browser.ts";
-import { fmt, lossChart, lrFinderChart, updateRatioChart } from "../src/report/charts.ts";
-import {
-  activationCharts, dlogitsChart, embeddingChart, initLogitsChart, initLossChart, initMapsChart, initSaturationChart, initTable, initW2Chart,
-  parameterCharts, saturationChart,
-} from "../src/report/charts_inside.ts";
+import { fmt, lrFinderChart } from "../src/report/charts.ts";
+import { initLogitsChart, initLossChart, initMapsChart, initSaturationChart, initTable, initW2Chart } from "../src/report/charts_inside.ts";
 import { gainActivationChart, gainGradientChart, gainTable, gainUpdateRatioChart } from "../src/report/charts_deep.ts";
-import type { ChartSpec, Item, TableSpec } from "../src/report/spec.ts";
-import { lossCurve } from "../src/diagnostics/loss_curve.ts";
+import type { ChartSpec, Item } from "../src/report/spec.ts";
 import { parseWords } from "../src/data/words.ts";
 import { modelType, modelTypeNames } from "../src/models/registry.ts";
 import { MakemoreError } from "../src/errors.ts";
-import type { FromWorker, LabSettings, RunInfo, ToWorker } from "./protocol.ts";
-import { fieldValue, queryKey, queryOf, settingsFromQuery } from "./settings.ts";
 import type { ConfigField } from "../src/models/model_type.ts";
+import type { FromWorker, LabSettings, ToWorker } from "./protocol.ts";
+import { fieldValue, queryKey, queryOf, settingsFromQuery } from "./settings.ts";
 import { asBytes, forgetRun, keepRun, keptRun } from "./keep.ts";
+import { clearCharts, drawItems, liveRedrawer, type LabState } from "./draw.ts";
 
 /** While training runs, the run is kept for a reload this often (and at every pause). */
 const KEEP_MS = 30000;
 
-const REDRAW_MS = 250;
-/** Points of the live loss chart (its buckets' min, max and mean): enough for a 1000-px line. */
-const LOSS_POINTS = 400;
-
-interface LabState {
-  info: RunInfo | null;
-  step: number;
-  losses: Float32Array;
-  estimates: { step: number; losses: Record<string, number> }[];
-  inside: Extract<FromWorker, { kind: "inside" }> | null;
-  samples: { step: number; word: string; mark: string }[];
-  stepsPerSecond: number;
-  errors: string[];
-  /** Charts drawn so far, by element id (for the tests: each redraw counts). */
-  drawn: Record<string, number>;
-  /** The longest a chart's redraw took on the page's thread (ms), by id. */
-  drawMs: Record<string, number>;
-  /** The step of the run kept for a reload (IndexedDB), or -1. */
-  keptStep: number;
-}
-
 const state: LabState = { info: null, step: 0, losses: new Float32Array(1 << 16), estimates: [], inside: null, samples: [], stepsPerSecond: 0, errors: [], drawn: {}, drawMs: {}, keptStep: -1 };
 (window as unknown as { lab: LabState }).lab = state;
 
-// Chart.js for the shared renderer, without animations (a live chart redraws several times a second)
-(window as unknown as { Chart: typeof Chart }).Chart = Chart;
-Chart.defaults.animation = false;
-new Function(BROWSER_RENDERER)();
-const renderer = (window as unknown as { makemoreCharts: { render(el: HTMLElement, spec: ChartSpec): void } }).makemoreCharts;
+const requestRedraw = liveRedrawer(state);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const types = modelTypeNames();
@@ -238,13 +206,13 @@ function receive(m: FromWorker): void {
         : `no suggestion: ${r.noValley ?? "the sweep found no valley"}`;
       $<HTMLButtonElement>("use-lr").hidden = s === null;
       $<HTMLButtonElement>("use-lr").dataset.lr = s ? String(s.lr) : "";
-      drawItems([lrFinderChart(r)]);
+      drawItems($("tool-output"), [lrFinderChart(r)]);
       break;
     }
     case "gradcheck": {
       $("tool-note").textContent = m.ok ? "every gradient checks: the hand-written backward agrees with autograd" : "some gradients do not check: see the rows marked False";
       const pre = Object.assign(document.createElement("pre"), { id: "cmp", textContent: m.text });
-      $("tool-output").querySelectorAll("canvas").forEach((c) => Chart.getChart(c)?.destroy());
+      clearCharts($("tool-output"));
       $("tool-output").replaceChildren(pre);
       break;
     }
@@ -259,7 +227,7 @@ function receive(m: FromWorker): void {
         items.push(gainTable(g), gainActivationChart(g), gainGradientChart(g), gainUpdateRatioChart(g));
       }
       $("tool-note").textContent = items.length ? "" : "the init stages are the lecture model's, the gain experiments the deep network's: pick one of those types";
-      drawItems(items);
+      drawItems($("tool-output"), items);
       break;
     }
     case "files":
@@ -295,115 +263,6 @@ function status(): void {
     : `${i.type}, ${i.numParameters} parameters · step ${state.step} · loss ${Number.isFinite(last) ? last.toFixed(4) : "–"}` +
       (est ? ` · estimate at ${est.step}: ${Object.entries(est.losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}` : "") +
       ` · ${Math.round(state.stepsPerSecond)} steps/s`;
-}
-
-// ---------------------------------------------------------------- charts
-
-let redrawDue = false;
-let lastRedraw = 0;
-
-function requestRedraw(): void {
-  if (redrawDue) return;
-  redrawDue = true;
-  setTimeout(redraw, Math.max(0, lastRedraw + REDRAW_MS - performance.now()));
-}
-
-/** A table spec as an HTML table. */
-function tableElement(t: TableSpec): HTMLElement {
-  const table = document.createElement("table");
-  const head = table.createTHead().insertRow();
-  for (const h of t.head) head.appendChild(Object.assign(document.createElement("th"), { textContent: h }));
-  const body = table.createTBody();
-  for (const row of t.rows) {
-    const tr = body.insertRow();
-    for (const cell of row) tr.insertCell().textContent = String(cell);
-  }
-  return table;
-}
-
-/** Replaces the tools' output with these tables and charts, one per animation frame. */
-function drawItems(items: Item[]): void {
-  const out = $("tool-output");
-  out.querySelectorAll("canvas").forEach((c) => Chart.getChart(c)?.destroy());
-  out.replaceChildren();
-  const next = () => {
-    const item = items.shift();
-    if (!item) return;
-    const fig = document.createElement("div");
-    fig.className = "chart";
-    fig.id = `tool-${item.id}`;
-    fig.appendChild(Object.assign(document.createElement("h3"), { textContent: item.title, title: item.explain ?? "" }));
-    out.appendChild(fig);
-    if (item.kind === "table") fig.appendChild(tableElement(item));
-    else {
-      renderer.render(fig, item);
-      if (item.caption) fig.appendChild(Object.assign(document.createElement("p"), { className: "caption", textContent: item.caption }));
-    }
-    requestAnimationFrame(next);
-  };
-  requestAnimationFrame(next);
-}
-
-/** The charts to draw, each built only when its turn comes (building one is part of its frame's work). */
-function specs(): (() => ChartSpec)[] {
-  const out: (() => ChartSpec)[] = [];
-  const step = state.step;
-  if (step > 0) {
-    const losses = state.losses.subarray(0, step);
-    const estimates = state.estimates.map((e) => ({ step: e.step, losses: e.losses }));
-    out.push(() => lossChart(lossCurve(losses, { maxPoints: LOSS_POINTS }), "loss", estimates));
-  }
-  const ins = state.inside;
-  if (ins) {
-    const when = `step ${ins.step - 1}`;
-    const b = ins.batch;
-    for (const id of ["live-tanh", "live-grads"]) out.push(() => activationCharts(b, "live", when).find((c) => c.id === id)!);
-    out.push(() => parameterCharts(b, "live", when).find((c) => c.id === "live-param-grads")!);
-    if (ins.series.updateToData.some((r) => r.some(Number.isFinite))) out.push(() => updateRatioChart(ins.series));
-    if (b.saturation) out.push(() => saturationChart(b, null));
-    if (b.dlogits.rows > 0 && state.info) {
-      const vocabulary = state.info.vocabulary;
-      out.push(() => dlogitsChart(b, vocabulary));
-    }
-    if (ins.embedding) {
-      const e = ins.embedding;
-      out.push(() => embeddingChart(e));
-    }
-  }
-  return out;
-}
-
-/** Draws the charts one per animation frame (no long task on the page's thread). */
-function redraw(): void {
-  redrawDue = false;
-  lastRedraw = performance.now();
-  const queue = specs();
-  const next = () => {
-    const make = queue.shift();
-    if (!make) return;
-    const t0 = performance.now();
-    const spec = make();
-    if (spec === undefined) return requestAnimationFrame(next);
-    const el = document.getElementById(`chart-${spec.id}`);
-    if (el) {
-      el.querySelectorAll("canvas").forEach((c) => Chart.getChart(c)?.destroy());
-      const title = document.createElement("h3");
-      title.textContent = spec.title;
-      title.title = spec.explain;
-      el.replaceChildren(title);
-      renderer.render(el, spec);
-      if (spec.caption) {
-        const cap = document.createElement("p");
-        cap.className = "caption";
-        cap.textContent = spec.caption;
-        el.appendChild(cap);
-      }
-      state.drawn[spec.id] = (state.drawn[spec.id] ?? 0) + 1;
-      if (state.drawn[spec.id] > 1) state.drawMs[spec.id] = Math.max(state.drawMs[spec.id] ?? 0, performance.now() - t0); // the first draws set Chart.js up
-    }
-    requestAnimationFrame(next);
-  };
-  requestAnimationFrame(next);
 }
 
 // ---------------------------------------------------------------- data
