@@ -84,9 +84,11 @@ export class TrainingRun {
   /** config.json of the last resumable save, which a best save keeps describing; null before the first. */
   private lastSave: RunConfig | null = null;
   private seenCache: SeenWords | null = null;
+  /** The settings as they are now: `retune` replaces them. */
+  private current: RunSettings;
 
   private constructor(
-    readonly settings: RunSettings,
+    settings: RunSettings,
     readonly corpus: Corpus,
     readonly model: Model,
     readonly generator: Generator,
@@ -101,6 +103,7 @@ export class TrainingRun {
       throw new ConfigError(`--eval-every must be a positive integer or none (got ${evalEvery})`);
     }
     this.evalEvery = evalEvery;
+    this.current = settings;
     const s = settings.schedule;
     this.optimizer = createOptimizer(settings.optimizer, model.parameters(), model.kernels);
     this.trainer = new Trainer(model, corpus.data.train!, generator, this.optimizer, {
@@ -190,6 +193,31 @@ export class TrainingRun {
       if (c.version >= 3) run.lastSave = c;
     }
     return run;
+  }
+
+  /** What defines the run (config.json's settings tree), as it is now: a `retune` changes it. */
+  get settings(): RunSettings {
+    return this.current;
+  }
+
+  /**
+   * Changes the learning rate, its decay step (null: never) or the batch size of the steps from now on
+   * (the browser lab edits them while a run trains). The settings then describe the run as it now is, so
+   * a checkpoint saved after the change resumes as the run itself goes on. A new lr decays to lr / 10,
+   * as `--lr` does (resolveSettings); a decay step given to a run without one does too; without a decay
+   * step the rate stays lr. Checks everything before changing anything.
+   */
+  retune(change: { lr?: number; lrDecayStep?: number | null; batchSize?: number }): void {
+    if (this.modelOnly) throw new MakemoreError("this run was loaded without its training state (train_state.safetensors): it cannot be retuned or trained further");
+    const old = this.current.schedule;
+    const lr = change.lr ?? old.lr;
+    const decay = change.lrDecayStep !== undefined ? change.lrDecayStep : old.decayStep;
+    const after = change.lr !== undefined || old.decayStep === null ? lr / 10 : old.lrAfterDecay;
+    const schedule = stepSchedule(lr, decay, decay === null ? lr : after);
+    if (change.batchSize !== undefined) this.trainer.setBatchSize(change.batchSize);
+    this.trainer.setSchedule(schedule);
+    const batchSize = this.trainer.config.batchSize;
+    this.current = { ...this.current, schedule, training: { ...this.current.training, batchSize } };
   }
 
   /** The step the model of model.safetensors is from: the best model's, or the last save's. */

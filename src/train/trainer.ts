@@ -13,7 +13,7 @@ import { zeroGrad, type Model } from "../models/model.ts";
 import type { Tokens } from "../nn/embedding.ts";
 import type { Generator } from "../random/generator.ts";
 import type { Optimizer } from "./optimizer.ts";
-import { learningRate, type StepSchedule } from "./schedule.ts";
+import { learningRate, stepSchedule, type StepSchedule } from "./schedule.ts";
 
 /** The loss log's first length at most (4 MiB); a longer run grows it. */
 const INITIAL_LOG = 1 << 20;
@@ -64,12 +64,16 @@ export class Trainer {
   /** The loss log (see `losses`); grown by doubling when a run goes on past its length. */
   private log: Float32Array;
   private readonly listeners: TrainListener[] = [];
-  private readonly ix: Int32Array; // (B) minibatch indices
+  /** The run's steps, batch size and schedule as they are now (`setSchedule`, `setBatchSize` change them). */
+  private current: Readonly<TrainConfig>;
+  private ix: Int32Array; // (B) minibatch indices
   /** The loss above which training has diverged: EXPLODED_LOSS_FACTOR · ln(V). */
   private readonly explodedAt: number;
-  private readonly xb: I32Buf; // (B, T) inputs, in the kernels' memory
-  private readonly yb: Int32Array; // (B·P) targets
-  private readonly tokens: Tokens;
+  private xb: I32Buf; // (B, T) inputs, in the kernels' memory
+  /** The arena's top just after `xb` was allocated: while it is still the top, `xb` can be freed. */
+  private xbEnd: number;
+  private yb: Int32Array; // (B·P) targets
+  private tokens: Tokens;
   private readonly stepEvent = { type: "step" as const, step: 0, loss: 0, lr: 0 };
 
   constructor(
@@ -77,17 +81,11 @@ export class Trainer {
     readonly data: Dataset,
     readonly generator: Generator,
     readonly optimizer: Optimizer,
-    readonly config: TrainConfig,
+    config: TrainConfig,
   ) {
     const { steps, batchSize } = config;
     if (!Number.isInteger(steps) || steps < 0) throw new ConfigError(`steps must be a non-negative integer (got ${steps})`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new ConfigError(`batch size must be a positive integer (got ${batchSize})`);
-    }
-    if (batchSize > model.capacity) {
-      throw new ConfigError(`batch size ${batchSize} exceeds the model's capacity ${model.capacity}`);
-    }
-    if (model.batchNorms().length > 0 && batchSize < 2) throw new ConfigError("batch size must be at least 2 with BatchNorm");
+    this.checkBatchSize(batchSize);
     if (data.blockSize !== model.blockSize) {
       throw new ConfigError(`the dataset's block size ${data.blockSize} differs from the model's ${model.blockSize}`);
     }
@@ -95,12 +93,64 @@ export class Trainer {
       throw new ConfigError(`the dataset has ${data.targetsPerRow} targets per row, the ${model.type} model ${model.targetsPerRow}`);
     }
     if (data.size === 0) throw new ConfigError("the training split has no examples");
+    this.current = { ...config };
     this.log = new Float32Array(Math.min(steps, INITIAL_LOG));
-    this.ix = new Int32Array(batchSize);
     this.explodedAt = EXPLODED_LOSS_FACTOR * Math.log(model.vocabSize);
+    this.ix = new Int32Array(batchSize);
     this.xb = model.kernels.arena.i32(batchSize * data.blockSize);
+    this.xbEnd = model.kernels.arena.mark();
     this.yb = new Int32Array(batchSize * data.targetsPerRow);
     this.tokens = { data: this.xb, shape: [batchSize, data.blockSize] };
+  }
+
+  /** The run's steps, batch size and schedule as they are now (read it again after a change). */
+  get config(): Readonly<TrainConfig> {
+    return this.current;
+  }
+
+  private checkBatchSize(batchSize: number): void {
+    const { model } = this;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new ConfigError(`batch size must be a positive integer (got ${batchSize})`);
+    }
+    if (batchSize > model.capacity) {
+      throw new ConfigError(`batch size ${batchSize} exceeds the model's capacity ${model.capacity}`);
+    }
+    if (model.batchNorms().length > 0 && batchSize < 2) throw new ConfigError("batch size must be at least 2 with BatchNorm");
+  }
+
+  /** The learning-rate schedule of the steps from now on (checked as `stepSchedule` checks it). */
+  setSchedule(schedule: StepSchedule): void {
+    this.current = { ...this.current, schedule: stepSchedule(schedule.lr, schedule.decayStep, schedule.lrAfterDecay) };
+  }
+
+  /**
+   * The minibatch size of the steps from now on: the next step draws `randint(0, n, (batchSize,))`.
+   * Between steps only (a user's edit, never per step): it reallocates the batch buffers. The arena is a
+   * bump allocator that frees only from its top, so the old inputs (B·T·4 bytes) are freed when nothing
+   * was allocated after them (the usual case: the trainer is built last) and are left behind otherwise.
+   */
+  setBatchSize(batchSize: number): void {
+    this.checkBatchSize(batchSize);
+    if (batchSize === this.current.batchSize) return;
+    const { arena } = this.model.kernels;
+    const T = this.data.blockSize;
+    const freed = this.xb.live && arena.mark() === this.xbEnd;
+    if (freed) arena.release(this.xb.ptr);
+    try {
+      this.xb = arena.i32(batchSize * T);
+    } catch (e) {
+      // too large for the memory (OutOfMemoryError): the run goes on at the batch size it had
+      if (freed) this.xb = arena.i32(this.current.batchSize * T);
+      this.tokens = { data: this.xb, shape: [this.current.batchSize, T] };
+      this.xbEnd = arena.mark();
+      throw e;
+    }
+    this.xbEnd = arena.mark();
+    this.ix = new Int32Array(batchSize);
+    this.yb = new Int32Array(batchSize * this.data.targetsPerRow);
+    this.tokens = { data: this.xb, shape: [batchSize, T] };
+    this.current = { ...this.current, batchSize };
   }
 
   /**
