@@ -91,7 +91,7 @@ export { summarize, std, shareAbove, histogram, log10Ratio, type Summary, type H
 export { layerStats, parameterStats, updateToDataRatios, lastTanh, actValues, SATURATION_THRESHOLD, type LayerStats, type ParameterStats, type ActivationStats, type GradientStats, type LayerKind } from "./diagnostics/layers.ts";
 export { saturationMap, deadColumns, DeadNeuronTracker, deadNeuronsOverSplit, SATURATION_MAP_THRESHOLD, type SaturationMap, type DeadNeurons } from "./diagnostics/saturation.ts";
 export { embedding2d, principalComponents, symmetricEigen, type Embedding2D } from "./diagnostics/embedding.ts";
-export { lossCurve, defaultWindow, type LossCurve } from "./diagnostics/loss_curve.ts";
+export { lossCurve, defaultWindow, LiveLossCurve, type LossCurve } from "./diagnostics/loss_curve.ts";
 export { probeBatch, readBatch, expectedInitialLoss, bitImage, type BatchDiagnostics, type BitImage, type FloatImage, type ProbeOptions } from "./diagnostics/probe.ts";
 export { initExperiments, stageLabel, INIT_STAGES, type InitExperiments, type InitStage, type InitExperimentOptions } from "./diagnostics/init_stages.ts";
 export {

@@ -8,7 +8,7 @@ import { BROWSER_RENDERER } from "../src/report/browser.ts";
 import { lossChart, updateRatioChart } from "../src/report/charts.ts";
 import { activationCharts, dlogitsChart, embeddingChart, parameterCharts, saturationChart } from "../src/report/charts_inside.ts";
 import type { ChartSpec, Item, TableSpec } from "../src/report/spec.ts";
-import { lossCurve } from "../src/diagnostics/loss_curve.ts";
+import { LiveLossCurve, type LossCurve } from "../src/diagnostics/loss_curve.ts";
 import type { FromWorker, RunInfo } from "./protocol.ts";
 
 const REDRAW_MS = 250;
@@ -83,14 +83,35 @@ export function drawItems(out: HTMLElement, items: Item[]): void {
   requestAnimationFrame(next);
 }
 
+/**
+ * The live loss curve up to `step`, fed only the steps that came in since the last redraw (over the whole
+ * run, lossCurve would be a long task once the run is long). It starts over for another run: the page's
+ * state emptied for a new one (another `info`, the step gone back), or the losses it read rewritten
+ * since (an opened run's history arriving after its `ready`). A grown copy of `losses` keeps them.
+ */
+function liveLossCurve(): (state: LabState, step: number) => LossCurve {
+  let live = new LiveLossCurve({ maxPoints: LOSS_POINTS });
+  let info: RunInfo | null = null;
+  let last = NaN; // the loss at step live.steps - 1 when it was read (Object.is: a diverged run's NaN)
+  return (state, step) => {
+    const seen = live.steps;
+    if (state.info !== info || step < seen || (seen > 0 && !Object.is(state.losses[seen - 1], last))) {
+      live = new LiveLossCurve({ maxPoints: LOSS_POINTS });
+      info = state.info;
+    }
+    live.extend(state.losses, step);
+    last = step > 0 ? state.losses[step - 1] : NaN;
+    return live.curve();
+  };
+}
+
 /** The live charts, each built only when its turn comes (building one is part of its frame's work). */
-function liveSpecs(state: LabState): (() => ChartSpec)[] {
+function liveSpecs(state: LabState, lossCurveTo: (state: LabState, step: number) => LossCurve): (() => ChartSpec)[] {
   const out: (() => ChartSpec)[] = [];
   const step = state.step;
   if (step > 0) {
-    const losses = state.losses.subarray(0, step);
     const estimates = state.estimates.map((e) => ({ step: e.step, losses: e.losses }));
-    out.push(() => lossChart(lossCurve(losses, { maxPoints: LOSS_POINTS }), "loss", estimates));
+    out.push(() => lossChart(lossCurveTo(state, step), "loss", estimates));
   }
   const ins = state.inside;
   if (ins) {
@@ -119,10 +140,11 @@ function liveSpecs(state: LabState): (() => ChartSpec)[] {
 export function liveRedrawer(state: LabState): () => void {
   let due = false;
   let last = 0;
+  const lossCurveTo = liveLossCurve();
   const redraw = () => {
     due = false;
     last = performance.now();
-    const queue = liveSpecs(state);
+    const queue = liveSpecs(state, lossCurveTo);
     const next = () => {
       const make = queue.shift();
       if (!make) return;
