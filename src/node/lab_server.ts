@@ -43,6 +43,7 @@ export function resolveLabPath(root: string, urlPath: string): string | null {
   }
   if (path.includes("\0") || path.includes("\\")) return null;
   if (path === "/" || path === "") path = "/index.html";
+  else if (path.endsWith("/") || path.endsWith("/.")) return null; // a directory's path (`/index.html/` names no file)
   const parts = path.split("/").filter((p) => p !== "" && p !== ".");
   if (parts.some((p) => p === "..")) return null;
   const realRoot = realpathSync(root);
