@@ -37,7 +37,7 @@ export interface LabState {
 (window as unknown as { Chart: typeof Chart }).Chart = Chart;
 Chart.defaults.animation = false;
 new Function(BROWSER_RENDERER)();
-const renderer = (window as unknown as { makemoreCharts: { render(el: HTMLElement, spec: ChartSpec): void } }).makemoreCharts;
+const renderer = (window as unknown as { makemoreCharts: { render(el: HTMLElement, spec: ChartSpec): void; update(el: HTMLElement, spec: ChartSpec): boolean } }).makemoreCharts;
 
 /** Destroys the Chart.js charts inside `el` (before its content is replaced). */
 export function clearCharts(el: HTMLElement): void {
@@ -64,6 +64,18 @@ function drawInto(el: HTMLElement, item: Item): void {
   if (item.kind === "table") el.appendChild(tableElement(item));
   else renderer.render(el, item);
   if (item.kind !== "table" && item.caption) el.appendChild(Object.assign(document.createElement("p"), { className: "caption", textContent: item.caption }));
+}
+
+/** Redraws a live chart into `el`: in place when `el` holds a Chart.js chart of the same type, else anew. */
+function redrawInto(el: HTMLElement, spec: ChartSpec): void {
+  const h3 = el.querySelector<HTMLElement>(":scope > h3");
+  if (h3 === null || !renderer.update(el, spec)) return drawInto(el, spec);
+  h3.textContent = spec.title;
+  h3.title = spec.explain ?? "";
+  const caption = el.querySelector(":scope > p.caption");
+  if (!spec.caption) caption?.remove();
+  else if (caption) caption.textContent = spec.caption;
+  else el.appendChild(Object.assign(document.createElement("p"), { className: "caption", textContent: spec.caption }));
 }
 
 /** Replaces `out`'s content with these tables and charts (the tools'), one per animation frame. */
@@ -152,7 +164,7 @@ export function liveRedrawer(state: LabState): () => void {
       const spec = make();
       const el = spec === undefined ? null : document.getElementById(`chart-${spec.id}`);
       if (spec !== undefined && el !== null) {
-        drawInto(el, spec);
+        redrawInto(el, spec);
         state.drawn[spec.id] = (state.drawn[spec.id] ?? 0) + 1;
         if (state.drawn[spec.id] > 1) state.drawMs[spec.id] = Math.max(state.drawMs[spec.id] ?? 0, performance.now() - t0); // the first draws set Chart.js up
       }

@@ -1,10 +1,15 @@
-// The run the lab keeps across a reload of the page: one record in IndexedDB — the run's files as the CLI
-// writes them (its checkpoint), the words it trains on, and the URL query it was started from. A reload
-// with the same query opens it again where it was; another query, or Reset, starts afresh.
+// The runs the lab keeps across a reload of the page: one IndexedDB record per browser tab — the run's files
+// as the CLI writes them (its checkpoint), the words it trains on, and the URL query it was started from.
+// The worker writes it (web/worker.ts: every few seconds while training, at every pause), the page reads
+// it at load: a reload opens it again where it was, a new link in the tab starts afresh. Each tab has its
+// own key (sessionStorage, which a reload keeps and another tab does not share), so two tabs never write
+// over each other's run; a record no tab has written for KEEP_DAYS is dropped.
 
 const DB = "makemore-lab";
 const STORE = "runs";
-const KEY = "current";
+const TAB_KEY = "makemore-lab-tab";
+/** A kept run nobody came back to for this many days is dropped (its tab was closed). */
+const KEEP_DAYS = 7;
 
 export interface KeptRun {
   query: string;
@@ -12,6 +17,8 @@ export interface KeptRun {
   words: string;
   step: number;
   files: Record<string, Uint8Array>;
+  /** When it was written (ms since 1970). */
+  time: number;
 }
 
 function openDb(): Promise<IDBDatabase> {
@@ -27,37 +34,70 @@ async function withStore<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => 
   const db = await openDb();
   try {
     return await new Promise<T>((resolve, reject) => {
-      const req = f(db.transaction(STORE, mode).objectStore(STORE));
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
+      const tx = db.transaction(STORE, mode);
+      const req = f(tx.objectStore(STORE));
+      // a write counts once its transaction is committed, not when the request succeeds
+      tx.oncomplete = () => resolve(req.result);
+      tx.onerror = () => reject(tx.error ?? req.error);
+      tx.onabort = () => reject(tx.error ?? new Error("the write was aborted"));
     });
   } finally {
     db.close();
   }
 }
 
-export async function keepRun(r: KeptRun): Promise<void> {
-  await withStore("readwrite", (s) => s.put(r, KEY));
+/** This tab's key (the page only: a worker is handed it). */
+export function tabKey(): string {
+  let k = sessionStorage.getItem(TAB_KEY);
+  if (k === null) {
+    k = `tab-${Date.now().toString(36)}-${crypto.getRandomValues(new Uint32Array(2)).join("-")}`;
+    sessionStorage.setItem(TAB_KEY, k);
+  }
+  return k;
 }
 
-/** The kept run, or null (none, or storage unavailable: a private window may refuse it). */
-export async function keptRun(): Promise<KeptRun | null> {
+export async function keepRun(key: string, r: KeptRun): Promise<void> {
+  await withStore("readwrite", (s) => s.put(r, key));
+}
+
+/** The tab's kept run, or null (none, or storage unavailable: a private window may refuse it). */
+export async function keptRun(key: string): Promise<KeptRun | null> {
   try {
-    return ((await withStore("readonly", (s) => s.get(KEY))) as KeptRun | undefined) ?? null;
+    return ((await withStore("readonly", (s) => s.get(key))) as KeptRun | undefined) ?? null;
   } catch {
     return null;
   }
 }
 
-export async function forgetRun(): Promise<void> {
+export async function forgetRun(key: string): Promise<void> {
   try {
-    await withStore("readwrite", (s) => s.delete(KEY));
+    await withStore("readwrite", (s) => s.delete(key));
   } catch {
     // nothing kept, nothing to forget
   }
 }
 
-/** A worker's file map with its text files as bytes, as IndexedDB and the worker's "open" take them. */
-export function asBytes(files: Record<string, Uint8Array | string>): Record<string, Uint8Array> {
-  return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, typeof v === "string" ? new TextEncoder().encode(v) : v]));
+/** Drops the runs no tab has written for KEEP_DAYS (their tabs are gone: nothing would open them). */
+export async function dropStaleRuns(now = Date.now()): Promise<void> {
+  try {
+    const db = await openDb();
+    try {
+      await new Promise<void>((resolve) => {
+        const tx = db.transaction(STORE, "readwrite");
+        const req = tx.objectStore(STORE).openCursor();
+        req.onsuccess = () => {
+          const c = req.result;
+          if (c === null) return;
+          const time = (c.value as Partial<KeptRun>).time;
+          if (typeof time !== "number" || now - time > KEEP_DAYS * 86400000) c.delete();
+          c.continue();
+        };
+        tx.oncomplete = tx.onerror = tx.onabort = () => resolve();
+      });
+    } finally {
+      db.close();
+    }
+  } catch {
+    // storage unavailable: nothing kept
+  }
 }

@@ -12,28 +12,45 @@ import type { GainExperiments } from "../src/diagnostics/gain_experiments.ts";
 /** A run's settings, as the URL holds them (web/settings.ts). null: the type's own default. */
 export interface LabSettings {
   type: string;
-  seed: number | null;
+  /** The torch.Generator's seed, in decimal (any 64-bit value, as the CLI's --seed). */
+  seed: string | null;
   batchSize: number | null;
   lr: number | null;
+  /** The step from which the learning rate is divided by 10 (`--lr-decay-step`): a step, "none", or null for the type's own schedule. */
+  lrDecayStep: number | "none" | null;
   /** The type's config fields that differ from its defaults (nEmbd, nHidden, gain, init, batchNorm, …). */
   model: Record<string, number | boolean | string>;
   /** Estimate the train/val losses every this many steps (0: never). */
   evalEvery: number;
+  /** Sample 10 words every this many steps (0: only on demand). */
+  sampleEvery: number;
+}
+
+/** What the worker watches for while it trains: estimates and samples every so many steps, and how it samples. */
+export interface Watch {
+  evalEvery: number;
+  sampleEvery: number;
+  temperature: number;
+  topK: number | null;
 }
 
 export type ToWorker =
-  | { kind: "start"; settings: LabSettings; words: string; source: string }
+  | { kind: "start"; settings: LabSettings; words: string; source: string; watch: Watch }
+  /** Continue a run saved by the CLI or kept by the page, on these words (they must be the run's). */
+  | { kind: "open"; files: Record<string, Uint8Array>; words: string; source: string; watch: Watch }
   | { kind: "play" }
   | { kind: "pause" }
   | { kind: "step"; count: number }
-  | { kind: "lr"; lr: number }
+  /** The schedule or the batch size, changed while the run goes on (the next step uses them). */
+  | { kind: "retune"; lr?: number; lrDecayStep?: number | null; batchSize?: number }
+  | { kind: "watch"; watch: Watch }
   | { kind: "sample"; count: number; temperature: number; topK: number | null }
-  /** The run as the CLI's files (its checkpoint: `makemore sample`, `eval` and `train --resume` read them), to download or to keep for a reload. */
-  | { kind: "save"; purpose: "download" | "keep" }
+  /** The run as the CLI's files (its checkpoint: `makemore sample`, `eval` and `train --resume` read them). */
+  | { kind: "download" }
+  /** Keep the run for a reload of the page (web/keep.ts), under the tab's key, with the URL query of its settings. */
+  | { kind: "keep"; key: string; query: string }
   /** The lectures' tools, each on a fresh model of the run's settings (the run itself is not touched). */
-  | { kind: "tool"; tool: "lr-finder" | "init-stages" | "gradcheck" }
-  /** Continue a run saved by the CLI or kept by the page, on these words (they must be the run's). */
-  | { kind: "open"; files: Record<string, Uint8Array>; words: string; source: string; evalEvery: number };
+  | { kind: "tool"; tool: "lr-finder" | "init-stages" | "gradcheck" };
 
 export interface RunInfo {
   type: string;
@@ -42,8 +59,8 @@ export interface RunInfo {
   vocabulary: string[];
   /** Rows of each split. */
   splits: Record<string, number>;
-  lr: number;
-  batchSize: number;
+  /** The run's settings (an opened run's too), for the controls and the URL. */
+  settings: LabSettings;
   /** Steps the run has done (0 for a new one; a run opened from files goes on from there). */
   step: number;
   /** A run opened without its training state: it can be sampled, not trained. */
@@ -52,6 +69,8 @@ export interface RunInfo {
 
 export type FromWorker =
   | { kind: "ready"; info: RunInfo }
+  /** The run's settings after a change (a refused change: as they were). */
+  | { kind: "settings"; settings: LabSettings }
   /** The minibatch losses of steps start … start + losses.length − 1. */
   | { kind: "losses"; start: number; losses: number[]; stepsPerSecond: number; lr: number }
   /** A look inside at `step`: the last step's batch, the series collected so far, the embedding. */
@@ -64,5 +83,8 @@ export type FromWorker =
   | { kind: "init-stages"; init: InitExperiments | null; gains: GainExperiments | null }
   /** makemore part 4's `cmp` table (`makemore gradcheck`'s text): every hand-written gradient against autograd. */
   | { kind: "gradcheck"; text: string; ok: boolean }
-  | { kind: "files"; step: number; purpose: "download" | "keep"; files: Record<string, Uint8Array | string> }
-  | { kind: "error"; message: string };
+  | { kind: "files"; step: number; files: Record<string, Uint8Array | string> }
+  /** The run is kept for a reload as it was after `step` steps. */
+  | { kind: "kept"; step: number }
+  /** `playing`: whether the run still trains (a tool's error leaves it training, a step's stops it). */
+  | { kind: "error"; message: string; playing: boolean };

@@ -27,7 +27,10 @@ import { embeddingLabels } from "../src/diagnostics/run_report.ts";
 import { MakemoreError } from "../src/errors.ts";
 import { numParameters } from "../src/models/model.ts";
 import { UNTIL_INTERRUPTED, type RunOptions } from "../src/train/config.ts";
-import type { FromWorker, LabSettings, ToWorker } from "./protocol.ts";
+import { learningRate } from "../src/train/schedule.ts";
+import type { FromWorker, LabSettings, ToWorker, Watch } from "./protocol.ts";
+import { labSettingsOf } from "./settings.ts";
+import { keepRun } from "./keep.ts";
 
 /** Training time per slice between two looks at the message queue. */
 const SLICE_MS = 20;
@@ -45,12 +48,16 @@ const post = (m: FromWorker) => (self as unknown as { postMessage(m: FromWorker)
 let run: TrainingRun | null = null;
 let collector: TrainingCollector | null = null;
 let playing = false;
-let lr = 0.1;
-let evalEvery = 0;
+let watch: Watch = { evalEvery: 0, sampleEvery: 0, temperature: 1, topK: null };
 let lastLook = 0;
 let lastLoss = NaN;
-/** The run's words, for the tools' fresh models. */
-let data: { words: string[]; source: string } | null = null;
+/** The run's words (as given, and split into words), for the tools' fresh models and the kept run. */
+let data: { words: string[]; source: string; text: string } | null = null;
+/** The step of the run last kept for a reload. */
+let keptStep = -1;
+
+/** The learning rate of the next step. */
+const currentLr = (r: TrainingRun) => learningRate(r.trainer.config.schedule, r.trainer.step);
 
 /** Options that build a new run of `run`'s settings (the tools train a copy from its init). */
 function sameSettings(r: TrainingRun, steps: number): RunOptions {
@@ -115,21 +122,22 @@ function options(s: LabSettings): RunOptions {
   return {
     type: s.type,
     model: s.model,
-    steps: UNTIL_INTERRUPTED, // the lab trains until paused: no end, no decay (the lr control sets the rate)
-    ...(s.seed !== null ? { seed: s.seed } : {}),
+    steps: UNTIL_INTERRUPTED, // the lab trains until paused; the schedule is the type's unless the page sets it
+    ...(s.seed !== null ? { seed: BigInt(s.seed) } : {}),
     ...(s.batchSize !== null ? { batchSize: s.batchSize } : {}),
-    ...(s.lr !== null ? { lr: s.lr, lrDecayStep: null } : { lrDecayStep: null }),
+    ...(s.lr !== null ? { lr: s.lr } : {}),
+    ...(s.lrDecayStep !== null ? { lrDecayStep: s.lrDecayStep === "none" ? null : s.lrDecayStep } : {}),
   };
 }
 
 function start(s: LabSettings, text: string, source: string): void {
   const { words } = parseWordsText(text, source);
-  data = { words, source };
-  begin(TrainingRun.create({ words, source }, options(s)), s.evalEvery);
+  data = { words, source, text };
+  begin(TrainingRun.create({ words, source }, options(s)));
 }
 
 /** A run saved by the CLI (or kept by the page): its files, on words that must be the run's. */
-function open(files: Record<string, Uint8Array>, text: string, source: string, every: number): void {
+function open(files: Record<string, Uint8Array>, text: string, source: string): void {
   const need = (name: string) => {
     const f = files[name];
     if (f === undefined) throw new MakemoreError(`${name} is missing: open a run's config.json and model.safetensors (and train_state.safetensors to go on training)`);
@@ -140,23 +148,25 @@ function open(files: Record<string, Uint8Array>, text: string, source: string, e
   const metrics = files[FILES.metrics] ? decodeMetrics(utf8(files[FILES.metrics]), FILES.metrics) : [];
   const state = files[FILES.state];
   const { words } = parseWordsText(text, source);
-  data = { words, source };
+  data = { words, source, text };
   const r = TrainingRun.fromCheckpoint(
     { config, metrics, [FILES.model]: need(FILES.model), ...(state ? { [FILES.state]: state } : {}) },
     { words, source },
     { steps: UNTIL_INTERRUPTED },
   );
-  begin(r, every);
+  begin(r);
+  keptStep = r.trainer.step; // what was opened is what is kept (or on disk) already
   const done = r.trainer.step;
-  if (done > 0) post({ kind: "losses", start: 0, losses: Array.from(r.trainer.losses.subarray(0, done)), stepsPerSecond: 0, lr });
+  if (done > 0) post({ kind: "losses", start: 0, losses: Array.from(r.trainer.losses.subarray(0, done)), stepsPerSecond: 0, lr: currentLr(r) });
 }
 
-function begin(r: TrainingRun, every: number): void {
+/** The run's settings for the page (its controls and URL). */
+const labSettings = (r: TrainingRun): LabSettings => labSettingsOf(r.settings, { evalEvery: watch.evalEvery, sampleEvery: watch.sampleEvery });
+
+function begin(r: TrainingRun): void {
   run = r;
   collector = new TrainingCollector(r.model, { every: COLLECT_EVERY, sgd: r.settings.optimizer.type === "sgd" });
   collector.attach(r.trainer);
-  lr = r.settings.schedule.lr;
-  evalEvery = every;
   lastLook = 0;
   post({
     kind: "ready",
@@ -166,8 +176,7 @@ function begin(r: TrainingRun, every: number): void {
       numParameters: numParameters(r.model),
       vocabulary: [...r.settings.vocabulary],
       splits: Object.fromEntries(r.corpus.splits.map((k) => [k, r.corpus.data[k]!.size])),
-      lr,
-      batchSize: r.settings.training.batchSize,
+      settings: labSettings(r),
       step: r.trainer.step,
       modelOnly: r.modelOnly,
     },
@@ -182,9 +191,10 @@ function train(count: number | null): void {
   const t0 = performance.now();
   const losses: number[] = [];
   while (count === null ? performance.now() - t0 < SLICE_MS : losses.length < count) {
-    lastLoss = t.trainStep(lr);
+    lastLoss = t.trainStep();
     losses.push(lastLoss);
-    if (evalEvery > 0 && t.step % evalEvery === 0) {
+    if (watch.sampleEvery > 0 && t.step % watch.sampleEvery === 0) sample(10, watch.temperature, watch.topK);
+    if (watch.evalEvery > 0 && t.step % watch.evalEvery === 0) {
       // makemore.py's estimate (the first min(1000, n) rows of each split, evaluation mode), without
       // run.estimate's bookkeeping of a best model, which the lab does not keep
       const { losses: est } = estimateSplits(r.model, r.corpus.data);
@@ -192,7 +202,7 @@ function train(count: number | null): void {
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  post({ kind: "losses", start: first, losses, stepsPerSecond: losses.length / Math.max(seconds, 1e-6), lr });
+  post({ kind: "losses", start: first, losses, stepsPerSecond: losses.length / Math.max(seconds, 1e-6), lr: currentLr(r) });
   const now = performance.now();
   if (count !== null || now - lastLook >= LOOK_MS) {
     lastLook = now;
@@ -206,7 +216,7 @@ function look(): void {
   post({
     kind: "inside",
     step: r.trainer.step,
-    batch: readBatch(r.model, lastLoss, { lr: r.settings.optimizer.type === "sgd" ? lr : undefined }),
+    batch: readBatch(r.model, lastLoss, { lr: r.settings.optimizer.type === "sgd" ? learningRate(r.trainer.config.schedule, r.trainer.step - 1) : undefined }),
     series: collector!.series,
     embedding: C === null ? null : embedding2d(C.data.view, C.shape[0], C.shape[1], embeddingLabels(r.settings.vocabulary, C.shape[0])),
   });
@@ -235,7 +245,33 @@ function yieldThen(f: () => void): void {
 }
 
 function fail(e: unknown): void {
-  post({ kind: "error", message: e instanceof MakemoreError ? e.message : `unexpected error: ${e instanceof Error ? e.message : String(e)}` });
+  post({ kind: "error", message: e instanceof MakemoreError ? e.message : `unexpected error: ${e instanceof Error ? e.message : String(e)}`, playing });
+}
+
+/** `count` words from the run (a generator of their own, seeded from the run's seed and step as the CLI's --sample-every: the training batches that follow stay the run's). */
+function sample(count: number, temperature: number, topK: number | null): void {
+  const r = run!;
+  const step = r.trainer.step;
+  post({ kind: "samples", step, samples: r.sample({ count, temperature, topK: topK ?? undefined }, samplingGenerator(r, step)) });
+}
+
+const MODEL_ONLY = "this run was opened without its train_state.safetensors: it can be sampled, not trained";
+
+/** Keeps the run for a reload of the page (IndexedDB, web/keep.ts), if it has trained since the last time. */
+async function keep(key: string, query: string): Promise<void> {
+  const r = run;
+  if (r === null || r.modelOnly || r.trainer.step === keptStep) return;
+  const step = r.trainer.step;
+  const files = Object.fromEntries(Object.entries(r.checkpoint()).map(([k, v]) => [k, typeof v === "string" ? new TextEncoder().encode(v) : v]));
+  const d = data!;
+  try {
+    await keepRun(key, { query, source: d.source, words: d.text, step, files, time: Date.now() });
+  } catch {
+    return; // storage refused (a private window): a reload just starts afresh
+  }
+  if (run !== r) return;
+  keptStep = step;
+  post({ kind: "kept", step });
 }
 
 const ready = loadWasm();
@@ -247,11 +283,17 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     switch (m.kind) {
       case "start":
         playing = false;
+        watch = m.watch;
         start(m.settings, m.words, m.source);
+        return;
+      case "open":
+        playing = false;
+        watch = m.watch;
+        open(m.files, m.words, m.source);
         return;
       case "play":
         if (run === null || playing) return;
-        if (run.modelOnly) throw new MakemoreError("this run was opened without its train_state.safetensors: it can be sampled, not trained");
+        if (run.modelOnly) throw new MakemoreError(MODEL_ONLY);
         playing = true;
         loop();
         return;
@@ -260,29 +302,32 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         if (run) post({ kind: "paused", step: run.trainer.step });
         return;
       case "step":
-        if (run?.modelOnly) throw new MakemoreError("this run was opened without its train_state.safetensors: it can be sampled, not trained");
+        if (run?.modelOnly) throw new MakemoreError(MODEL_ONLY);
         if (run && !playing) train(m.count);
         return;
-      case "lr":
-        if (m.lr > 0 && Number.isFinite(m.lr)) lr = m.lr;
+      case "retune":
+        if (run === null) return;
+        try {
+          run.retune({ ...(m.lr !== undefined ? { lr: m.lr } : {}), ...(m.lrDecayStep !== undefined ? { lrDecayStep: m.lrDecayStep } : {}), ...(m.batchSize !== undefined ? { batchSize: m.batchSize } : {}) });
+        } finally {
+          post({ kind: "settings", settings: labSettings(run) }); // refused: the controls go back to the run's values
+        }
         return;
-      case "save":
-        if (run && !run.modelOnly) post({ kind: "files", step: run.trainer.step, purpose: m.purpose, files: { ...run.checkpoint() } });
+      case "watch":
+        watch = m.watch;
+        return;
+      case "download":
+        if (run?.modelOnly) throw new MakemoreError("this run was opened without its train_state.safetensors: the lab has nothing to add to the files you opened");
+        if (run) post({ kind: "files", step: run.trainer.step, files: { ...run.checkpoint() } });
+        return;
+      case "keep":
+        await keep(m.key, m.query);
         return;
       case "tool":
         if (run) tool(m.tool);
         return;
-      case "open":
-        playing = false;
-        open(m.files, m.words, m.source, m.evalEvery);
-        return;
       case "sample":
-        // a generator of their own (seeded from the run's seed and step, as the CLI's --sample-every): the
-        // training batches that follow stay the run's
-        if (run) {
-          const step = run.trainer.step;
-          post({ kind: "samples", step, samples: run.sample({ count: m.count, temperature: m.temperature, topK: m.topK ?? undefined }, samplingGenerator(run, step)) });
-        }
+        if (run) sample(m.count, m.temperature, m.topK);
         return;
     }
   } catch (e) {

@@ -165,6 +165,12 @@ export const BROWSER_RENDERER = String.raw`
     var canvas = document.createElement("canvas");
     box.appendChild(canvas);
     container.appendChild(box);
+    return new window.Chart(canvas, prepare(config));
+  }
+
+  // A spec's Chart.js config as the charts take it: a copy (Chart.js writes into its config), no
+  // animation, the box's size, readable log axes.
+  function prepare(config) {
     var cfg = JSON.parse(JSON.stringify(config));
     cfg.options = cfg.options || {};
     cfg.options.animation = false;
@@ -175,7 +181,23 @@ export const BROWSER_RENDERER = String.raw`
     Object.keys(scales).forEach(function (id) {
       if (scales[id].type === "logarithmic") readableLogScale(scales[id]);
     });
-    return new window.Chart(canvas, cfg);
+    return cfg;
+  }
+
+  // Redraws a "chartjs" spec in place, into the chart render() made in \`container\` before: a live page
+  // redraws several times a second, and rebuilding the canvas and Chart.js's state each time cost more
+  // than the drawing. False when there is no such chart (another kind or chart type): render it anew.
+  function update(container, spec) {
+    if (spec.kind !== "chartjs") return false;
+    var box = container.querySelector(".chart-box");
+    var chart = box && window.Chart.getChart(box.querySelector("canvas"));
+    if (!chart || chart.config.type !== spec.config.type) return false;
+    var cfg = prepare(spec.config);
+    box.style.height = (spec.height || 340) + "px";
+    chart.data = cfg.data;
+    chart.options = cfg.options;
+    chart.update("none");
+    return true;
   }
 
   // A grid of gray cells (gray(i, j): 0 black … 255 white), each s px square, drawn as one image at one
@@ -267,7 +289,7 @@ export const BROWSER_RENDERER = String.raw`
     throw new Error("unknown chart kind " + spec.kind);
   }
 
-  window.makemoreCharts = { render: render, logTicks: logTicks, logLabels: logLabels, niceLog: niceLog };
+  window.makemoreCharts = { render: render, update: update, logTicks: logTicks, logLabels: logLabels, niceLog: niceLog };
 })();
 `;
 

@@ -17,6 +17,8 @@ import { parseWords } from "../../src/data/words.ts";
 import { createRun } from "../../src/node/run_dir.ts";
 import { findLearningRate } from "../../src/train/lr_finder.ts";
 import { fmt } from "../../src/report/charts.ts";
+import { modelType } from "../../src/models/registry.ts";
+import { labSettingsOf, queryOf } from "../../web/settings.ts";
 // @ts-expect-error: a build script in plain JavaScript
 import { buildWeb } from "../../scripts/build-web.mjs";
 
@@ -46,7 +48,7 @@ test("the lab's paths: only files inside the built folder; no traversal, no list
   symlinkSync(join(root, "secret.txt"), join(site, "link.txt"));
   assert.equal(resolveLabPath(site, "/"), join(site, "index.html"));
   assert.equal(resolveLabPath(site, "/main.js?v=1"), join(site, "main.js"));
-  for (const p of ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/sub/../../secret.txt", "/sub", "/sub/", "/link.txt", "/nope.js", "/%zz", "/main.js%00", "/..\\secret.txt"]) {
+  for (const p of ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/sub/../../secret.txt", "/sub", "/sub/", "/link.txt", "/nope.js", "/%zz", "/main.js%00", "/..\\secret.txt", "/index.html/", "/main.js/", "/main.js/."]) {
     assert.equal(resolveLabPath(site, p), null, p);
   }
 });
@@ -62,7 +64,7 @@ test("the server: 127.0.0.1 only, the page with cross-origin isolation headers, 
     assert.equal(page.headers["cross-origin-embedder-policy"], "require-corp");
     assert.match(page.body, /<title>makemore lab<\/title>/);
     assert.equal((await get(url, "/worker.js")).status, 200);
-    for (const p of ["/../secret.txt", "/../../package.json", "/%2e%2e/secret.txt", "/sub/"]) assert.equal((await get(url, p)).status, 404, p);
+    for (const p of ["/../secret.txt", "/../../package.json", "/%2e%2e/secret.txt", "/sub/", "/index.html/"]) assert.equal((await get(url, p)).status, 404, p);
     assert.equal((await get(url, "/", "POST")).status, 405);
     assert.equal((await get(url, "/", "HEAD")).body, "");
   } finally {
@@ -83,7 +85,7 @@ test("the page trains the lecture model in its worker with PyTorch's first losse
     p.on("request", (r) => {
       if (!r.url().startsWith(url) && !r.url().startsWith("data:")) problems.push(`request off the origin: ${r.url()}`);
     });
-    await p.goto(`${url}?type=lecture&eval=200`);
+    await p.goto(`${url}?type=lecture&eval=200&sample-every=300`);
     await p.waitForSelector("body[data-lab-ready]");
     await p.waitForFunction(() => (window as any).lab.info !== null);
     await p.click("#play");
@@ -101,7 +103,11 @@ test("the page trains the lecture model in its worker with PyTorch's first losse
     for (let i = 0; i < 10; i++) assert.ok(Math.abs(lab.losses[i] - ref.trace[i]) < 1e-4, `step ${i}: ${lab.losses[i]} vs PyTorch ${ref.trace[i]}`);
     assert.ok(lab.estimates >= 1, "train/val estimates every 200 steps");
     for (const id of charts) assert.ok(await p.locator(`#chart-${id} canvas`).count() >= 1, `${id} has a canvas`);
-    // samples, each marked
+    // samples every 300 steps without asking, then on demand, each marked
+    await p.waitForFunction(() => (window as any).lab.samples.length === 10);
+    const every = await p.evaluate(() => (window as any).lab.samples.map((s: any) => s.step) as number[]);
+    assert.ok(every.every((s) => s > 0 && s % 300 === 0), `samples every 300 steps: at ${every}`);
+    await p.evaluate(() => ((window as any).lab.samples = []));
     await p.click("#sample");
     await p.waitForFunction(() => (window as any).lab.samples.length === 10);
     const marks = await p.locator("#samples li .mark").allTextContents();
@@ -124,6 +130,14 @@ test("the page trains the lecture model in its worker with PyTorch's first losse
       await p.waitForFunction(() => !(document.getElementById("error") as HTMLElement).hidden);
       assert.equal(await p.locator("#error").textContent(), want);
     }
+    // words the CLI's reader takes but the lectures' split refuses: the worker's message, and the run goes on
+    const info = await p.evaluate(() => (window as any).lab.info);
+    await p.setInputFiles("#file", { name: "three.txt", mimeType: "text/plain", buffer: Buffer.from("ann\nbob\ncid\n") });
+    await p.waitForFunction(() => /needs at least 6 words/.test(document.getElementById("error")!.textContent ?? ""));
+    assert.match((await p.locator("#error").textContent())!, /^three\.txt: the lectures' 80\/10\/10 split needs at least 6 words/);
+    assert.deepEqual(await p.evaluate(() => (window as any).lab.info), info, "the run is the same");
+    assert.equal(await p.locator("#data-name").textContent(), "names.txt (32033 words)");
+    assert.equal(await p.isEnabled("#play"), true);
     const step = await p.evaluate(() => (window as any).lab.step);
     await p.click("#step");
     await p.waitForFunction((n: number) => (window as any).lab.step === n + 1, step);
@@ -162,7 +176,7 @@ test("the page trains the lecture model in its worker with PyTorch's first losse
     assert.match(out.join(""), /train \d\.\d{4}\s+val \d\.\d{4}\s+test \d\.\d{4}/);
     assert.equal(await main(["sample", "-o", dir, "-n", "3"], io), 0, out.join(""));
     const errors = await p.evaluate(() => (window as any).lab.errors as string[]);
-    assert.equal(errors.length, 2, errors.join("\n"));
+    assert.equal(errors.length, 3, errors.join("\n"));
     assert.deepEqual(problems, [], problems.join("\n"));
   } finally {
     await browser.close();
@@ -200,7 +214,7 @@ test("makemore lab serves the built page and prints its URL; Ctrl-C stops it; a 
 test("the page opens a run the CLI trained and goes on exactly as `train --resume`; a reload comes back where it was", { timeout: 120000 }, async () => {
   const io = { out: () => {}, err: () => {} };
   const cliRun = join(root, "cli-run");
-  assert.equal(await main(["train", "-o", cliRun, "--steps", "50", "--samples", "0", "--no-progress"], io), 0);
+  assert.equal(await main(["train", "-o", cliRun, "--steps", "50", "--seed", "7", "-b", "16", "--lr", "0.05", "--samples", "0", "--no-progress"], io), 0);
   const files = ["config.json", "model.safetensors", "train_state.safetensors", "metrics.jsonl"].map((n) => join(cliRun, n));
   const resumed = join(root, "cli-resumed");
   cpSync(cliRun, resumed, { recursive: true });
@@ -211,7 +225,7 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
   const { server, url } = await startLabServer({ port: 0, root: site });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
   try {
-    const p = await browser.newPage();
+    const p = await (await browser.newContext()).newPage();
     const problems: string[] = [];
     p.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
     p.on("console", (m) => {
@@ -221,6 +235,11 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
     await p.waitForFunction(() => (window as any).lab.info !== null);
     await p.setInputFiles("#open", files);
     await p.waitForFunction(() => (window as any).lab.info?.step === 50);
+    // the controls and the link are the opened run's
+    const config = JSON.parse(readFileSync(join(cliRun, "config.json"), "utf8"));
+    assert.equal(new URL(p.url()).search, `?${queryOf(labSettingsOf(config, { evalEvery: 1000, sampleEvery: 10000 }), modelType("lecture").fields)}`);
+    assert.match(p.url(), /seed=7&batch=16&lr=0\.05/);
+    assert.deepEqual([await p.inputValue("#seed"), await p.inputValue("#batch"), await p.inputValue("#lr")], ["7", "16", "0.05"]);
     for (let i = 0; i < 10; i++) {
       const n = await p.evaluate(() => (window as any).lab.step as number);
       await p.click("#step");
@@ -240,6 +259,54 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
     await p.waitForFunction((n: number) => (window as any).lab.info?.step === n, kept.step);
     const after = await p.evaluate(() => Array.from(((window as any).lab.losses as Float32Array).slice(0, 60)));
     assert.deepEqual(after, kept.losses);
+    // leaving the page while it trains: what was kept in the last KEEP_MS (5 s) comes back
+    await p.click("#play");
+    await p.waitForFunction((n: number) => (window as any).lab.keptStep > n + 200, kept.step, { timeout: 15000 });
+    const keptWhilePlaying = await p.evaluate(() => (window as any).lab.keptStep as number);
+    await p.reload();
+    await p.waitForFunction(() => (window as any).lab.info !== null);
+    assert.ok((await p.evaluate(() => (window as any).lab.info.step as number)) >= keptWhilePlaying);
+    // another tab keeps its own run: it starts afresh, and this tab's run stays
+    const other = await p.context().newPage();
+    await other.goto(p.url());
+    await other.waitForFunction(() => (window as any).lab.info !== null);
+    assert.equal(await other.evaluate(() => (window as any).lab.info.step), 0);
+    await other.click("#play");
+    await other.click("#pause");
+    await other.waitForFunction(() => (window as any).lab.keptStep > 0);
+    await other.close();
+    await p.reload();
+    await p.waitForFunction(() => (window as any).lab.info !== null);
+    assert.ok((await p.evaluate(() => (window as any).lab.info.step as number)) >= keptWhilePlaying, "the other tab did not take this one's run");
+    // a kept run that no longer opens (damaged storage): its error once, then forgotten, and a fresh run
+    await p.evaluate(async () => {
+      const key = sessionStorage.getItem("makemore-lab-tab")!;
+      const db = await new Promise<IDBDatabase>((res) => (indexedDB.open("makemore-lab", 1).onsuccess = (e) => res((e.target as IDBOpenDBRequest).result)));
+      await new Promise((res) => {
+        const tx = db.transaction("runs", "readwrite");
+        const store = tx.objectStore("runs");
+        store.get(key).onsuccess = (e) => {
+          const r = (e.target as IDBRequest).result;
+          r.files["model.safetensors"] = new Uint8Array([1, 2, 3]);
+          store.put(r, key);
+        };
+        tx.oncomplete = res;
+      });
+      db.close();
+    });
+    await p.reload();
+    await p.waitForFunction(() => (window as any).lab.info !== null && (window as any).lab.errors.length === 1);
+    assert.match((await p.evaluate(() => (window as any).lab.errors[0])) as string, /model\.safetensors/);
+    assert.equal(await p.evaluate(() => (window as any).lab.info.step), 0, "a fresh run");
+    await p.reload();
+    await p.waitForFunction(() => (window as any).lab.info !== null);
+    assert.deepEqual(await p.evaluate(() => (window as any).lab.errors), [], "the damaged run was forgotten");
+    // a run opened without its training state can be sampled, not trained or downloaded
+    await p.setInputFiles("#open", files.slice(0, 2));
+    await p.waitForFunction(() => (window as any).lab.info?.modelOnly === true);
+    assert.deepEqual([await p.isDisabled("#play"), await p.isDisabled("#step"), await p.isDisabled("#save")], [true, true, true]);
+    await p.click("#sample");
+    await p.waitForFunction(() => (window as any).lab.samples.length === 10);
     assert.deepEqual(problems, [], problems.join("\n"));
   } finally {
     await browser.close();
@@ -269,6 +336,45 @@ test("a link reproduces a run: the deep network without BatchNorm at gain 1 from
     const losses = await p.evaluate(() => Array.from(((window as any).lab.losses as Float32Array).slice(0, 5)));
     assert.deepEqual(losses, Array.from(lib.trainer.losses.slice(0, 5)));
     assert.equal(new URL(p.url()).search, "?type=deep&batch=16&n-layer=2&batchnorm=0&gain=1");
+    // the batch size and the learning rate change while the run goes on: the next steps are the library's after run.retune
+    lib.retune({ batchSize: 24, lr: 0.05 });
+    for (let i = 0; i < 3; i++) lib.trainer.trainStep();
+    await p.fill("#batch", "24");
+    await p.dispatchEvent("#batch", "change");
+    await p.waitForURL(/batch=24/);
+    await p.fill("#lr", "0.05");
+    await p.dispatchEvent("#lr", "change");
+    await p.waitForURL(/lr=0\.05/);
+    for (let i = 5; i < 8; i++) {
+      await p.click("#step");
+      await p.waitForFunction((k: number) => (window as any).lab.step === k, i + 1);
+    }
+    const more = await p.evaluate(() => Array.from(((window as any).lab.losses as Float32Array).slice(0, 8)));
+    assert.deepEqual(more, Array.from(lib.trainer.losses.slice(0, 8)));
+    assert.equal(new URL(p.url()).search, "?type=deep&batch=24&lr=0.05&n-layer=2&batchnorm=0&gain=1");
+    // a value that does not parse is named, and the control goes back to the run's
+    await p.fill("#batch", "2.5");
+    await p.dispatchEvent("#batch", "change");
+    await p.waitForFunction(() => /batch size: "2.5" is not a whole number/.test(document.getElementById("error")!.textContent ?? ""));
+    assert.equal(await p.inputValue("#batch"), "24");
+    // a batch larger than the run's buffers: the worker's refusal, the run unchanged
+    await p.fill("#batch", "5000");
+    await p.dispatchEvent("#batch", "change");
+    await p.waitForFunction(() => /capacity/.test(document.getElementById("error")!.textContent ?? ""));
+    assert.equal(await p.inputValue("#batch"), "24");
+    assert.match(p.url(), /batch=24/);
+    // Reset starts the run again, and a type without tanh layers leaves no chart of the old one
+    await p.click("#play");
+    await p.waitForFunction(() => ((window as any).lab.drawn["live-tanh"] ?? 0) >= 1);
+    await p.selectOption("#type", "bigram");
+    await p.waitForFunction(() => (window as any).lab.info?.type === "bigram");
+    assert.equal(await p.isEnabled("#play"), true, "a new run starts paused");
+    assert.equal(await p.locator("#chart-live-tanh canvas").count(), 0);
+    assert.equal(new URL(p.url()).search, "?type=bigram");
+    // opened as a file, the page cannot start its worker: it says how to serve it
+    await p.goto(`file://${join(site, "index.html")}`);
+    await p.waitForFunction(() => !document.getElementById("error")!.hidden);
+    assert.match((await p.locator("#error").textContent())!, /npx makemore lab/);
   } finally {
     await browser.close();
     server.close();
