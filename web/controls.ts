@@ -33,8 +33,8 @@ export function fillControls(s: LabSettings, onModel: () => void): void {
           el.type = "checkbox";
           el.checked = value === true;
         } else {
-          el.type = f.kind === "int" ? "number" : "text";
-          if (f.kind === "int") el.step = "1";
+          el.type = "text"; // a number input would hand over "" for what does not parse, and the message could not quote it
+          el.inputMode = f.kind === "int" ? "numeric" : "decimal";
           el.value = f.key === "gain" && value === 5 / 3 ? "5/3" : String(value ?? "");
         }
       }
@@ -117,10 +117,9 @@ export function readWatch(s: LabSettings): Watch {
   return { evalEvery: s.evalEvery, sampleEvery: s.sampleEvery, temperature: Number(input("temperature").value), topK: k > 0 ? k : null };
 }
 
-export function setPlaying(playing: boolean): void {
-  $<HTMLButtonElement>("play").disabled = playing;
-  $<HTMLButtonElement>("pause").disabled = !playing;
-  $<HTMLButtonElement>("step").disabled = playing;
+/** Play, Pause and Step for a run that plays or not; a run that cannot train (`trainable` false) has none of them. */
+export function setPlaying(playing: boolean, trainable = true): void {
+  $<HTMLButtonElement>("play").disabled = playing || !trainable;
+  $<HTMLButtonElement>("pause").disabled = !playing || !trainable;
+  $<HTMLButtonElement>("step").disabled = playing || !trainable;
 }
-
-export const isPlaying = (): boolean => $<HTMLButtonElement>("play").disabled;

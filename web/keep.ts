@@ -8,13 +8,16 @@
 const DB = "makemore-lab";
 const STORE = "runs";
 const TAB_KEY = "makemore-lab-tab";
+/** How long a page waits for another tab to claim its key. */
+const TAB_ASK_MS = 100;
 /** A kept run nobody came back to for this many days is dropped (its tab was closed). */
 const KEEP_DAYS = 7;
 
 export interface KeptRun {
   query: string;
   source: string;
-  words: string;
+  /** The word file's bytes (a string in records of the lab's first version). */
+  words: Uint8Array | string;
   step: number;
   files: Record<string, Uint8Array>;
   /** When it was written (ms since 1970). */
@@ -46,14 +49,32 @@ async function withStore<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => 
   }
 }
 
-/** This tab's key (the page only: a worker is handed it). */
-export function tabKey(): string {
-  let k = sessionStorage.getItem(TAB_KEY);
-  if (k === null) {
-    k = `tab-${Date.now().toString(36)}-${crypto.getRandomValues(new Uint32Array(2)).join("-")}`;
+/**
+ * This tab's key (the page only: a worker is handed it). A tab opened by "Duplicate tab" or window.open
+ * starts with a copy of its opener's sessionStorage, so the key is checked with the tabs open on the lab
+ * (a BroadcastChannel): a key another tab answers for is replaced by a new one.
+ */
+export async function tabKey(): Promise<string> {
+  const fresh = () => {
+    const k = `tab-${Date.now().toString(36)}-${crypto.getRandomValues(new Uint32Array(2)).join("-")}`;
     sessionStorage.setItem(TAB_KEY, k);
-  }
-  return k;
+    return k;
+  };
+  let key = sessionStorage.getItem(TAB_KEY) ?? fresh();
+  const channel = new BroadcastChannel(TAB_KEY);
+  const taken = await new Promise<boolean>((resolve) => {
+    channel.onmessage = (e: MessageEvent<{ taken?: string }>) => {
+      if (e.data.taken === key) resolve(true);
+    };
+    channel.postMessage({ ask: key });
+    setTimeout(() => resolve(false), TAB_ASK_MS);
+  });
+  if (taken) key = fresh();
+  // from now on, this tab answers for its key
+  channel.onmessage = (e: MessageEvent<{ ask?: string }>) => {
+    if (e.data.ask === key) channel.postMessage({ taken: key });
+  };
+  return key;
 }
 
 export async function keepRun(key: string, r: KeptRun): Promise<void> {

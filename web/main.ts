@@ -4,14 +4,13 @@
 // run) starts in a new worker, and replaces the current one only once it is ready: words or files that
 // the worker refuses leave the current run as it was, with the refusal shown.
 
-import { parseWords, DEFAULT_MAX_LINE_LENGTH } from "../src/data/words.ts";
+import { DEFAULT_MAX_LINE_LENGTH } from "../src/data/words.ts";
 import { modelType, modelTypeNames } from "../src/models/registry.ts";
-import { MakemoreError } from "../src/errors.ts";
 import type { FromWorker, LabSettings, ToWorker } from "./protocol.ts";
 import { DEFAULT_SETTINGS, queryOf, settingsFromQuery } from "./settings.ts";
 import { dropStaleRuns, forgetRun, keptRun, tabKey } from "./keep.ts";
 import { clearCharts, liveRedrawer, type LabState } from "./draw.ts";
-import { $, fillControls, isPlaying, readControls, readWatch, setPlaying } from "./controls.ts";
+import { $, fillControls, readControls, readWatch, setPlaying } from "./controls.ts";
 import { clearTools, showToolResult } from "./tools.ts";
 
 /** While training runs, the run is kept for a reload this often (and at every pause, and when the page is hidden). */
@@ -26,10 +25,10 @@ const { settings: linked, ignored } = settingsFromQuery(location.search, (type) 
 /** The current run's settings (what the URL shows); before the first run, the link's. */
 let settings: LabSettings = linked;
 
+/** A word file's bytes (the worker reads them, with the CLI's messages) and its name. */
 interface Words {
-  text: string;
+  bytes: Uint8Array;
   source: string;
-  count: number;
 }
 /** A run's worker, and the words it trains on. */
 interface Launch {
@@ -37,10 +36,14 @@ interface Launch {
   words: Words;
   /** It opens the run kept for a reload, as it was after this many steps. */
   keptStep: number | null;
+  /** A message to show once it is the current run. */
+  note?: string;
 }
 /** The current run's worker and words, and the one starting (until its "ready" it replaces nothing). */
 let current: Launch | null = null;
 let pending: Launch | null = null;
+/** The words a new run takes when there is no current one (a first run that was refused). */
+let lastWords: Words | null = null;
 
 function showError(message: string | null): void {
   const el = $("error");
@@ -49,9 +52,16 @@ function showError(message: string | null): void {
   if (message !== null) state.errors.push(message);
 }
 
-/** A library message whose advice names a CLI flag the page has no control for, told as the page can act on it. */
+/** The page's names of the CLI's flags that library messages name. */
+const CONTROL_NAMES: Record<string, string> = { "--batch-size": "batch size", "-b": "batch size", "--lr": "learning rate", "--lr-decay-step": "lr ÷10 at step", "--eval-every": "estimate every", "--sample-every": "sample every" };
+
+/** A library message told as the page can act on it: its advice names the page's controls, not the CLI's flags. */
 function forPage(message: string): string {
-  return message.replace("(raise the limit with --max-line-length)", `(the lab reads lines of up to ${DEFAULT_MAX_LINE_LENGTH} characters; makemore train --max-line-length N reads longer ones)`);
+  return message
+    .replace("(raise the limit with --max-line-length)", `(the lab reads lines of up to ${DEFAULT_MAX_LINE_LENGTH} characters; makemore train --max-line-length N reads longer ones)`)
+    .replace("pass the original file with -i", "choose the run's word file first, then open the run")
+    .replace("try a lower learning rate (--lr)", "set a lower learning rate and press Reset")
+    .replace(/(?<![\w-])(--?[a-z][a-z0-9-]*)(\/-[a-z]|\/--[a-z-]+)?/g, (flag: string, name: string) => CONTROL_NAMES[name] ?? (name.startsWith("--") ? name.slice(2) : flag));
 }
 
 const updateUrl = () => history.replaceState(null, "", `?${queryOf(settings, modelType(settings.type).fields)}`);
@@ -62,8 +72,14 @@ function send(m: ToWorker): void {
   current?.worker.postMessage(m);
 }
 
+/** The buttons for a run that plays or not (a run opened without its training state neither plays nor steps). */
+function buttons(playing: boolean): void {
+  setPlaying(playing, current !== null && state.info !== null && !state.info.modelOnly);
+}
+
 /** Starts a run in a new worker; it becomes the current run when it is ready, or is dropped with its error. */
-function launch(first: Extract<ToWorker, { kind: "start" | "open" }>, words: Words, keptStep: number | null = null): void {
+function launch(first: Extract<ToWorker, { kind: "start" | "open" }>, words: Words, keptStep: number | null = null, note?: string): void {
+  lastWords = words;
   pending?.worker.terminate();
   let worker: Worker;
   try {
@@ -72,7 +88,7 @@ function launch(first: Extract<ToWorker, { kind: "start" | "open" }>, words: Wor
     showError(`the trainer could not start: ${e instanceof Error ? e.message : String(e)}`);
     return;
   }
-  const p: Launch = { worker, words, keptStep };
+  const p: Launch = { worker, words, keptStep, note };
   pending = p;
   worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     const m = ev.data;
@@ -87,7 +103,7 @@ function launch(first: Extract<ToWorker, { kind: "start" | "open" }>, words: Wor
     ev.preventDefault();
     if (pending === p) refuse(p, `the trainer could not start: ${ev.message}`);
     else if (current === p) {
-      setPlaying(false);
+      buttons(false);
       showError(`the trainer stopped: ${ev.message}`);
     }
   };
@@ -98,11 +114,10 @@ function launch(first: Extract<ToWorker, { kind: "start" | "open" }>, words: Wor
 function refuse(p: Launch, message: string): void {
   p.worker.terminate();
   pending = null;
-  showError(forPage(message));
-  if (p.keptStep !== null) {
-    void forgetRun(tab);
-    void startBundled();
-  }
+  if (p.keptStep === null) return showError(forPage(message));
+  // the tab's kept run no longer opens (damaged storage, another version): forgotten, and a fresh run says why
+  void forgetRun(tab);
+  void startBundled(`the run kept for this tab could not be opened, so a new one started: ${forPage(message)}`);
 }
 
 /** The started run replaces the current one: its words, an empty page, paused. */
@@ -110,7 +125,7 @@ function adopt(p: Launch): void {
   current?.worker.terminate();
   current = p;
   pending = null;
-  $("data-name").textContent = `${p.words.source} (${p.words.count} words)`;
+  showError(p.note ?? null);
   Object.assign(state, { info: null, step: 0, estimates: [], inside: null, samples: [], stepsPerSecond: 0, keptStep: p.keptStep ?? -1 });
   document.querySelectorAll<HTMLElement>("[id^='chart-']").forEach((el) => {
     clearCharts(el);
@@ -118,39 +133,28 @@ function adopt(p: Launch): void {
   });
   $("samples").replaceChildren();
   clearTools();
-  setPlaying(false);
   if (p.keptStep === null) void forgetRun(tab); // the tab's run is this one now (the old worker is gone: its last write is ordered before this)
 }
 
 // ---------------------------------------------------------------- runs
 
 /** A new run of the controls' settings on `words` (a bad control is named, and nothing starts). */
-function startRun(words: Words): void {
+function startRun(words: Words, note?: string): void {
   const { settings: s, problems } = readControls(settings);
   if (problems.length) {
     showError(problems.join("; "));
     fillControls(settings, startCurrent);
     return;
   }
-  launch({ kind: "start", settings: s, words: words.text, source: words.source, watch: readWatch(s) }, words);
+  launch({ kind: "start", settings: s, words: words.bytes, source: words.source, watch: readWatch(s) }, words, null, note);
 }
 
 function startCurrent(): void {
-  const w = current?.words ?? pending?.words;
+  const w = pending?.words ?? current?.words ?? lastWords;
   if (w) startRun(w);
 }
 
-/** Checks a word file as the CLI does (the same DataError messages). */
-function checkWords(bytes: Uint8Array, source: string): Words | null {
-  try {
-    return { text: new TextDecoder().decode(bytes), source, count: parseWords(bytes, source).words.length };
-  } catch (e) {
-    showError(e instanceof MakemoreError ? forPage(e.message) : String(e));
-    return null;
-  }
-}
-
-async function startBundled(): Promise<void> {
+async function startBundled(note?: string): Promise<void> {
   let res: Response;
   try {
     res = await fetch("names.txt");
@@ -158,32 +162,37 @@ async function startBundled(): Promise<void> {
     return showError("the bundled names could not be loaded: is the lab's server still running (npx makemore lab)?");
   }
   if (!res.ok) return showError(`the bundled names could not be loaded (HTTP ${res.status})`);
-  const w = checkWords(new Uint8Array(await res.arrayBuffer()), "names.txt");
-  if (w) startRun(w);
+  startRun({ bytes: new Uint8Array(await res.arrayBuffer()), source: "names.txt" }, note);
 }
 
-function keep(): void {
-  if (state.info !== null && !state.info.modelOnly && state.step !== state.keptStep) send({ kind: "keep", key: tab, query: location.search });
+/** Keeps the run for a reload if it trained since (the worker also keeps a settings change at the same step). */
+function keep(settingsChanged = false): void {
+  if (state.info !== null && !state.info.modelOnly && (settingsChanged || state.step !== state.keptStep)) send({ kind: "keep", key: tab, query: location.search });
 }
 
 function receive(m: FromWorker): void {
   switch (m.kind) {
     case "ready":
-      if (state.errors.length === 0) showError(null);
       state.info = m.info;
       state.step = m.info.step;
       settings = m.info.settings;
+      $("data-name").textContent = `${m.info.data.source} (${m.info.data.words} words)`;
       fillControls(settings, startCurrent);
       updateUrl();
-      for (const id of ["play", "step", "save"]) $<HTMLButtonElement>(id).disabled = m.info.modelOnly;
+      buttons(false);
+      $<HTMLButtonElement>("save").disabled = m.info.modelOnly;
       if (m.info.modelOnly) showError("this run was opened without its train_state.safetensors: it can be sampled, not trained");
-      if (m.info.step > 0 && current!.keptStep === null) keep(); // an opened run: a reload comes back to it
+      if (m.info.step > 0 && current!.keptStep === null) keep(true); // an opened run: a reload comes back to it
       status(null);
       break;
     case "settings":
+      // a change the worker took (a refusal follows as an error): the controls, the URL and the kept run say so
+      showError(null);
       settings = m.settings;
       fillControls(settings, startCurrent);
       updateUrl();
+      status(m.lr);
+      keep(true);
       break;
     case "losses": {
       const need = m.start + m.losses.length;
@@ -219,7 +228,7 @@ function receive(m: FromWorker): void {
       );
       break;
     case "paused":
-      setPlaying(false);
+      buttons(false);
       keep();
       break;
     case "kept":
@@ -241,13 +250,16 @@ function receive(m: FromWorker): void {
       }
       break;
     case "error":
-      setPlaying(m.playing);
+      buttons(m.playing);
       showError(forPage(m.message));
       break;
   }
 }
 
+let shownLr: number | null = null;
 function status(lr: number | null): void {
+  if (lr !== null) shownLr = lr;
+  lr = shownLr;
   const i = state.info;
   const last = state.step > 0 ? state.losses[state.step - 1] : NaN;
   const est = state.estimates.at(-1);
@@ -261,11 +273,12 @@ function status(lr: number | null): void {
 
 // ---------------------------------------------------------------- wiring
 
-const tab = tabKey();
+let tab = "";
 const click = (id: string, f: () => void) => $(id).addEventListener("click", f);
 
 click("play", () => {
-  setPlaying(true);
+  if (current === null || state.info === null || state.info.modelOnly) return;
+  buttons(true);
   send({ kind: "play" });
 });
 click("pause", () => send({ kind: "pause" }));
@@ -294,7 +307,8 @@ $("type").addEventListener("change", () => {
   startCurrent();
 });
 $("seed").addEventListener("change", startCurrent);
-// the schedule and the batch size change while the run goes on; the worker answers with the run's settings
+// the schedule and the batch size change while the run goes on (the worker answers with the run's
+// settings); a batch larger than the run's buffers needs a new run, which starts at once
 for (const id of ["batch", "lr", "lr-decay-step"]) {
   $(id).addEventListener("change", () => {
     const { settings: s, problems } = readControls(settings);
@@ -303,19 +317,35 @@ for (const id of ["batch", "lr", "lr-decay-step"]) {
       return fillControls(settings, startCurrent);
     }
     const t = modelType(s.type).training;
+    const batch = s.batchSize ?? t.batchSize;
+    const info = state.info;
+    if (info !== null && batch > info.capacity) {
+      const w = current?.words ?? lastWords;
+      if (w) startRun(w, `batch size ${batch} is more than this run was built for (${info.capacity} rows): a new run started at that batch size`);
+      return;
+    }
+    const was = (k: "lr" | "lrDecayStep" | "batchSize") => s[k] === settings[k];
     const decay = s.lrDecayStep ?? t.schedule.decayStep ?? "none";
-    send({ kind: "retune", lr: s.lr ?? t.schedule.lr, lrDecayStep: decay === "none" ? null : decay, batchSize: s.batchSize ?? t.batchSize });
+    send({
+      kind: "retune",
+      ...(was("lr") ? {} : { lr: s.lr ?? t.schedule.lr }),
+      ...(was("lrDecayStep") ? {} : { lrDecayStep: decay === "none" ? null : decay }),
+      ...(was("batchSize") ? {} : { batchSize: batch }),
+    });
   });
 }
 // what the worker watches for: no new run either
 for (const id of ["eval", "sample-every", "topk", "temperature"]) {
   $(id).addEventListener("change", () => {
     const { settings: s, problems } = readControls(settings);
-    if (problems.length) showError(problems.join("; "));
+    const topK = $<HTMLInputElement>("topk").value.trim();
+    if (topK !== "" && !/^[0-9]+$/.test(topK)) problems.push(`top-k: "${topK}" is not a whole number ≥ 0 (0: all tokens)`);
+    showError(problems.length ? problems.join("; ") : null);
     settings = { ...settings, evalEvery: s.evalEvery, sampleEvery: s.sampleEvery };
     fillControls(settings, startCurrent);
     updateUrl();
     send({ kind: "watch", watch: readWatch(settings) });
+    keep(true);
   });
 }
 $("temperature").addEventListener("input", () => ($("temperature-value").textContent = Number($<HTMLInputElement>("temperature").value).toFixed(1)));
@@ -324,13 +354,14 @@ click("sample", () => {
   send({ kind: "sample", count: 10, temperature: w.temperature, topK: w.topK });
 });
 
+/** A file chosen or dropped: a new run on its words (the worker reads them; what it refuses leaves the run as it was). */
 async function useFile(file: File): Promise<void> {
-  const w = checkWords(new Uint8Array(await file.arrayBuffer()), file.name);
-  if (w) startRun(w);
+  startRun({ bytes: new Uint8Array(await file.arrayBuffer()), source: file.name });
 }
 $("file").addEventListener("change", () => {
-  const f = $<HTMLInputElement>("file").files?.[0];
-  if (f) void useFile(f);
+  const input = $<HTMLInputElement>("file");
+  const f = input.files?.[0];
+  if (f) void useFile(f).finally(() => (input.value = "")); // the same file chosen again is a change again
 });
 document.body.addEventListener("dragover", (e) => e.preventDefault());
 document.body.addEventListener("drop", (e) => {
@@ -338,22 +369,22 @@ document.body.addEventListener("drop", (e) => {
   const f = e.dataTransfer?.files[0];
   if (f) void useFile(f);
 });
-click("use-paste", () => {
-  const w = checkWords(new TextEncoder().encode($<HTMLTextAreaElement>("paste").value), "pasted words");
-  if (w) startRun(w);
-});
+click("use-paste", () => startRun({ bytes: new TextEncoder().encode($<HTMLTextAreaElement>("paste").value), source: "pasted words" }));
 $("open").addEventListener("change", () => {
-  const list = $<HTMLInputElement>("open").files;
-  const w = current?.words;
-  if (!list || list.length === 0 || !w) return;
-  void Promise.all(Array.from(list, async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const)).then((pairs) =>
-    launch({ kind: "open", files: Object.fromEntries(pairs), words: w.text, source: w.source, watch: readWatch(settings) }, w),
-  );
+  const input = $<HTMLInputElement>("open");
+  const list = input.files;
+  if (!list || list.length === 0) return;
+  const files = Array.from(list);
+  input.value = "";
+  void Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const)).then((pairs) => {
+    const w = current?.words ?? pending?.words ?? lastWords;
+    if (w === null) return showError("the page is still loading its words: open the run again in a moment");
+    launch({ kind: "open", files: Object.fromEntries(pairs), words: w.bytes, source: w.source, watch: readWatch(settings) }, w);
+  });
 });
 
-setInterval(() => {
-  if (isPlaying()) keep();
-}, KEEP_MS);
+// kept for a reload: every KEEP_MS if it trained (Play or Step), and when the page is hidden
+setInterval(() => keep(), KEEP_MS);
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "hidden") keep();
 });
@@ -364,20 +395,17 @@ async function boot(): Promise<void> {
     return showError("the lab runs from a web server, not from a file: run npx makemore lab and open the address it prints");
   }
   fillControls(settings, startCurrent);
-  if (ignored.length) showError(`the link's ${ignored.join(", ")} could not be read: the type's default is used`);
+  const note = ignored.length ? `the link's ${ignored.join(", ")} could not be read: the type's default is used` : undefined;
+  if (note) showError(note);
+  tab = await tabKey();
   void dropStaleRuns();
   const kept = await keptRun(tab);
   const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
-  // a reload comes back to the tab's run; a link opened in the tab comes back to it only if it is that run's
-  if (kept !== null && (nav?.type === "reload" || kept.query === location.search)) {
-    const w = checkWords(new TextEncoder().encode(kept.words), kept.source);
-    if (w) {
-      launch({ kind: "open", files: kept.files, words: w.text, source: w.source, watch: readWatch(settings) }, w, kept.step);
-    } else {
-      await forgetRun(tab);
-      await startBundled();
-    }
-  } else await startBundled();
+  // a reload or Back comes back to the tab's run; a link opened in the tab only if it is that run's
+  if (kept !== null && (nav?.type === "reload" || nav?.type === "back_forward" || kept.query === location.search)) {
+    const words = typeof kept.words === "string" ? new TextEncoder().encode(kept.words) : kept.words;
+    launch({ kind: "open", files: kept.files, words, source: kept.source, watch: readWatch(settings) }, { bytes: words, source: kept.source }, kept.step);
+  } else await startBundled(note);
   document.body.setAttribute("data-lab-ready", "1");
 }
 void boot();

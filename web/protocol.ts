@@ -35,9 +35,10 @@ export interface Watch {
 }
 
 export type ToWorker =
-  | { kind: "start"; settings: LabSettings; words: string; source: string; watch: Watch }
+  /** A new run on a word file's bytes (the worker reads them as the CLI does, with its messages). */
+  | { kind: "start"; settings: LabSettings; words: Uint8Array; source: string; watch: Watch }
   /** Continue a run saved by the CLI or kept by the page, on these words (they must be the run's). */
-  | { kind: "open"; files: Record<string, Uint8Array>; words: string; source: string; watch: Watch }
+  | { kind: "open"; files: Record<string, Uint8Array>; words: Uint8Array; source: string; watch: Watch }
   | { kind: "play" }
   | { kind: "pause" }
   | { kind: "step"; count: number }
@@ -59,6 +60,10 @@ export interface RunInfo {
   vocabulary: string[];
   /** Rows of each split. */
   splits: Record<string, number>;
+  /** The word file and how many words it holds. */
+  data: { source: string; words: number };
+  /** Most rows a step can take without a new run (the model's buffers). */
+  capacity: number;
   /** The run's settings (an opened run's too), for the controls and the URL. */
   settings: LabSettings;
   /** Steps the run has done (0 for a new one; a run opened from files goes on from there). */
@@ -70,7 +75,7 @@ export interface RunInfo {
 export type FromWorker =
   | { kind: "ready"; info: RunInfo }
   /** The run's settings after a change (a refused change: as they were). */
-  | { kind: "settings"; settings: LabSettings }
+  | { kind: "settings"; settings: LabSettings; lr: number }
   /** The minibatch losses of steps start … start + losses.length − 1. */
   | { kind: "losses"; start: number; losses: number[]; stepsPerSecond: number; lr: number }
   /** A look inside at `step`: the last step's batch, the series collected so far, the embedding. */

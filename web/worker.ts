@@ -5,7 +5,8 @@
 // draws them (web/protocol.ts).
 
 import { loadWasm } from "../src/kernels/index.ts";
-import { parseWordsText } from "../src/data/words.ts";
+import { parseWords } from "../src/data/words.ts";
+import { Generator } from "../src/random/generator.ts";
 import { TrainingRun } from "../src/train/run.ts";
 import { decodeMetrics, decodeRunConfig, FILES } from "../src/train/checkpoint.ts";
 import { samplingGenerator } from "../src/train/loop.ts";
@@ -51,10 +52,14 @@ let playing = false;
 let watch: Watch = { evalEvery: 0, sampleEvery: 0, temperature: 1, topK: null };
 let lastLook = 0;
 let lastLoss = NaN;
-/** The run's words (as given, and split into words), for the tools' fresh models and the kept run. */
-let data: { words: string[]; source: string; text: string } | null = null;
-/** The step of the run last kept for a reload. */
-let keptStep = -1;
+/** The run's words (the file's bytes, and split into words), for the tools' fresh models and the kept run. */
+let data: { words: string[]; source: string; bytes: Uint8Array } | null = null;
+/** The step and the URL query of the run last kept for a reload (a settings change is kept too). */
+let kept = { step: -1, query: "" };
+/** The run diverged: it is not kept over the last good one. */
+let diverged = false;
+/** The generator of the samples asked for on demand: each click gives new words. */
+let demand: Generator | null = null;
 
 /** The learning rate of the next step. */
 const currentLr = (r: TrainingRun) => learningRate(r.trainer.config.schedule, r.trainer.step);
@@ -130,14 +135,14 @@ function options(s: LabSettings): RunOptions {
   };
 }
 
-function start(s: LabSettings, text: string, source: string): void {
-  const { words } = parseWordsText(text, source);
-  data = { words, source, text };
+function start(s: LabSettings, bytes: Uint8Array, source: string): void {
+  const { words } = parseWords(bytes, source);
+  data = { words, source, bytes };
   begin(TrainingRun.create({ words, source }, options(s)));
 }
 
 /** A run saved by the CLI (or kept by the page): its files, on words that must be the run's. */
-function open(files: Record<string, Uint8Array>, text: string, source: string): void {
+function open(files: Record<string, Uint8Array>, bytes: Uint8Array, source: string): void {
   const need = (name: string) => {
     const f = files[name];
     if (f === undefined) throw new MakemoreError(`${name} is missing: open a run's config.json and model.safetensors (and train_state.safetensors to go on training)`);
@@ -147,15 +152,14 @@ function open(files: Record<string, Uint8Array>, text: string, source: string): 
   const config = decodeRunConfig(utf8(need(FILES.config)), FILES.config);
   const metrics = files[FILES.metrics] ? decodeMetrics(utf8(files[FILES.metrics]), FILES.metrics) : [];
   const state = files[FILES.state];
-  const { words } = parseWordsText(text, source);
-  data = { words, source, text };
+  const { words } = parseWords(bytes, source);
+  data = { words, source, bytes };
   const r = TrainingRun.fromCheckpoint(
     { config, metrics, [FILES.model]: need(FILES.model), ...(state ? { [FILES.state]: state } : {}) },
     { words, source },
     { steps: UNTIL_INTERRUPTED },
   );
   begin(r);
-  keptStep = r.trainer.step; // what was opened is what is kept (or on disk) already
   const done = r.trainer.step;
   if (done > 0) post({ kind: "losses", start: 0, losses: Array.from(r.trainer.losses.subarray(0, done)), stepsPerSecond: 0, lr: currentLr(r) });
 }
@@ -168,6 +172,11 @@ function begin(r: TrainingRun): void {
   collector = new TrainingCollector(r.model, { every: COLLECT_EVERY, sgd: r.settings.optimizer.type === "sgd" });
   collector.attach(r.trainer);
   lastLook = 0;
+  kept = { step: -1, query: "" };
+  diverged = false;
+  // its own stream, apart from the training batches and from the samples every N steps (seed + step, as the CLI's)
+  const t = r.settings.training;
+  demand = new Generator(BigInt.asUintN(64, BigInt(t.seed) - 1n), { torchVersion: t.torchVersion });
   post({
     kind: "ready",
     info: {
@@ -176,6 +185,8 @@ function begin(r: TrainingRun): void {
       numParameters: numParameters(r.model),
       vocabulary: [...r.settings.vocabulary],
       splits: Object.fromEntries(r.corpus.splits.map((k) => [k, r.corpus.data[k]!.size])),
+      data: { source: data!.source, words: data!.words.length },
+      capacity: r.model.capacity,
       settings: labSettings(r),
       step: r.trainer.step,
       modelOnly: r.modelOnly,
@@ -190,16 +201,23 @@ function train(count: number | null): void {
   const first = t.step;
   const t0 = performance.now();
   const losses: number[] = [];
-  while (count === null ? performance.now() - t0 < SLICE_MS : losses.length < count) {
-    lastLoss = t.trainStep();
-    losses.push(lastLoss);
-    if (watch.sampleEvery > 0 && t.step % watch.sampleEvery === 0) sample(10, watch.temperature, watch.topK);
-    if (watch.evalEvery > 0 && t.step % watch.evalEvery === 0) {
-      // makemore.py's estimate (the first min(1000, n) rows of each split, evaluation mode), without
-      // run.estimate's bookkeeping of a best model, which the lab does not keep
-      const { losses: est } = estimateSplits(r.model, r.corpus.data);
-      post({ kind: "estimate", step: t.step, losses: est as Record<string, number> });
+  try {
+    while (count === null ? performance.now() - t0 < SLICE_MS : losses.length < count) {
+      lastLoss = t.trainStep();
+      losses.push(lastLoss);
+      if (watch.sampleEvery > 0 && t.step % watch.sampleEvery === 0) sample(10, watch.temperature, watch.topK, samplingGenerator(r, t.step));
+      if (watch.evalEvery > 0 && t.step % watch.evalEvery === 0) {
+        // makemore.py's estimate (the first min(1000, n) rows of each split, evaluation mode), without
+        // run.estimate's bookkeeping of a best model, which the lab does not keep
+        const { losses: est } = estimateSplits(r.model, r.corpus.data);
+        post({ kind: "estimate", step: t.step, losses: est as Record<string, number> });
+      }
     }
+  } catch (e) {
+    // the steps before the one that failed are the run's: the page shows them with the error
+    diverged = true;
+    if (losses.length) post({ kind: "losses", start: first, losses, stepsPerSecond: 0, lr: currentLr(r) });
+    throw e;
   }
   const seconds = (performance.now() - t0) / 1000;
   post({ kind: "losses", start: first, losses, stepsPerSecond: losses.length / Math.max(seconds, 1e-6), lr: currentLr(r) });
@@ -248,11 +266,10 @@ function fail(e: unknown): void {
   post({ kind: "error", message: e instanceof MakemoreError ? e.message : `unexpected error: ${e instanceof Error ? e.message : String(e)}`, playing });
 }
 
-/** `count` words from the run (a generator of their own, seeded from the run's seed and step as the CLI's --sample-every: the training batches that follow stay the run's). */
-function sample(count: number, temperature: number, topK: number | null): void {
+/** `count` words from the run, drawn with `g` (never the training generator: the batches that follow stay the run's). */
+function sample(count: number, temperature: number, topK: number | null, g: Generator): void {
   const r = run!;
-  const step = r.trainer.step;
-  post({ kind: "samples", step, samples: r.sample({ count, temperature, topK: topK ?? undefined }, samplingGenerator(r, step)) });
+  post({ kind: "samples", step: r.trainer.step, samples: r.sample({ count, temperature, topK: topK ?? undefined }, g) });
 }
 
 const MODEL_ONLY = "this run was opened without its train_state.safetensors: it can be sampled, not trained";
@@ -260,17 +277,17 @@ const MODEL_ONLY = "this run was opened without its train_state.safetensors: it 
 /** Keeps the run for a reload of the page (IndexedDB, web/keep.ts), if it has trained since the last time. */
 async function keep(key: string, query: string): Promise<void> {
   const r = run;
-  if (r === null || r.modelOnly || r.trainer.step === keptStep) return;
+  if (r === null || r.modelOnly || diverged || (r.trainer.step === kept.step && query === kept.query)) return;
   const step = r.trainer.step;
   const files = Object.fromEntries(Object.entries(r.checkpoint()).map(([k, v]) => [k, typeof v === "string" ? new TextEncoder().encode(v) : v]));
   const d = data!;
   try {
-    await keepRun(key, { query, source: d.source, words: d.text, step, files, time: Date.now() });
+    await keepRun(key, { query, source: d.source, words: d.bytes, step, files, time: Date.now() });
   } catch {
     return; // storage refused (a private window): a reload just starts afresh
   }
   if (run !== r) return;
-  keptStep = step;
+  kept = { step, query };
   post({ kind: "kept", step });
 }
 
@@ -310,7 +327,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         try {
           run.retune({ ...(m.lr !== undefined ? { lr: m.lr } : {}), ...(m.lrDecayStep !== undefined ? { lrDecayStep: m.lrDecayStep } : {}), ...(m.batchSize !== undefined ? { batchSize: m.batchSize } : {}) });
         } finally {
-          post({ kind: "settings", settings: labSettings(run) }); // refused: the controls go back to the run's values
+          post({ kind: "settings", settings: labSettings(run), lr: currentLr(run) }); // refused: the controls go back to the run's values
         }
         return;
       case "watch":
@@ -327,7 +344,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         if (run) tool(m.tool);
         return;
       case "sample":
-        if (run) sample(m.count, m.temperature, m.topK);
+        if (run) sample(m.count, m.temperature, m.topK, demand!);
         return;
     }
   } catch (e) {

@@ -113,6 +113,11 @@ test("the page trains the lecture model in its worker with PyTorch's first losse
     const marks = await p.locator("#samples li .mark").allTextContents();
     assert.equal(marks.length, 10);
     for (const m of marks) assert.match(m, /^(new|in train|in val|in test)$/);
+    const firstWords = await p.evaluate(() => (window as any).lab.samples.map((s: any) => s.word).join(" "));
+    await p.evaluate(() => ((window as any).lab.samples = []));
+    await p.click("#sample");
+    await p.waitForFunction(() => (window as any).lab.samples.length === 10);
+    assert.notEqual(await p.evaluate(() => (window as any).lab.samples.map((s: any) => s.word).join(" ")), firstWords, "each click gives new words");
     // a single step while paused
     const before = await p.evaluate(() => (window as any).lab.step);
     await p.click("#step");
@@ -127,8 +132,8 @@ test("the page trains the lecture model in its worker with PyTorch's first losse
       }
       assert.ok(want !== "", `${name} is refused by the CLI's reader`);
       await p.setInputFiles("#file", { name, mimeType: "application/octet-stream", buffer: Buffer.from(bytes) });
-      await p.waitForFunction(() => !(document.getElementById("error") as HTMLElement).hidden);
-      assert.equal(await p.locator("#error").textContent(), want);
+      await p.waitForFunction((w: string) => document.getElementById("error")!.textContent === w, want);
+      assert.equal(await p.isVisible("#error"), true);
     }
     // words the CLI's reader takes but the lectures' split refuses: the worker's message, and the run goes on
     const info = await p.evaluate(() => (window as any).lab.info);
@@ -240,6 +245,7 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
     assert.equal(new URL(p.url()).search, `?${queryOf(labSettingsOf(config, { evalEvery: 1000, sampleEvery: 10000 }), modelType("lecture").fields)}`);
     assert.match(p.url(), /seed=7&batch=16&lr=0\.05/);
     assert.deepEqual([await p.inputValue("#seed"), await p.inputValue("#batch"), await p.inputValue("#lr")], ["7", "16", "0.05"]);
+    await p.waitForFunction(() => (window as any).lab.keptStep === 50, null, { timeout: 5000 }); // kept as opened: a reload comes back to it
     for (let i = 0; i < 10; i++) {
       const n = await p.evaluate(() => (window as any).lab.step as number);
       await p.click("#step");
@@ -259,6 +265,21 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
     await p.waitForFunction((n: number) => (window as any).lab.info?.step === n, kept.step);
     const after = await p.evaluate(() => Array.from(((window as any).lab.losses as Float32Array).slice(0, 60)));
     assert.deepEqual(after, kept.losses);
+    // a change of lr while paused is kept too: the reload has it
+    await p.fill("#lr", "0.03");
+    await p.dispatchEvent("#lr", "change");
+    await p.waitForURL(/lr=0\.03/);
+    await p.waitForTimeout(300);
+    await p.reload();
+    await p.waitForFunction((n: number) => (window as any).lab.info?.step === n, kept.step);
+    assert.equal(await p.inputValue("#lr"), "0.03");
+    // a few single steps are kept within KEEP_MS, and another page then Back comes back to them
+    await p.click("#step");
+    await p.waitForFunction((n: number) => (window as any).lab.step === n + 1, kept.step);
+    await p.waitForFunction((n: number) => (window as any).lab.keptStep === n + 1, kept.step, { timeout: 8000 });
+    await p.goto("about:blank");
+    await p.goBack();
+    await p.waitForFunction((n: number) => (window as any).lab?.info?.step === n + 1, kept.step);
     // leaving the page while it trains: what was kept in the last KEEP_MS (5 s) comes back
     await p.click("#play");
     await p.waitForFunction((n: number) => (window as any).lab.keptStep > n + 200, kept.step, { timeout: 15000 });
@@ -266,10 +287,9 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
     await p.reload();
     await p.waitForFunction(() => (window as any).lab.info !== null);
     assert.ok((await p.evaluate(() => (window as any).lab.info.step as number)) >= keptWhilePlaying);
-    // another tab keeps its own run: it starts afresh, and this tab's run stays
-    const other = await p.context().newPage();
-    await other.goto(p.url());
-    await other.waitForFunction(() => (window as any).lab.info !== null);
+    // another tab keeps its own run, even one opened from this one (which starts with a copy of its sessionStorage)
+    const [other] = await Promise.all([p.waitForEvent("popup"), p.evaluate(() => void window.open(location.href))]);
+    await other.waitForFunction(() => ((window as any).lab?.info ?? null) !== null);
     assert.equal(await other.evaluate(() => (window as any).lab.info.step), 0);
     await other.click("#play");
     await other.click("#pause");
@@ -297,6 +317,7 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
     await p.reload();
     await p.waitForFunction(() => (window as any).lab.info !== null && (window as any).lab.errors.length === 1);
     assert.match((await p.evaluate(() => (window as any).lab.errors[0])) as string, /model\.safetensors/);
+    assert.match((await p.locator("#error").textContent())!, /^the run kept for this tab could not be opened, so a new one started: .*model\.safetensors/);
     assert.equal(await p.evaluate(() => (window as any).lab.info.step), 0, "a fresh run");
     await p.reload();
     await p.waitForFunction(() => (window as any).lab.info !== null);
@@ -307,6 +328,10 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
     assert.deepEqual([await p.isDisabled("#play"), await p.isDisabled("#step"), await p.isDisabled("#save")], [true, true, true]);
     await p.click("#sample");
     await p.waitForFunction(() => (window as any).lab.samples.length === 10);
+    await p.fill("#lr", "0.02");
+    await p.dispatchEvent("#lr", "change");
+    await p.waitForFunction(() => /sampled, not trained|cannot be retuned/.test(document.getElementById("error")!.textContent ?? ""));
+    assert.deepEqual([await p.isDisabled("#play"), await p.isDisabled("#step")], [true, true], "an error does not make a model-only run trainable");
     assert.deepEqual(problems, [], problems.join("\n"));
   } finally {
     await browser.close();
@@ -353,16 +378,22 @@ test("a link reproduces a run: the deep network without BatchNorm at gain 1 from
     assert.deepEqual(more, Array.from(lib.trainer.losses.slice(0, 8)));
     assert.equal(new URL(p.url()).search, "?type=deep&batch=24&lr=0.05&n-layer=2&batchnorm=0&gain=1");
     // a value that does not parse is named, and the control goes back to the run's
-    await p.fill("#batch", "2.5");
+    await p.fill("#batch", "0x20");
     await p.dispatchEvent("#batch", "change");
-    await p.waitForFunction(() => /batch size: "2.5" is not a whole number/.test(document.getElementById("error")!.textContent ?? ""));
+    await p.waitForFunction(() => /batch size: "0x20" is not a whole number/.test(document.getElementById("error")!.textContent ?? ""));
     assert.equal(await p.inputValue("#batch"), "24");
-    // a batch larger than the run's buffers: the worker's refusal, the run unchanged
+    // an accepted value clears the message
+    await p.fill("#lr", "0.04");
+    await p.dispatchEvent("#lr", "change");
+    await p.waitForURL(/lr=0\.04/);
+    assert.equal(await p.isHidden("#error"), true);
+    // a batch larger than the run's buffers: a new run at that batch size, and the page says so
     await p.fill("#batch", "5000");
     await p.dispatchEvent("#batch", "change");
-    await p.waitForFunction(() => /capacity/.test(document.getElementById("error")!.textContent ?? ""));
-    assert.equal(await p.inputValue("#batch"), "24");
-    assert.match(p.url(), /batch=24/);
+    await p.waitForFunction(() => (window as any).lab.info?.settings.batchSize === 5000);
+    assert.equal(await p.evaluate(() => (window as any).lab.step), 0);
+    assert.match((await p.locator("#error").textContent())!, /batch size 5000 is more than this run was built for \(1024 rows\): a new run started/);
+    assert.match(p.url(), /batch=5000&lr=0\.04/);
     // Reset starts the run again, and a type without tanh layers leaves no chart of the old one
     await p.click("#play");
     await p.waitForFunction(() => ((window as any).lab.drawn["live-tanh"] ?? 0) >= 1);
