@@ -1,12 +1,14 @@
 # PyTorch side of `npm run bench:train`: the lectures' MLP (makemore part 4, exercise 4) trained with the
 # same seeded draws as makemore-ts — every random number from one torch.Generator: C, W1, b1, W2, b2,
 # bngain, bnbias, then randint per step; split with random.seed(42) — and the hand-written backward of
-# the lecture under torch.no_grad(), one thread. Prints one JSON line: seconds of the loop, split losses.
-# Usage: torch_train.py STEPS SEED NAMES_FILE
-import sys, time, random, json
+# the lecture under torch.no_grad(), on THREADS threads (default 1). Prints one JSON line: seconds of the
+# loop, split losses, and the BLAS library the process loaded (Debian's torch calls whichever libblas.so.3
+# the system's alternatives point to: OpenBLAS with libopenblas0-pthread, else the slow reference BLAS).
+# Usage: torch_train.py STEPS SEED NAMES_FILE [THREADS]
+import sys, time, random, json, re
 import torch, torch.nn.functional as F
-torch.set_num_threads(1)
 steps, seed, names = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+torch.set_num_threads(int(sys.argv[4]) if len(sys.argv) > 4 else 1)
 block_size, n_embd, n_hidden, n = 3, 10, 200, 32
 words = open(names).read().splitlines()
 chars = sorted(set(''.join(words)))
@@ -64,5 +66,7 @@ with torch.no_grad():
         hpre = C[x].view(x.shape[0], -1) @ W1 + b1
         hpre = bngain * (hpre - m) * (v + 1e-5) ** -0.5 + bnbias
         return F.cross_entropy(torch.tanh(hpre) @ W2 + b2, y).item()
-    print(json.dumps(dict(torch=torch.__version__, threads=torch.get_num_threads(), steps=steps, seconds=t1 - t0,
+    libs = set(re.findall(r"/(lib(?:open)?blas[^/\s]*\.so[.0-9]*)", open("/proc/self/maps").read()))
+    blas = "OpenBLAS" if any("openblas" in l for l in libs) else ("reference BLAS" if libs else "unknown")
+    print(json.dumps(dict(torch=torch.__version__, threads=torch.get_num_threads(), blas=blas, steps=steps, seconds=t1 - t0,
                           last_loss=last, train=split_loss(Xtr, Ytr), val=split_loss(Xdev, Ydev), test=split_loss(Xte, Yte))))
