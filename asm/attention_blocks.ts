@@ -4,9 +4,9 @@
 //                keys): the scores q_t·k_s and the backward's dout_t·v_s. The key rows are transposed
 //                into a static scratch (XT, hs × keys) once per (b,h), then tiles of four query rows ×
 //                eight keys (four where one block is left) run over the head dimension: per i two loads
-//                of XT, four splats of a_t[i], eight multiply-adds into eight independent accumulators
-//                (no horizontal sums: dot products along the head, four sums transposed at the end, took
-//                1.7 times as long at the zoo's shape, spilling registers)
+//                of XT, four splats of a_t[i], eight multiply-adds (lanes.ts's madd) into eight
+//                independent accumulators (no horizontal sums: dot products along the head, four sums
+//                transposed at the end, took 1.7 times as long at the zoo's shape, spilling registers)
 //   weightedRows dst (=|+=) scale·Σ_j coef_j·row_j over n floats: out = att·v and dq = ds·k (rows of
 //                att and ds), dk = dsᵀ·q and dv = attᵀ·dout (their columns)
 //   exp2neg      2^x for x ≤ 0, exactly 0 at x ≤ −127 and −∞
@@ -15,7 +15,7 @@
 // in chunks of at most 4096 floats (the later chunks add into raw), so any shape fits the scratch.
 // Pointers are byte offsets; strides are in bytes.
 
-import { loadPartial, storePartial } from "./lanes";
+import { loadPartial, madd, storePartial } from "./lanes";
 
 /** The transposed key rows of one chunk: hs × keys floats (64 KiB). */
 const XT_FLOATS = 16384;
@@ -159,10 +159,10 @@ const MASKS: usize = memory.data<i32>([-1, 0, 0, 0, -1, -1, 0, 0, -1, -1, -1, 0,
   for (let i = 0; i < ni; i++) {
     const o = <usize>i << 2;
     const xv = v128.load(x);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a + o), xv));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a1 + o), xv));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a2 + o), xv));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a3 + o), xv));
+    c0 = madd(v128.load32_splat(a + o), xv, c0);
+    c1 = madd(v128.load32_splat(a1 + o), xv, c1);
+    c2 = madd(v128.load32_splat(a2 + o), xv, c2);
+    c3 = madd(v128.load32_splat(a3 + o), xv, c3);
     x += line;
   }
   const acc = add ? 1 : 0;
@@ -191,15 +191,15 @@ const MASKS: usize = memory.data<i32>([-1, 0, 0, 0, -1, -1, 0, 0, -1, -1, -1, 0,
     const o = <usize>i << 2;
     const xv = v128.load(x), yv = v128.load(x, 16);
     const s0 = v128.load32_splat(a + o), s1 = v128.load32_splat(a1 + o);
-    c0 = f32x4.add(c0, f32x4.mul(s0, xv));
-    d0 = f32x4.add(d0, f32x4.mul(s0, yv));
-    c1 = f32x4.add(c1, f32x4.mul(s1, xv));
-    d1 = f32x4.add(d1, f32x4.mul(s1, yv));
+    c0 = madd(s0, xv, c0);
+    d0 = madd(s0, yv, d0);
+    c1 = madd(s1, xv, c1);
+    d1 = madd(s1, yv, d1);
     const s2 = v128.load32_splat(a2 + o), s3 = v128.load32_splat(a3 + o);
-    c2 = f32x4.add(c2, f32x4.mul(s2, xv));
-    d2 = f32x4.add(d2, f32x4.mul(s2, yv));
-    c3 = f32x4.add(c3, f32x4.mul(s3, xv));
-    d3 = f32x4.add(d3, f32x4.mul(s3, yv));
+    c2 = madd(s2, xv, c2);
+    d2 = madd(s2, yv, d2);
+    c3 = madd(s3, xv, c3);
+    d3 = madd(s3, yv, d3);
     x += line;
   }
   const acc = add ? 1 : 0;
@@ -272,10 +272,10 @@ const MASKS: usize = memory.data<i32>([-1, 0, 0, 0, -1, -1, 0, 0, -1, -1, -1, 0,
     let c = coef, r = rows + o;
     for (let j = 0; j < count; j++) {
       const cv = v128.load32_splat(c);
-      a0 = f32x4.add(a0, f32x4.mul(cv, v128.load(r)));
-      a1 = f32x4.add(a1, f32x4.mul(cv, v128.load(r, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(cv, v128.load(r, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(cv, v128.load(r, 48)));
+      a0 = madd(cv, v128.load(r), a0);
+      a1 = madd(cv, v128.load(r, 16), a1);
+      a2 = madd(cv, v128.load(r, 32), a2);
+      a3 = madd(cv, v128.load(r, 48), a3);
       c += coefStride;
       r += rowStride;
     }
@@ -290,7 +290,7 @@ const MASKS: usize = memory.data<i32>([-1, 0, 0, 0, -1, -1, 0, 0, -1, -1, -1, 0,
     let a0 = ak(9);
     let c = coef, r = rows + o;
     for (let j = 0; j < count; j++) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(c), ld(r, w)));
+      a0 = madd(v128.load32_splat(c), ld(r, w), a0);
       c += coefStride;
       r += rowStride;
     }

@@ -8,12 +8,14 @@
 // Pointers are byte offsets into linear memory, strides and sizes are in floats.
 //
 // A block of 4 rows × 8 columns of C lives in 8 f32x4 accumulators; each step over k loads one B row
-// segment (2 vectors), splats 4 elements of A (v128.load32_splat) and does 8 multiplies and 8 adds.
+// segment (2 vectors), splats 4 elements of A (v128.load32_splat) and does 8 multiply-adds (lanes.ts's
+// madd: one fused, once-rounded FMA in the relaxed SIMD build of the module, a multiply and an add in the
+// plain one; every other line of the two builds is the same).
 // Column tails: a 4-wide block, then 1..3 columns with exact partial loads and stores (lanes.ts); row
 // tail: 1-row blocks. Large problems are cut into panels of B that stay in L2; a wide B (N > 256) is
 // copied panel by panel into a contiguous scratch (pack.ts) when there are enough rows to reuse it.
 
-import { loadPartial, storePartial } from "./lanes";
+import { loadPartial, madd, storePartial } from "./lanes";
 import { copyRows, pack, PACK_FLOATS, PACK_KC } from "./pack";
 
 /** Columns of B per panel when B is read in place. */
@@ -145,17 +147,17 @@ export function zeroRows(c: usize, ldc: i32, M: i32, N: i32): void {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let av = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load32_splat(pa + r1);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load32_splat(pa + r2);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load32_splat(pa + r3);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     pa += stepA;
     pb += stepB;
   }
@@ -185,10 +187,10 @@ export function zeroRows(c: usize, ldc: i32, M: i32, N: i32): void {
     }
     for (let k = 0; k < K; k++) {
       const b0 = v128.load(pb);
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
-      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + r1), b0));
-      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + r2), b0));
-      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + r3), b0));
+      c0 = madd(v128.load32_splat(pa), b0, c0);
+      c1 = madd(v128.load32_splat(pa + r1), b0, c1);
+      c2 = madd(v128.load32_splat(pa + r2), b0, c2);
+      c3 = madd(v128.load32_splat(pa + r3), b0, c3);
       pa += stepA;
       pb += stepB;
     }
@@ -200,10 +202,10 @@ export function zeroRows(c: usize, ldc: i32, M: i32, N: i32): void {
     }
     for (let k = 0; k < K; k++) {
       const b0 = loadPartial(pb, w);
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
-      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + r1), b0));
-      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + r2), b0));
-      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + r3), b0));
+      c0 = madd(v128.load32_splat(pa), b0, c0);
+      c1 = madd(v128.load32_splat(pa + r1), b0, c1);
+      c2 = madd(v128.load32_splat(pa + r2), b0, c2);
+      c3 = madd(v128.load32_splat(pa + r3), b0, c3);
       pa += stepA;
       pb += stepB;
     }
@@ -232,10 +234,10 @@ export function zeroRows(c: usize, ldc: i32, M: i32, N: i32): void {
     let pb = b + (<usize>j << 2);
     for (let k = 0; k < K; k++) {
       const av = v128.load32_splat(pa);
-      c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
-      c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
-      c2 = f32x4.add(c2, f32x4.mul(av, v128.load(pb, 32)));
-      c3 = f32x4.add(c3, f32x4.mul(av, v128.load(pb, 48)));
+      c0 = madd(av, v128.load(pb), c0);
+      c1 = madd(av, v128.load(pb, 16), c1);
+      c2 = madd(av, v128.load(pb, 32), c2);
+      c3 = madd(av, v128.load(pb, 48), c3);
       pa += stepA;
       pb += stepB;
     }
@@ -250,7 +252,7 @@ export function zeroRows(c: usize, ldc: i32, M: i32, N: i32): void {
     if (w == 4) {
       if (acc) c0 = v128.load(pc);
       for (let k = 0; k < K; k++) {
-        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+        c0 = madd(v128.load32_splat(pa), v128.load(pb), c0);
         pa += stepA;
         pb += stepB;
       }
@@ -258,7 +260,7 @@ export function zeroRows(c: usize, ldc: i32, M: i32, N: i32): void {
     } else {
       if (acc) c0 = loadPartial(pc, w);
       for (let k = 0; k < K; k++) {
-        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), loadPartial(pb, w)));
+        c0 = madd(v128.load32_splat(pa), loadPartial(pb, w), c0);
         pa += stepA;
         pb += stepB;
       }

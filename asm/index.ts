@@ -1,8 +1,10 @@
 // makemore-ts WebAssembly kernels (AssemblyScript, v128 SIMD).
 //
-// One module for Node and the browser. The module owns its linear memory; the TypeScript side
-// (src/kernels/) hands out buffers inside it and passes byte offsets ("pointers") here, so a
-// training step copies nothing in or out. Kernels know nothing about tensors or layers.
+// One module for Node and the browser, built twice from these sources (scripts/build-wasm.mjs): with
+// relaxed SIMD, where the matrix products' multiply-adds are fused (lanes.ts's madd), and without. The
+// module owns its linear memory; the TypeScript side (src/kernels/) hands out buffers inside it and
+// passes byte offsets ("pointers") here, so a training step copies nothing in or out. Kernels know
+// nothing about tensors or layers.
 // scripts/build-wasm.mjs reads the `export function` declarations this file re-exports (their asm types
 // and doc comments) and generates their TypeScript interface, WasmExports, in
 // src/kernels/wasm-exports.generated.ts: a new kernel is one line here plus its wrapper in src/kernels/.
@@ -24,3 +26,4 @@ export { attentionForwardF32, attentionBackwardF32 } from "./attention";
 export { adamwF32 } from "./adamw";
 export { causalMeanF32, causalMeanBackwardF32 } from "./bow";
 export { embeddingBagSumF32, embeddingBagScatterAddF32 } from "./embedding_bag";
+export { peakMaddF32 } from "./peak";

@@ -1,18 +1,24 @@
 // Kernel benchmark: GFLOP/s of the WebAssembly SIMD matrix products against the plain-TypeScript
 // reference kernels, measured in the same run, for the three layouts at the lecture's shapes (the MLP
 // of makemore part 3: batch 32, block 3 × embedding 10 = 30 inputs, 200 hidden, 27 characters) and
-// at 256×1024·1024×1024; then a naive triple loop as the documented baseline, tanh throughput, and
-// the fused layer kernels at the lecture's shapes (cross-entropy, BatchNorm forward and backward) and
-// at makemore.py's transformer defaults (LayerNorm, GELU, attention, the BoW's causal mean; sigmoid at
-// the GRU's gate shape), the MLP's embedding bag as src/nn/context_linear.ts uses it, and one AdamW step
-// over the transformer's 204,544 parameters.
+// at 256×1024·1024×1024, in both builds of the module (src/kernels/wasm.ts: "simd", a multiply then an
+// add; "relaxed", relaxed SIMD's fused multiply-add, where the runtime has it), each beside its ceiling:
+// the GFLOP/s of one core running independent multiply-add chains in registers (asm/peak.ts), so the
+// fraction of the machine each product reaches is read in one run. Then a naive triple loop as the
+// documented baseline, tanh throughput, and the fused layer kernels, in the build the library picked,
+// at the lecture's shapes (cross-entropy, BatchNorm forward and backward) and at makemore.py's
+// transformer defaults (LayerNorm, GELU, attention, the BoW's causal mean; sigmoid at the GRU's gate
+// shape), the MLP's embedding bag as src/nn/context_linear.ts uses it, and one AdamW step over the
+// transformer's 204,544 parameters.
 // Each cell: warm-up, then batches of calls until at least 0.3 s have passed (performance.now()).
-// Run: npm run bench:kernels (builds nothing: run npm run build:wasm first if asm/ changed).
+// Run: npm run bench:kernels (builds nothing: run npm run build:wasm first if asm/ changed);
+// MAKEMORE_WASM=simd|relaxed picks the build of the fused kernels' section.
 //
 // Letters: C[M,N] = A·B summed over K.
 
 import { createTsKernels, wasmKernels, type F32Buf, type Kernels } from "../src/index.ts";
-import { adamwScalars } from "../src/kernels/index.ts";
+import { adamwScalars, createWasmKernels, relaxedSimdSupported, wasmVariant, type WasmVariant } from "../src/kernels/index.ts";
+import { instantiateWasm, WASM_ENV } from "../src/kernels/wasm.ts";
 
 type Layout = "NN" | "NT" | "TN";
 interface Shape {
@@ -93,23 +99,46 @@ const wasm = wasmKernels();
 const arena = wasm.arena;
 const ts = createTsKernels(arena);
 
+/** Each build this runtime runs, with its kernels (own instance and arena) and its ceiling in GFLOP/s. */
+const builds = (["simd", "relaxed"] as const)
+  .filter((v) => v === "simd" || relaxedSimdSupported())
+  .map((variant: WasmVariant) => {
+    const w = instantiateWasm(variant);
+    const steps = 250_000; // 80 flops a step (asm/peak.ts): about half a millisecond a call
+    const ceiling = (callsPerSecond(() => w.peakMaddF32(steps, 1)) * 80 * steps) / 1e9;
+    return { variant, kernels: createWasmKernels(w), ceiling };
+  });
+const forced = process.env[WASM_ENV];
+
 console.log("makemore-ts kernels: matrix products, GFLOP/s (2·M·K·N flops per call), wasm SIMD vs plain TS");
-console.log(`node ${process.version}, ${MIN_SECONDS} s per cell after warm-up\n`);
-console.log(`${pad("layout", 7)}${pad("shape", 52)}${lpad("wasm", 8)}${lpad("ts", 8)}${lpad("wasm/ts", 9)}`);
+console.log(`node ${process.version}, ${MIN_SECONDS} s per cell after warm-up`);
+console.log(
+  `wasm builds: simd (multiply, add) and ${relaxedSimdSupported() ? "relaxed (fused multiply-add)" : "no relaxed: this runtime has no relaxed SIMD"}; ` +
+    `the library runs ${wasmVariant()}${forced ? ` (${WASM_ENV}=${forced})` : " (feature detection)"}`,
+);
+console.log(
+  "ceiling, one core, 10 independent multiply-add chains, operands in L1 (asm/peak.ts): " +
+    builds.map((b) => `${b.variant} ${b.ceiling.toFixed(2)} GFLOP/s`).join(", ") + "\n",
+);
+const head = builds.map((b) => `${lpad(b.variant, 8)}${lpad("%ceil", 6)}`).join("");
+console.log(`${pad("layout", 7)}${pad("shape", 52)}${head}${lpad("ts", 8)}${lpad("best/ts", 9)}`);
 for (const s of SHAPES) {
-  const mark = arena.mark();
-  const A = arena.f32(s.M * s.K);
-  const B = arena.f32(s.K * s.N);
-  const C = arena.f32(s.M * s.N);
-  fillDeterministic(A.view, 1);
-  fillDeterministic(B.view, 2);
   const flops = 2 * s.M * s.K * s.N;
-  const gw = (callsPerSecond(() => matmul(wasm, s, C, A, B)) * flops) / 1e9;
-  const gt = (callsPerSecond(() => matmul(ts, s, C, A, B)) * flops) / 1e9;
-  console.log(
-    `${pad(s.layout, 7)}${pad(s.what, 52)}${lpad(gw.toFixed(2), 8)}${lpad(gt.toFixed(2), 8)}${lpad((gw / gt).toFixed(1) + "x", 9)}`,
-  );
-  arena.release(mark);
+  const gflops = (k: Kernels): number => {
+    const mark = k.arena.mark();
+    const A = k.arena.f32(s.M * s.K);
+    const B = k.arena.f32(s.K * s.N);
+    const C = k.arena.f32(s.M * s.N);
+    fillDeterministic(A.view, 1);
+    fillDeterministic(B.view, 2);
+    const g = (callsPerSecond(() => matmul(k, s, C, A, B)) * flops) / 1e9;
+    k.arena.release(mark);
+    return g;
+  };
+  const gw = builds.map((b) => gflops(b.kernels));
+  const gt = gflops(ts);
+  const cells = builds.map((b, i) => `${lpad(gw[i].toFixed(2), 8)}${lpad(((100 * gw[i]) / b.ceiling).toFixed(0) + "%", 6)}`).join("");
+  console.log(`${pad(s.layout, 7)}${pad(s.what, 52)}${cells}${lpad(gt.toFixed(2), 8)}${lpad((Math.max(...gw) / gt).toFixed(1) + "x", 9)}`);
 }
 
 {
@@ -147,7 +176,7 @@ for (const s of SHAPES) {
     const ut = 1e6 / callsPerSecond(() => run(ts));
     console.log(`${pad(what, 59)}${lpad(uw.toFixed(2), 8)}${lpad(ut.toFixed(2), 8)}${lpad((ut / uw).toFixed(1) + "x", 9)}`);
   };
-  console.log(`\n${pad("fused kernels, µs per call", 59)}${lpad("wasm", 8)}${lpad("ts", 8)}${lpad("ts/wasm", 9)}`);
+  console.log(`\n${pad(`fused kernels, µs per call (wasm: the ${wasmVariant()} build)`, 59)}${lpad("wasm", 8)}${lpad("ts", 8)}${lpad("ts/wasm", 9)}`);
   for (const R of [32, 4096]) {
     const V = 27;
     const logits = arena.f32(R * V);

@@ -1,16 +1,21 @@
-// Compiles asm/ (AssemblyScript, SIMD) into build/makemore.wasm and generates two files in src/kernels/
-// (both gitignored, both rewritten on every build):
+// Compiles asm/ (AssemblyScript, SIMD) twice from the same sources, into build/makemore.wasm (plain SIMD)
+// and build/makemore-relaxed.wasm (with relaxed SIMD: asm/lanes.ts's madd, the matrix products'
+// multiply-add, becomes f32x4.relaxed_madd, a fused FMA), and generates two files in src/kernels/ (both
+// gitignored, both rewritten on every build):
 //
-//   wasm-bytes.generated.ts    the module's bytes, base64, so that the same ES module loads the kernels in
-//                              Node and in the browser without a fetch or a file path;
+//   wasm-bytes.generated.ts    the plain module's bytes, base64, so that the same ES module loads the
+//                              kernels in Node and in the browser without a fetch or a file path; and
+//                              the relaxed module as a patch against them (diffBytes; applied by
+//                              src/kernels/wasm-patch.ts), a few KiB instead of a second copy;
 //   wasm-exports.generated.ts  `WasmExports`, the TypeScript interface of the module's exports, read from
 //                              the `export function` declarations asm/index.ts re-exports (asm types mapped
 //                              to TypeScript: usize/i32/f32/f64/... → number, void → void; their doc comments
 //                              carried over), and `WASM_EXPORT_ARITY`, each function's parameter count.
 //
-// The parsed list is checked against the compiled module (same names, same parameter counts) before
-// anything is written. Runs on `npm install` (prepare) and before the tests. `readAsmExports` is exported
-// for test/kernels/wasm.test.ts (importing this file does not build).
+// The parsed list is checked against the compiled modules (same names, same parameter counts; the relaxed
+// one only where this Node runs relaxed SIMD) before anything is written. Runs on `npm install` (prepare)
+// and before the tests. `readAsmExports` and `diffBytes` are exported for the tests (importing this file
+// does not build).
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join, relative } from "node:path";
@@ -164,15 +169,77 @@ function writeAtomic(path, text) {
   renameSync(path + ".tmp", path);
 }
 
-async function main() {
-  const { default: asc } = await import("assemblyscript/asc"); // not on import: the tests read readAsmExports
-  mkdirSync(join(root, "build"), { recursive: true });
-  const out = join(root, "build", "makemore.wasm");
+/**
+ * A patch that turns `base` into `target`: records of a literal run and a copy from base,
+ *
+ *   uleb(literal length) literal bytes [uleb(offset in base) uleb(copy length)]
+ *
+ * (the last record may stop after its literal). Greedy: at each position of target, the longest run of
+ * base that starts with the same 8 bytes, if there is one. Two builds of one source share all but the
+ * functions that changed, so the patch is a few percent of the module (src/kernels/wasm-patch.ts applies it).
+ */
+export function diffBytes(base, target) {
+  const W = 8;
+  const MAX_CANDIDATES = 64; // positions tried per 8-byte key (runs of zeros have thousands)
+  const key = (bytes, i) => Buffer.from(bytes.buffer, bytes.byteOffset + i, W).toString("latin1");
+  const where = new Map();
+  for (let i = 0; i + W <= base.length; i++) {
+    const k = key(base, i);
+    const list = where.get(k);
+    if (list === undefined) where.set(k, [i]);
+    else if (list.length < MAX_CANDIDATES) list.push(i);
+  }
+  const out = [];
+  const uleb = (v) => {
+    do {
+      out.push((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+      v = Math.floor(v / 128);
+    } while (v > 0);
+  };
+  let literalStart = 0;
+  let t = 0;
+  while (t < target.length) {
+    let best = 0;
+    let bestAt = 0;
+    if (t + W <= target.length) {
+      for (const b of where.get(key(target, t)) ?? []) {
+        let n = W;
+        while (b + n < base.length && t + n < target.length && base[b + n] === target[t + n]) n++;
+        if (n > best) [best, bestAt] = [n, b];
+      }
+    }
+    if (best === 0) {
+      t++;
+      continue;
+    }
+    uleb(t - literalStart);
+    for (let i = literalStart; i < t; i++) out.push(target[i]);
+    uleb(bestAt);
+    uleb(best);
+    t += best;
+    literalStart = t;
+  }
+  if (literalStart < target.length) {
+    uleb(target.length - literalStart);
+    for (let i = literalStart; i < target.length; i++) out.push(target[i]);
+  }
+  return Uint8Array.from(out);
+}
+
+/** The two builds: same sources, relaxed SIMD enabled or not (asm/lanes.ts reads ASC_FEATURE_RELAXED_SIMD). */
+const BUILDS = [
+  { variant: "simd", file: "makemore.wasm", features: "simd" },
+  { variant: "relaxed", file: "makemore-relaxed.wasm", features: "simd,relaxed-simd" },
+];
+
+/** Compiles asm/ into build/<file> with the given features; returns the bytes, or exits on an error. */
+async function compile(asc, { file, features }) {
+  const out = join(root, "build", file);
   const { error, stderr } = await asc.main([
     join(root, "asm", "index.ts"),
     "--outFile", out,
-    "--textFile", join(root, "build", "makemore.wat"),
-    "--enable", "simd",
+    "--textFile", out.replace(/\.wasm$/, ".wat"),
+    "--enable", features,
     "--runtime", "stub",
     "--optimizeLevel", "3",
     "--shrinkLevel", "0",
@@ -182,27 +249,44 @@ async function main() {
   ]);
   if (error) {
     console.error(stderr.toString());
-    console.error(`build-wasm: AssemblyScript compilation failed: ${error.message}`);
+    console.error(`build-wasm: AssemblyScript compilation of build/${file} failed: ${error.message}`);
     process.exit(1);
   }
-  const bytes = readFileSync(out);
+  return readFileSync(out);
+}
+
+async function main() {
+  const { default: asc } = await import("assemblyscript/asc"); // not on import: the tests read readAsmExports
+  mkdirSync(join(root, "build"), { recursive: true });
+  const [bytes, relaxed] = [await compile(asc, BUILDS[0]), await compile(asc, BUILDS[1])];
+  // Where this Node has no relaxed SIMD (Node 20 without --experimental-wasm-relaxed-simd) the relaxed
+  // module cannot be compiled here; it is checked by the tests on a Node that has it.
+  const relaxedChecked = WebAssembly.validate(relaxed);
   let exports;
   try {
     exports = readAsmExports();
     checkModule(bytes, exports);
+    if (relaxedChecked) checkModule(relaxed, exports);
+    if (Buffer.compare(bytes, relaxed) === 0) throw new Error("the relaxed SIMD build is the plain one: is madd (asm/lanes.ts) still used?");
   } catch (e) {
     console.error(`build-wasm: ${e.message}`);
     process.exit(1);
   }
+  const patch = diffBytes(bytes, relaxed);
   const dir = join(root, "src", "kernels");
   writeAtomic(
     join(dir, "wasm-bytes.generated.ts"),
-    "// Generated by scripts/build-wasm.mjs from asm/: do not edit. The kernels' WebAssembly module, base64.\n" +
-      `export const WASM_BASE64 =\n  "${bytes.toString("base64")}";\n`,
+    "// Generated by scripts/build-wasm.mjs from asm/: do not edit. The kernels' WebAssembly module, base64, and\n" +
+      "// its relaxed SIMD build as a patch against it (src/kernels/wasm-patch.ts) and that build's length.\n" +
+      `export const WASM_BASE64 =\n  "${bytes.toString("base64")}";\n` +
+      `export const WASM_RELAXED_PATCH_BASE64 =\n  "${Buffer.from(patch).toString("base64")}";\n` +
+      `export const WASM_RELAXED_LENGTH = ${relaxed.length};\n`,
   );
   writeAtomic(join(dir, "wasm-exports.generated.ts"), exportsModule(exports));
   console.log(
-    `build-wasm: build/makemore.wasm (${bytes.length} bytes, ${exports.length} functions) -> ` +
+    `build-wasm: build/makemore.wasm (${bytes.length} bytes, ${exports.length} functions), ` +
+      `build/makemore-relaxed.wasm (${relaxed.length} bytes, a ${patch.length}-byte patch` +
+      `${relaxedChecked ? "" : "; not checked: this Node has no relaxed SIMD"}) -> ` +
       "src/kernels/wasm-bytes.generated.ts, src/kernels/wasm-exports.generated.ts",
   );
 }

@@ -1,5 +1,5 @@
 // The kernels' public surface, for src/index.ts to re-export: the arena and its buffers, the Kernels
-// interface, and its two backends (WebAssembly SIMD and plain TypeScript).
+// interface, and its two backends (WebAssembly SIMD, in the build this runtime runs, and plain TypeScript).
 
 export { Arena, PlanArena, F32Buf, I32Buf, ALIGN, WASM32_MAX_BYTES, formatBytes, type ArenaMark, type ArenaOptions } from "./arena.ts";
 export type { Kernels, BatchNormStats } from "./kernels.ts";
@@ -8,5 +8,5 @@ export { fusedMulAddF32 } from "./float32.ts";
 export { KernelIndexError } from "./kernels.ts";
 export { IGNORE_INDEX, countTargets } from "./ops/cross_entropy.ts";
 export { createTsKernels } from "./reference.ts";
-export { wasmArena, wasmKernels } from "./wasm-kernels.ts";
-export { loadWasm } from "./wasm.ts";
+export { createWasmKernels, wasmArena, wasmKernels } from "./wasm-kernels.ts";
+export { loadWasm, relaxedSimdSupported, wasmVariant, WASM_VARIANTS, type WasmVariant } from "./wasm.ts";

@@ -19,7 +19,7 @@ import { wasmEmbeddingBag } from "./ops/embedding_bag.ts";
 import { wasmLayerNorm } from "./ops/layernorm.ts";
 import { wasmMatmul } from "./ops/matmul.ts";
 import { wasmTanhExp } from "./ops/tanh_exp.ts";
-import { wasmExports } from "./wasm.ts";
+import { wasmExports, type WasmExports } from "./wasm.ts";
 
 let arena: Arena | undefined;
 let kernels: Kernels | undefined;
@@ -35,24 +35,31 @@ export function wasmArena(): Arena {
 
 /** The WebAssembly backend; its buffers come from `wasmArena()` (or `kernels.arena`). */
 export function wasmKernels(): Kernels {
-  if (kernels === undefined) {
-    const ctx = new WasmContext(wasmExports(), wasmArena());
-    kernels = {
-      name: "wasm",
-      arena: ctx.arena,
-      ...wasmMatmul(ctx),
-      ...wasmElementwise(ctx),
-      ...wasmTanhExp(ctx),
-      ...wasmBatchNorm(ctx),
-      ...wasmCrossEntropy(ctx),
-      ...wasmEmbedding(ctx),
-      ...wasmLayerNorm(ctx),
-      ...wasmActivations(ctx),
-      ...wasmAttention(ctx),
-      ...wasmAdamW(ctx),
-      ...wasmBow(ctx),
-      ...wasmEmbeddingBag(ctx),
-    };
-  }
+  kernels ??= createWasmKernels(wasmExports(), wasmArena());
   return kernels;
+}
+
+/**
+ * A WebAssembly backend over one module instance and an arena over its memory: `wasmKernels()` is the
+ * one over the shared instance; the tests and bench/kernels.ts build one per build of the module
+ * (wasm.ts's instantiateWasm) to compare them.
+ */
+export function createWasmKernels(w: WasmExports, arena: Arena = new Arena(w.memory, w.heapBase())): Kernels {
+  const ctx = new WasmContext(w, arena);
+  return {
+    name: "wasm",
+    arena: ctx.arena,
+    ...wasmMatmul(ctx),
+    ...wasmElementwise(ctx),
+    ...wasmTanhExp(ctx),
+    ...wasmBatchNorm(ctx),
+    ...wasmCrossEntropy(ctx),
+    ...wasmEmbedding(ctx),
+    ...wasmLayerNorm(ctx),
+    ...wasmActivations(ctx),
+    ...wasmAttention(ctx),
+    ...wasmAdamW(ctx),
+    ...wasmBow(ctx),
+    ...wasmEmbeddingBag(ctx),
+  };
 }
