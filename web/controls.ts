@@ -45,13 +45,14 @@ export function fillControls(s: LabSettings, onModel: () => void): void {
       return label;
     }),
   );
-  input("seed").value = s.seed ?? String(t.training.seed);
-  input("batch").value = String(s.batchSize ?? t.training.batchSize);
-  input("lr").value = String(s.lr ?? t.training.schedule.lr);
+  const show = (id: string, value: string) => (input(id).value = value);
+  show("seed", s.seed ?? String(t.training.seed));
+  show("batch", String(s.batchSize ?? t.training.batchSize));
+  show("lr", String(s.lr ?? t.training.schedule.lr));
   const decay = s.lrDecayStep ?? t.training.schedule.decayStep;
-  input("lr-decay-step").value = decay === null || decay === "none" ? "none" : String(decay);
-  input("eval").value = String(s.evalEvery);
-  input("sample-every").value = String(s.sampleEvery);
+  show("lr-decay-step", decay === null || decay === "none" ? "none" : String(decay));
+  show("eval", String(s.evalEvery));
+  show("sample-every", String(s.sampleEvery));
 }
 
 /**

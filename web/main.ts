@@ -325,6 +325,7 @@ for (const id of ["batch", "lr", "lr-decay-step"]) {
       return;
     }
     const was = (k: "lr" | "lrDecayStep" | "batchSize") => s[k] === settings[k];
+    if (was("lr") && was("lrDecayStep") && was("batchSize")) return; // a change event without a change (a blur)
     const decay = s.lrDecayStep ?? t.schedule.decayStep ?? "none";
     send({
       kind: "retune",
