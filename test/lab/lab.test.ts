@@ -402,6 +402,19 @@ test("a link reproduces a run: the deep network without BatchNorm at gain 1 from
     assert.equal(await p.isEnabled("#play"), true, "a new run starts paused");
     assert.equal(await p.locator("#chart-live-tanh canvas").count(), 0);
     assert.equal(new URL(p.url()).search, "?type=bigram");
+    // a link whose run cannot be built: the library's reason in the page's words, Play does nothing, and a
+    // fixed control with Reset starts the run
+    await p.goto(`${url}?type=lecture&batch=100000000`);
+    await p.waitForFunction(() => !document.getElementById("error")!.hidden);
+    const refusal = (await p.locator("#error").textContent())!;
+    assert.doesNotMatch(refusal, /--/, `no CLI flag in: ${refusal}`);
+    await p.click("#play");
+    assert.equal(await p.isEnabled("#play"), true, "no run: Play does not switch to playing");
+    await p.fill("#batch", "32");
+    await p.click("#reset");
+    await p.waitForFunction(() => (window as any).lab.info?.type === "lecture");
+    assert.equal(await p.isHidden("#error"), true);
+    assert.equal(new URL(p.url()).search, "?type=lecture");
     // opened as a file, the page cannot start its worker: it says how to serve it
     await p.goto(`file://${join(site, "index.html")}`);
     await p.waitForFunction(() => !document.getElementById("error")!.hidden);
