@@ -1,8 +1,7 @@
-// The lab's page: the words, the runs' workers, the worker's messages and the buttons. Training runs in a Web
-// Worker (web/worker.ts); the page keeps what it streams, web/draw.ts redraws the charts, web/controls.ts
-// holds the settings and web/tools.ts the tools' output. A new run (Reset, a new word file, an opened
-// run) starts in a new worker, and replaces the current one only once it is ready: words or files that
-// the worker refuses leave the current run as it was, with the refusal shown.
+// The lab's page: the words, the worker's messages, the buttons and the run kept for a reload. Training runs
+// in a Web Worker (web/worker.ts); the page keeps what it streams, web/draw.ts redraws the charts,
+// web/controls.ts holds the settings, web/tools.ts the tools' output, and web/runs.ts hands a new run's
+// worker over once it is ready (words or files it refuses leave the current run as it was).
 
 import { DEFAULT_MAX_LINE_LENGTH } from "../src/data/words.ts";
 import { modelType, modelTypeNames } from "../src/models/registry.ts";
@@ -12,6 +11,7 @@ import { dropStaleRuns, forgetRun, keptRun, tabKey } from "./keep.ts";
 import { clearCharts, liveRedrawer, type LabState } from "./draw.ts";
 import { $, fillControls, readControls, readWatch, setPlaying } from "./controls.ts";
 import { clearTools, showToolResult } from "./tools.ts";
+import { Runs, type Launch, type Words } from "./runs.ts";
 
 /** While training runs, the run is kept for a reload this often (and at every pause, and when the page is hidden). */
 const KEEP_MS = 5000;
@@ -24,26 +24,6 @@ const types = modelTypeNames();
 const { settings: linked, ignored } = settingsFromQuery(location.search, (type) => (types.includes(type) ? modelType(type).fields : null));
 /** The current run's settings (what the URL shows); before the first run, the link's. */
 let settings: LabSettings = linked;
-
-/** A word file's bytes (the worker reads them, with the CLI's messages) and its name. */
-interface Words {
-  bytes: Uint8Array;
-  source: string;
-}
-/** A run's worker, and the words it trains on. */
-interface Launch {
-  worker: Worker;
-  words: Words;
-  /** It opens the run kept for a reload, as it was after this many steps. */
-  keptStep: number | null;
-  /** A message to show once it is the current run. */
-  note?: string;
-}
-/** The current run's worker and words, and the one starting (until its "ready" it replaces nothing). */
-let current: Launch | null = null;
-let pending: Launch | null = null;
-/** The words a new run takes when there is no current one (a first run that was refused). */
-let lastWords: Words | null = null;
 
 function showError(message: string | null): void {
   const el = $("error");
@@ -68,63 +48,36 @@ const updateUrl = () => history.replaceState(null, "", `?${queryOf(settings, mod
 
 // ---------------------------------------------------------------- workers
 
-function send(m: ToWorker): void {
-  current?.worker.postMessage(m);
+/** The current run, and the one starting (web/runs.ts); what each event means on the page. */
+const runs = new Runs({
+  adopted: adopt,
+  message: receive,
+  refused(p, message) {
+    if (p.keptStep === null) return showError(forPage(message));
+    // the tab's kept run no longer opens (damaged storage, another version): forgotten, and a fresh run says why
+    void forgetRun(tab);
+    void startBundled(`the run kept for this tab could not be opened, so a new one started: ${forPage(message)}`);
+  },
+  stopped(message) {
+    buttons(false);
+    showError(message);
+  },
+});
+const send = (m: ToWorker) => runs.send(m);
+
+/** Starts a run; it becomes the current one when its worker is ready, or is dropped with its error. */
+function launch(first: Extract<ToWorker, { kind: "start" | "open" }>, words: Words, keptStep: number | null = null, note?: string): void {
+  const failed = runs.launch(first, words, keptStep, note);
+  if (failed !== null) showError(failed);
 }
 
 /** The buttons for a run that plays or not (a run opened without its training state neither plays nor steps). */
 function buttons(playing: boolean): void {
-  setPlaying(playing, current !== null && state.info !== null && !state.info.modelOnly);
-}
-
-/** Starts a run in a new worker; it becomes the current run when it is ready, or is dropped with its error. */
-function launch(first: Extract<ToWorker, { kind: "start" | "open" }>, words: Words, keptStep: number | null = null, note?: string): void {
-  lastWords = words;
-  pending?.worker.terminate();
-  let worker: Worker;
-  try {
-    worker = new Worker("worker.js");
-  } catch (e) {
-    showError(`the trainer could not start: ${e instanceof Error ? e.message : String(e)}`);
-    return;
-  }
-  const p: Launch = { worker, words, keptStep, note };
-  pending = p;
-  worker.onmessage = (ev: MessageEvent<FromWorker>) => {
-    const m = ev.data;
-    if (pending === p) {
-      if (m.kind === "ready") adopt(p);
-      else if (m.kind === "error") return refuse(p, m.message);
-      else return;
-    }
-    if (current === p) receive(m);
-  };
-  worker.onerror = (ev) => {
-    ev.preventDefault();
-    if (pending === p) refuse(p, `the trainer could not start: ${ev.message}`);
-    else if (current === p) {
-      buttons(false);
-      showError(`the trainer stopped: ${ev.message}`);
-    }
-  };
-  worker.postMessage(first);
-}
-
-/** The starting run was refused: the current one goes on; a kept run that no longer opens is forgotten. */
-function refuse(p: Launch, message: string): void {
-  p.worker.terminate();
-  pending = null;
-  if (p.keptStep === null) return showError(forPage(message));
-  // the tab's kept run no longer opens (damaged storage, another version): forgotten, and a fresh run says why
-  void forgetRun(tab);
-  void startBundled(`the run kept for this tab could not be opened, so a new one started: ${forPage(message)}`);
+  setPlaying(playing, runs.current !== null && state.info !== null && !state.info.modelOnly);
 }
 
 /** The started run replaces the current one: its words, an empty page, paused. */
 function adopt(p: Launch): void {
-  current?.worker.terminate();
-  current = p;
-  pending = null;
   showError(p.note ?? null);
   Object.assign(state, { info: null, step: 0, estimates: [], inside: null, samples: [], stepsPerSecond: 0, keptStep: p.keptStep ?? -1 });
   document.querySelectorAll<HTMLElement>("[id^='chart-']").forEach((el) => {
@@ -150,7 +103,7 @@ function startRun(words: Words, note?: string): void {
 }
 
 function startCurrent(): void {
-  const w = pending?.words ?? current?.words ?? lastWords;
+  const w = runs.words;
   if (w) startRun(w);
 }
 
@@ -182,7 +135,7 @@ function receive(m: FromWorker): void {
       buttons(false);
       $<HTMLButtonElement>("save").disabled = m.info.modelOnly;
       if (m.info.modelOnly) showError("this run was opened without its train_state.safetensors: it can be sampled, not trained");
-      if (m.info.step > 0 && current!.keptStep === null) keep(true); // an opened run: a reload comes back to it
+      if (m.info.step > 0 && runs.current!.keptStep === null) keep(true); // an opened run: a reload comes back to it
       status(null);
       break;
     case "settings":
@@ -277,7 +230,7 @@ let tab = "";
 const click = (id: string, f: () => void) => $(id).addEventListener("click", f);
 
 click("play", () => {
-  if (current === null || state.info === null || state.info.modelOnly) return;
+  if (runs.current === null || state.info === null || state.info.modelOnly) return;
   buttons(true);
   send({ kind: "play" });
 });
@@ -320,7 +273,7 @@ for (const id of ["batch", "lr", "lr-decay-step"]) {
     const batch = s.batchSize ?? t.batchSize;
     const info = state.info;
     if (info !== null && batch > info.capacity) {
-      const w = current?.words ?? lastWords;
+      const w = runs.words;
       if (w) startRun(w, `batch size ${batch} is more than this run was built for (${info.capacity} rows): a new run started at that batch size`);
       return;
     }
@@ -378,7 +331,7 @@ $("open").addEventListener("change", () => {
   const files = Array.from(list);
   input.value = "";
   void Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const)).then((pairs) => {
-    const w = current?.words ?? pending?.words ?? lastWords;
+    const w = runs.words;
     if (w === null) return showError("the page is still loading its words: open the run again in a moment");
     launch({ kind: "open", files: Object.fromEntries(pairs), words: w.bytes, source: w.source, watch: readWatch(settings) }, w);
   });
