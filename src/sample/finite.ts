@@ -64,12 +64,16 @@ const RETRAIN = "the run diverged; retrain with a smaller --lr";
 
 /**
  * Why the model computes NaN or ±Infinity: "the parameters are not finite (NaN in W1)", or else
- * `explainOverflow`; then "— the run diverged; retrain with a smaller --lr".
+ * `explainOverflow` (after BatchNorm statistics that are not finite, when the parameters are: they come
+ * from a forward pass that overflowed); then "— the run diverged; retrain with a smaller --lr".
  */
 export function explainNonFinite(model: Model): string {
   const bad = firstNonFinite(model);
-  if (bad !== null) return `the ${bad.kind} are not finite (${bad.value} in ${bad.name}) — ${RETRAIN}`;
-  return explainOverflow(model);
+  if (bad === null) return explainOverflow(model);
+  const what = `the ${bad.kind} are not finite (${bad.value} in ${bad.name})`;
+  // statistics of a forward pass that overflowed, with finite parameters (firstNonFinite looks at those first)
+  if (bad.kind === "BatchNorm statistics") return explainOverflow(model, what);
+  return `${what} — ${RETRAIN}`;
 }
 
 /** `what` went NaN although the parameters are finite: they are so large that float32 overflows. */
