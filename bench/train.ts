@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createRun, DEFAULT_WORDS_FILE, LECTURE } from "../src/node/index.ts";
+import { describeWasmBuild } from "../src/kernels/wasm.ts";
 
 const { values } = parseArgs({ options: { steps: { type: "string", default: String(LECTURE.training.steps) }, "no-torch": { type: "boolean" } } });
 const steps = Number(values.steps);
@@ -19,7 +20,7 @@ if (!Number.isInteger(steps) || steps < 1) {
 const fmt = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(4));
 
 console.log(`makemore-ts bench:train — the lectures' MLP (12297 parameters), ${steps} steps of batch 32, seed 2147483647`);
-console.log(`node ${process.version}, one thread, wasm SIMD kernels\n`);
+console.log(`node ${process.version}, one thread, ${describeWasmBuild()}\n`);
 
 const run = createRun({ steps });
 const t0 = performance.now();

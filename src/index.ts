@@ -23,8 +23,8 @@ export type { SequenceDataset } from "./data/sequences.ts";
 export { buildRunCorpus, wordsHash, type Corpus, type CorpusOptions, type SplitConfig, type RowKind } from "./data/corpus.ts";
 
 // Kernels: WebAssembly SIMD and plain-TS backends over one arena of buffers.
-export { Arena, F32Buf, I32Buf, ALIGN, createTsKernels, wasmArena, wasmKernels, loadWasm, IGNORE_INDEX, countTargets } from "./kernels/index.ts";
-export type { Kernels, ArenaMark } from "./kernels/index.ts";
+export { Arena, F32Buf, I32Buf, ALIGN, createTsKernels, wasmArena, wasmKernels, loadWasm, relaxedSimdSupported, wasmForRun, wasmVariant, IGNORE_INDEX, countTargets } from "./kernels/index.ts";
+export type { Kernels, KernelsBuild, ArenaMark, WasmVariant } from "./kernels/index.ts";
 
 // The autograd engine (the oracle): `autograd.tensor(...)`, `autograd.randn(...)`, ops and losses.
 export * as autograd from "./tensor/index.ts";

@@ -109,7 +109,7 @@ export function readControls(current: LabSettings): { settings: LabSettings; pro
   };
   const evalEvery = every("eval", "estimate every", current.evalEvery);
   const sampleEvery = every("sample-every", "sample every", current.sampleEvery);
-  return { settings: { type, seed, batchSize, lr, lrDecayStep, model, evalEvery, sampleEvery }, problems };
+  return { settings: { type, seed, batchSize, lr, lrDecayStep, model, evalEvery, sampleEvery, kernels: current.kernels }, problems };
 }
 
 /** What the worker watches for, from the controls. */

@@ -5,7 +5,7 @@
 
 import { DEFAULT_MAX_LINE_LENGTH } from "../src/data/words.ts";
 import { modelType, modelTypeNames } from "../src/models/registry.ts";
-import type { FromWorker, LabSettings, ToWorker } from "./protocol.ts";
+import type { FromWorker, LabSettings, RunInfo, ToWorker } from "./protocol.ts";
 import { DEFAULT_SETTINGS, queryOf, settingsFromQuery } from "./settings.ts";
 import { dropStaleRuns, forgetRun, keptRun, tabKey } from "./keep.ts";
 import { clearCharts, liveRedrawer, type LabState } from "./draw.ts";
@@ -135,6 +135,8 @@ function receive(m: FromWorker): void {
       buttons(false);
       $<HTMLButtonElement>("save").disabled = m.info.modelOnly;
       if (m.info.modelOnly) showError("this run was opened without its train_state.safetensors: it can be sampled, not trained");
+      $("note").hidden = m.info.kernelsNote === null;
+      $("note").textContent = m.info.kernelsNote ?? "";
       if (m.info.step > 0 && runs.current!.keptStep === null) keep(true); // an opened run: a reload comes back to it
       status(null);
       break;
@@ -209,6 +211,9 @@ function receive(m: FromWorker): void {
   }
 }
 
+/** The status line's name for each build of the kernels. */
+const KERNELS: Record<RunInfo["kernels"], string> = { relaxed: "wasm, fused multiply-add", simd: "wasm SIMD", ts: "TypeScript" };
+
 let shownLr: number | null = null;
 function status(lr: number | null): void {
   if (lr !== null) shownLr = lr;
@@ -221,7 +226,7 @@ function status(lr: number | null): void {
     : `${i.type}, ${i.numParameters} parameters · step ${state.step} · loss ${Number.isFinite(last) ? last.toFixed(4) : "–"}` +
       (lr !== null ? ` · lr ${Number(lr.toPrecision(4))}` : "") +
       (est ? ` · estimate at ${est.step}: ${Object.entries(est.losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}` : "") +
-      ` · ${Math.round(state.stepsPerSecond)} steps/s`;
+      ` · ${Math.round(state.stepsPerSecond)} steps/s (${KERNELS[i.kernels]})`;
 }
 
 // ---------------------------------------------------------------- wiring
@@ -256,7 +261,7 @@ click("use-lr", () => {
 });
 $("type").addEventListener("change", () => {
   const type = $<HTMLSelectElement>("type").value;
-  fillControls({ ...DEFAULT_SETTINGS, type, evalEvery: settings.evalEvery, sampleEvery: settings.sampleEvery }, startCurrent);
+  fillControls({ ...DEFAULT_SETTINGS, type, evalEvery: settings.evalEvery, sampleEvery: settings.sampleEvery, kernels: settings.kernels }, startCurrent);
   startCurrent();
 });
 $("seed").addEventListener("change", startCurrent);

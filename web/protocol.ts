@@ -4,6 +4,7 @@
 import type { BatchDiagnostics } from "../src/diagnostics/probe.ts";
 import type { TrainingSeries } from "../src/diagnostics/collector.ts";
 import type { Embedding2D } from "../src/diagnostics/embedding.ts";
+import type { KernelsBuild, WasmVariant } from "../src/kernels/index.ts";
 import type { Sample } from "../src/sample/sample.ts";
 import type { LrFinderResult } from "../src/train/lr_finder.ts";
 import type { InitExperiments } from "../src/diagnostics/init_stages.ts";
@@ -24,6 +25,11 @@ export interface LabSettings {
   evalEvery: number;
   /** Sample 10 words every this many steps (0: only on demand). */
   sampleEvery: number;
+  /**
+   * The kernels' build for a new run (src/kernels/wasm.ts): "auto" the best this browser runs; "simd" or
+   * "relaxed" to train as the CLI does under that build, bit for bit (Node 20 runs "simd", Node ≥ 22 "relaxed").
+   */
+  kernels: "auto" | WasmVariant;
 }
 
 /** What the worker watches for while it trains: estimates and samples every so many steps, and how it samples. */
@@ -70,6 +76,10 @@ export interface RunInfo {
   step: number;
   /** A run opened without its training state: it can be sampled, not trained. */
   modelOnly: boolean;
+  /** The kernels' build this worker runs (src/kernels/wasm.ts). */
+  kernels: KernelsBuild;
+  /** Why an opened run does not go on under the build it was trained with (null: it does). */
+  kernelsNote: string | null;
 }
 
 export type FromWorker =

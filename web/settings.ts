@@ -10,7 +10,7 @@ import type { LabSettings } from "./protocol.ts";
 import type { RunSettings } from "../src/train/config.ts";
 import { modelType } from "../src/models/registry.ts";
 
-export const DEFAULT_SETTINGS: LabSettings = { type: "lecture", seed: null, batchSize: null, lr: null, lrDecayStep: null, model: {}, evalEvery: 1000, sampleEvery: 10000 };
+export const DEFAULT_SETTINGS: LabSettings = { type: "lecture", seed: null, batchSize: null, lr: null, lrDecayStep: null, model: {}, evalEvery: 1000, sampleEvery: 10000, kernels: "auto" };
 
 /** A torch.Generator seed: decimal digits, below 2^64. */
 export function isSeed(text: string): boolean {
@@ -75,11 +75,16 @@ export function settingsFromQuery(query: string, fieldsOf: (type: string) => rea
   if (ev !== null) s.evalEvery = ev;
   const se = int("sample-every", 0);
   if (se !== null) s.sampleEvery = se;
+  const kernels = q.get("kernels");
+  if (kernels !== null) {
+    if (kernels === "auto" || kernels === "simd" || kernels === "relaxed") s.kernels = kernels;
+    else ignored.push("kernels");
+  }
   const decay = q.get("lr-decay-step");
   if (decay === "none") s.lrDecayStep = "none";
   else if (decay !== null) s.lrDecayStep = int("lr-decay-step", 0);
   const fields = fieldsOf(s.type) ?? [];
-  const known = new Set(["type", "seed", "batch", "lr", "lr-decay-step", "eval", "sample-every"]);
+  const known = new Set(["type", "seed", "batch", "lr", "lr-decay-step", "eval", "sample-every", "kernels"]);
   for (const f of fields) {
     const key = queryKey(f);
     known.add(key);
@@ -107,11 +112,12 @@ export function queryOf(s: LabSettings, fields: readonly ConfigField[]): string 
   }
   if (s.evalEvery !== DEFAULT_SETTINGS.evalEvery) q.set("eval", String(s.evalEvery));
   if (s.sampleEvery !== DEFAULT_SETTINGS.sampleEvery) q.set("sample-every", String(s.sampleEvery));
+  if (s.kernels !== DEFAULT_SETTINGS.kernels) q.set("kernels", s.kernels);
   return q.toString();
 }
 
 /** A run's settings as the lab's (what equals its type's default left out): an opened run's, for the controls and the URL. */
-export function labSettingsOf(r: RunSettings, watch: { evalEvery: number; sampleEvery: number }): LabSettings {
+export function labSettingsOf(r: RunSettings, watch: { evalEvery: number; sampleEvery: number; kernels?: LabSettings["kernels"] }): LabSettings {
   const t = modelType(r.model.type);
   const defaults = t.defaults as Record<string, unknown>;
   const model: LabSettings["model"] = {};
@@ -128,6 +134,8 @@ export function labSettingsOf(r: RunSettings, watch: { evalEvery: number; sample
     lr: s.lr === t.training.schedule.lr ? null : s.lr,
     lrDecayStep: decay,
     model,
-    ...watch,
+    evalEvery: watch.evalEvery,
+    sampleEvery: watch.sampleEvery,
+    kernels: watch.kernels ?? "auto",
   };
 }

@@ -191,6 +191,7 @@ async function trainLocked(flags: TrainFlags, cmd: Command, io: Output, state: R
       evalEvery: given("evalEvery") ? periodOf(flags.evalEvery) : undefined,
       logEvery: flags.logEvery,
       inputFile: flags.inputFile,
+      note: (text) => io.err(`makemore: note: ${text}`),
     });
   } else {
     run = createRun({ ...runOptions(flags, given), ...(given("evalEvery") ? { evalEvery: periodOf(flags.evalEvery) } : {}) }, { logEvery: flags.logEvery });

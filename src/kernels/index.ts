@@ -9,4 +9,4 @@ export { KernelIndexError } from "./kernels.ts";
 export { IGNORE_INDEX, countTargets } from "./ops/cross_entropy.ts";
 export { createTsKernels } from "./reference.ts";
 export { createWasmKernels, wasmArena, wasmKernels } from "./wasm-kernels.ts";
-export { loadWasm, relaxedSimdSupported, wasmVariant, WASM_VARIANTS, type WasmVariant } from "./wasm.ts";
+export { chooseWasmForRun, chooseWasmVariant, loadWasm, relaxedSimdSupported, wasmForRun, wasmVariant, WASM_VARIANTS, type KernelsBuild, type WasmVariant } from "./wasm.ts";

@@ -38,8 +38,10 @@ import type { EmbeddingKernels } from "./ops/embedding.ts";
 import type { EmbeddingBagKernels } from "./ops/embedding_bag.ts";
 import type { LayerNormKernels } from "./ops/layernorm.ts";
 import type { MatmulKernels } from "./ops/matmul.ts";
+import type { KernelsBuild } from "./wasm.ts";
 import type { TanhExpKernels } from "./ops/tanh_exp.ts";
 
+export type { KernelsBuild } from "./wasm.ts";
 export type { BatchNormStats } from "./ops/batchnorm.ts";
 export type { AdamWScalars } from "./ops/adamw.ts";
 export { KernelIndexError } from "./common.ts";
@@ -49,6 +51,11 @@ export interface Kernels
     LayerNormKernels, ActivationKernels, AttentionKernels, AdamWKernels, BowKernels, EmbeddingBagKernels {
   /** "wasm" or "ts". */
   readonly name: "wasm" | "ts";
+  /**
+   * Which arithmetic: the wasm module's build ("simd" or "relaxed", wasm.ts), or "ts". Runs record it
+   * (config.json's `kernels`): a run goes on bit for bit only under the build it was trained with.
+   */
+  readonly build: KernelsBuild;
   /** The arena this backend's buffers must come from (the wasm backend needs its module's memory). */
   readonly arena: Arena;
 }

@@ -21,6 +21,7 @@ import { tsTanhExp } from "./ops/tanh_exp.ts";
 export function createTsKernels(arena: Arena = new Arena()): Kernels {
   return {
     name: "ts",
+    build: "ts",
     arena,
     ...tsMatmul,
     ...tsElementwise,

@@ -19,7 +19,7 @@ import { wasmEmbeddingBag } from "./ops/embedding_bag.ts";
 import { wasmLayerNorm } from "./ops/layernorm.ts";
 import { wasmMatmul } from "./ops/matmul.ts";
 import { wasmTanhExp } from "./ops/tanh_exp.ts";
-import { wasmExports, type WasmExports } from "./wasm.ts";
+import { buildOf, wasmExports, type WasmExports } from "./wasm.ts";
 
 let arena: Arena | undefined;
 let kernels: Kernels | undefined;
@@ -48,6 +48,7 @@ export function createWasmKernels(w: WasmExports, arena: Arena = new Arena(w.mem
   const ctx = new WasmContext(w, arena);
   return {
     name: "wasm",
+    build: buildOf(w),
     arena: ctx.arena,
     ...wasmMatmul(ctx),
     ...wasmElementwise(ctx),

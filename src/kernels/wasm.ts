@@ -12,8 +12,10 @@
 //
 // "relaxed" where WebAssembly.validate accepts it (Node ≥ 22, Node 20 with --experimental-wasm-relaxed-simd,
 // Chrome ≥ 114), else "simd". MAKEMORE_WASM=simd|relaxed in the environment forces one (tests and
-// benchmarks), as `loadWasm(variant)` does in a browser; auto or unset detects. A run resumes bit for bit
-// under the build it was trained with (the two round the matrix products differently, in the last bits).
+// benchmarks), as `loadWasm(variant)` does in a browser; auto or unset detects. The two round the matrix
+// products differently in the last bits, so a run records the build that trained it (config.json's
+// `kernels`) and goes on under that build where the runtime has it: `wasmForRun` picks it before the
+// first kernel runs, and says so when it cannot.
 
 import { ConfigError } from "../errors.ts";
 import { WASM_BASE64, WASM_RELAXED_LENGTH, WASM_RELAXED_PATCH_BASE64 } from "./wasm-bytes.generated.ts";
@@ -28,6 +30,9 @@ export type { WasmExports };
 export type WasmVariant = "simd" | "relaxed";
 export const WASM_VARIANTS: readonly WasmVariant[] = ["simd", "relaxed"];
 
+/** The arithmetic of a backend: one of the module's builds, or the TS reference kernels ("ts"). */
+export type KernelsBuild = WasmVariant | "ts";
+
 /** The environment variable that forces a build. */
 export const WASM_ENV = "MAKEMORE_WASM";
 
@@ -35,6 +40,8 @@ let instance: WasmExports | undefined;
 let chosen: WasmVariant | undefined;
 const bytes: Partial<Record<WasmVariant, Uint8Array<ArrayBuffer>>> = {};
 let relaxedOk: boolean | undefined;
+/** The build of every instance this file made (createWasmKernels asks, to label its backend). */
+const builds = new WeakMap<object, WasmVariant>();
 
 function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   if (typeof Buffer !== "undefined") {
@@ -65,7 +72,7 @@ export function relaxedSimdSupported(): boolean {
 }
 
 /**
- * The build to load for a MAKEMORE_WASM value (`requested`: undefined or "" the plain build, "auto" detects) on a runtime
+ * The build to load for a MAKEMORE_WASM value (`requested`: undefined, "" or "auto" detects) on a runtime
  * that has relaxed SIMD or not. Throws ConfigError for an unknown value or a relaxed build it cannot run,
  * naming the setting as `what` says (default: MAKEMORE_WASM=<requested>).
  */
@@ -73,10 +80,7 @@ export function chooseWasmVariant(
   requested: string | undefined, relaxedSupported: boolean, what = `${WASM_ENV}=${requested}`,
 ): WasmVariant {
   const want = requested?.trim().toLowerCase() ?? "";
-  // unset: the plain build, everywhere, until a run records the build that trained it (a run goes on bit
-  // for bit only under the build it started with; the CLI on Node 20 and the lab in Chrome would differ)
-  if (want === "") return "simd";
-  if (want === "auto") return relaxedSupported ? "relaxed" : "simd";
+  if (want === "" || want === "auto") return relaxedSupported ? "relaxed" : "simd";
   if (want === "simd") return "simd";
   if (want === "relaxed") {
     if (relaxedSupported) return "relaxed";
@@ -88,15 +92,73 @@ export function chooseWasmVariant(
   throw new ConfigError(`${what}: want simd, relaxed or auto`);
 }
 
+const DESCRIBE: Record<KernelsBuild, string> = {
+  relaxed: "the relaxed-SIMD build of the kernels (fused multiply-add)",
+  simd: "the plain SIMD build of the kernels",
+  ts: "the TypeScript reference kernels",
+};
+
+/**
+ * The build to go on with a run recorded as trained under `recorded` (a run saved before builds were
+ * recorded: the plain build, then the only default), given MAKEMORE_WASM (`requested`) and what the
+ * runtime has; `note` says why it is not the recorded one, when it is not (the run then goes on, but not
+ * bit for bit as it would have). `loaded`: the build already running in this process or worker, if any.
+ */
+export function chooseWasmForRun(
+  recorded: KernelsBuild, requested: string | undefined, relaxedSupported: boolean, loaded?: WasmVariant,
+): { variant: WasmVariant; note: string | null } {
+  const forced = requested !== undefined && requested.trim() !== "" && requested.trim().toLowerCase() !== "auto";
+  const variant = loaded ?? (forced ? chooseWasmVariant(requested, relaxedSupported)
+    : recorded === "relaxed" && !relaxedSupported ? "simd" : recorded === "ts" ? chooseWasmVariant(undefined, relaxedSupported) : recorded);
+  if (variant === recorded) return { variant, note: null };
+  const why = loaded !== undefined ? `${DESCRIBE[loaded]} is already loaded here`
+    : forced ? `${WASM_ENV}=${requested} asks for ${DESCRIBE[variant]}`
+      : recorded === "relaxed" ? "this runtime has no relaxed SIMD (Node ≥ 22 and Chrome ≥ 114 have it)"
+        : `${DESCRIBE[variant]} is what runs here`;
+  return {
+    variant,
+    note: `this run was trained with ${DESCRIBE[recorded]}; ${why}: it goes on with that, and its numbers ` +
+      `differ in the last bits from the run's own continuation`,
+  };
+}
+
 /** MAKEMORE_WASM from the environment (Node); undefined in a browser. */
 function requestedVariant(): string | undefined {
   return typeof process !== "undefined" ? process.env?.[WASM_ENV] : undefined;
 }
 
-/** The build the shared instance runs (chosen on first use: MAKEMORE_WASM, else the plain build). */
+/** The build the shared instance runs (chosen on first use: MAKEMORE_WASM, else detection). */
 export function wasmVariant(): WasmVariant {
   chosen ??= chooseWasmVariant(requestedVariant(), relaxedSimdSupported());
   return chosen;
+}
+
+/** The shared instance's build in words, for benchmarks' headers: "wasm relaxed-SIMD kernels (fused multiply-add)". */
+export function describeWasmBuild(): string {
+  const v = wasmVariant();
+  const asked = requestedVariant();
+  const why = asked !== undefined && asked.trim() !== "" ? `${WASM_ENV}=${asked}` : "feature detection";
+  return `wasm ${v === "relaxed" ? "relaxed-SIMD kernels (fused multiply-add)" : "SIMD kernels (no fused multiply-add)"}, by ${why}`;
+}
+
+/** The build of an instance made here (instantiateWasm, wasmExports, loadWasm). */
+export function buildOf(w: WasmExports): WasmVariant {
+  const b = builds.get(w);
+  if (b === undefined) throw new Error("buildOf: this instance was not made by src/kernels/wasm.ts");
+  return b;
+}
+
+/**
+ * Picks the build for going on with a run recorded as trained under `recorded` (config.json's `kernels`),
+ * before the shared instance is made (Node: `train --resume` calls it first): returns a note when the
+ * run cannot go on under its own build (see chooseWasmForRun), else null. A browser worker does the same
+ * with `chooseWasmForRun` and `loadWasm(variant)`.
+ */
+export function wasmForRun(recorded: KernelsBuild): string | null {
+  const loaded = instance !== undefined ? chosen : undefined;
+  const { variant, note } = chooseWasmForRun(recorded, requestedVariant(), relaxedSimdSupported(), loaded);
+  chosen = variant;
+  return note;
 }
 
 /**
@@ -105,7 +167,9 @@ export function wasmVariant(): WasmVariant {
  */
 export function instantiateWasm(variant: WasmVariant): WasmExports {
   const module = new WebAssembly.Module(wasmBytes(variant));
-  return new WebAssembly.Instance(module, {}).exports as unknown as WasmExports;
+  const w = new WebAssembly.Instance(module, {}).exports as unknown as WasmExports;
+  builds.set(w, variant);
+  return w;
 }
 
 /** The module's exports, compiled and instantiated synchronously on first use. */
@@ -116,9 +180,9 @@ export function wasmExports(): WasmExports {
 
 /**
  * Async compile (required on a browser's main thread for modules over a few KiB); idempotent. `variant`
- * picks the build where there is no environment to set MAKEMORE_WASM in (a browser): "simd" for a page
- * that must go on bit for bit from a run trained under the plain build. Throws ConfigError for "relaxed"
- * where it does not run, and when another build is already loaded (one per process or worker).
+ * picks the build where there is no environment to set MAKEMORE_WASM in (a browser): the one a run
+ * was trained with, to go on bit for bit. Throws ConfigError for "relaxed" where it does not run, and
+ * when another build is already loaded (one per process or worker).
  */
 export async function loadWasm(variant?: WasmVariant | "auto"): Promise<WasmExports> {
   if (variant !== undefined) {
@@ -130,7 +194,9 @@ export async function loadWasm(variant?: WasmVariant | "auto"): Promise<WasmExpo
   }
   if (instance === undefined) {
     const { instance: inst } = await WebAssembly.instantiate(wasmBytes(wasmVariant()), {});
-    instance ??= inst.exports as unknown as WasmExports;
+    const w = inst.exports as unknown as WasmExports;
+    builds.set(w, wasmVariant());
+    instance ??= w;
   }
   return instance;
 }

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CheckpointError, ConfigError, DataError } from "../errors.ts";
-import { wasmKernels, type Kernels } from "../kernels/index.ts";
+import { wasmForRun, wasmKernels, type Kernels } from "../kernels/index.ts";
 import { Vocabulary } from "../data/vocabulary.ts";
 import { Generator } from "../random/generator.ts";
 import { NonFiniteModelError } from "../sample/finite.ts";
@@ -206,15 +206,30 @@ function readSave(dir: string, withState: boolean): SaveFiles {
  */
 export function loadRun(
   dir: string,
-  { inputFile, modelOnly = false, ...env }: RunEnv & { steps?: number; evalEvery?: number | null; inputFile?: string; modelOnly?: boolean } = {},
+  { inputFile, modelOnly = false, note, ...env }: RunEnv & LoadOptions & { steps?: number; evalEvery?: number | null; inputFile?: string; modelOnly?: boolean } = {},
 ): TrainingRun {
   const save = readSave(dir, !modelOnly);
   const list = runWordFile(save.config, inputFile);
   return TrainingRun.fromCheckpoint(
     { ...save, metrics: modelOnly ? [] : readMetrics(dir) },
     { words: list.words, source: list.source },
-    { ...env, where: (name) => join(dir, name) },
+    { ...env, kernels: env.kernels ?? kernelsForRun(save.config, note), where: (name) => join(dir, name) },
   );
+}
+
+export interface LoadOptions {
+  /** Told why the run cannot go on under the kernels' build it was trained with, if it cannot. */
+  note?: (text: string) => void;
+}
+
+/**
+ * The shared wasm kernels, of the build `config` was trained under where this runtime has it (the
+ * products round differently under each, in the last bits): the process's first run picks the build.
+ */
+function kernelsForRun(config: RunConfig, note?: (text: string) => void): Kernels {
+  const text = wasmForRun(config.kernels);
+  if (text !== null) note?.(text);
+  return wasmKernels();
 }
 
 /**
@@ -269,9 +284,10 @@ function sampleCapacity(config: RunConfig, count: number, kernels: Kernels): num
  * needing its data, which only marks each word in train, in val, in test or new (makemore.py's
  * print_samples) against the splits of the run's word file.
  */
-export function sampleFromRun(dir: string, options: SampleRunOptions, kernels: Kernels = wasmKernels()): RunSamples {
+export function sampleFromRun(dir: string, options: SampleRunOptions & LoadOptions, given?: Kernels): RunSamples {
   const save = readSave(dir, false);
   const config = save.config;
+  const kernels = given ?? kernelsForRun(config, options.note);
   // makemore.py's models sample a batch of words together (sample.ts): room for it, as much as the
   // memory holds (long words make each row large; a smaller batch samples in several)
   const capacity = modelType(config.model.type).data === "sequences" ? sampleCapacity(config, options.count, kernels) : 1;

@@ -26,6 +26,7 @@
 // Version 3 (this one) moved the current model into train_state.safetensors; a version-2 run (its
 // model.safetensors the current model, no best) still loads and resumes.
 
+import type { KernelsBuild } from "../kernels/index.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { CheckpointError, ConfigError, MakemoreError } from "../errors.ts";
@@ -66,6 +67,11 @@ export interface RunConfig extends RunSettings {
   generator: GeneratorState;
   /** The optimizer's own step count (AdamW's bias correction). */
   optimizerSteps: number;
+  /**
+   * The kernels' arithmetic of the last steps (src/kernels/wasm.ts): the products round differently under
+   * each build, so a resume picks this one to go on bit for bit. Missing in older files: "simd".
+   */
+  kernels: KernelsBuild;
   /** Split losses after training (null until evaluated). */
   metrics: (SplitLosses & { bnStats: EvalStats | null; step: number }) | null;
   /** The split losses are estimated every this many steps while training (null: never). */

@@ -322,6 +322,7 @@ export class TrainingRun {
         stepsDone: this.trainer.step,
         generator: this.generator.getState(),
         optimizerSteps: this.optimizer.stepCount,
+        kernels: this.model.kernels.build,
         metrics: this.final,
         evalEvery: this.evalEvery,
         best: this.best,

@@ -23,6 +23,7 @@ const U64_LIMIT = 1n << 64n;
 const TORCH_VERSIONS = ["2.x", "1.13"] as const;
 const EVAL_STATS = ["calibrated", "running"] as const;
 const SPLITS = ["train", "val", "test"] as const;
+const KERNELS_BUILDS = ["simd", "relaxed", "ts"] as const;
 const SHA256 = /^[0-9a-f]{64}$/;
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
@@ -137,6 +138,9 @@ export function checkRunConfig(raw: Json, where: string): RunConfig {
   const stepsDone = top.int("stepsDone");
   top.int("steps", stepsDone);
   top.int("optimizerSteps");
+  // a run saved before the build was recorded trained under the plain build, then the only default
+  if (!Object.prototype.hasOwnProperty.call(raw, "kernels")) raw.kernels = "simd";
+  else top.oneOf("kernels", KERNELS_BUILDS);
 
   const generator = top.object("generator");
   generator.oneOf("kind", ["torch.Generator"]);

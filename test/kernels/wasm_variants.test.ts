@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError } from "../../src/errors.ts";
 import { createWasmKernels, type Kernels } from "../../src/kernels/index.ts";
 import {
-  chooseWasmVariant, instantiateWasm, relaxedSimdSupported, wasmBytes, wasmVariant, WASM_VARIANTS, type WasmVariant,
+  chooseWasmForRun, chooseWasmVariant, instantiateWasm, relaxedSimdSupported, wasmBytes, wasmVariant, WASM_VARIANTS, type WasmVariant,
 } from "../../src/kernels/wasm.ts";
 import { applyPatch } from "../../src/kernels/wasm-patch.ts";
 import { exactFma } from "./exact_fma.ts";
@@ -80,12 +80,8 @@ test("the patch format: diffBytes then applyPatch gives back the target, whateve
   assert.throws(() => applyPatch(base.subarray(0, 3000), good, target.length), /wasm patch: copy .* past the end/);
 });
 
-test("chooseWasmVariant: the plain build when unset, detection for auto, relaxed only where it runs, else ConfigError", () => {
-  for (const requested of [undefined, ""]) {
-    assert.equal(chooseWasmVariant(requested, true), "simd", `${requested}`);
-    assert.equal(chooseWasmVariant(requested, false), "simd", `${requested}`);
-  }
-  for (const requested of ["auto", " AUTO "]) {
+test("chooseWasmVariant: detection when unset or auto, relaxed only where it runs, else ConfigError", () => {
+  for (const requested of [undefined, "", "auto", " AUTO "]) {
     assert.equal(chooseWasmVariant(requested, true), "relaxed", `${requested}`);
     assert.equal(chooseWasmVariant(requested, false), "simd", `${requested}`);
   }
@@ -98,12 +94,12 @@ test("chooseWasmVariant: the plain build when unset, detection for auto, relaxed
     e instanceof ConfigError && /MAKEMORE_WASM=fma: want simd, relaxed or auto/.test(e.message));
 });
 
-test("the loader runs the plain build unless told; auto picks relaxed exactly where the runtime has relaxed SIMD (Node ≥ 22; Node 20 only with its flag)", () => {
+test("the loader, unless told, picks relaxed exactly where the runtime has relaxed SIMD (Node ≥ 22; Node 20 only with its flag)", () => {
   const flagged = process.execArgv.some((a) => a.includes("relaxed-simd")); // (NODE_OPTIONS may not hold it)
   if (nodeMajor >= 22) assert.equal(relaxed, true, `Node ${process.version} has relaxed SIMD`);
   else if (!flagged) assert.equal(relaxed, false, `Node ${process.version} without the flag has no relaxed SIMD`);
   const print = 'import { wasmVariant, wasmExports } from "./src/kernels/wasm.ts"; wasmExports(); console.log(wasmVariant());';
-  assert.equal(child(print, {}).stdout, "simd");
+  assert.equal(child(print, {}).stdout, relaxed ? "relaxed" : "simd");
   assert.equal(child(print, { MAKEMORE_WASM: "auto" }).stdout, relaxed ? "relaxed" : "simd");
   assert.equal(child(print, { MAKEMORE_WASM: "simd" }).stdout, "simd");
   const forced = child(print, { MAKEMORE_WASM: "relaxed" });
@@ -122,9 +118,30 @@ test("the loader runs the plain build unless told; auto picks relaxed exactly wh
         "--experimental-wasm-relaxed-simd; Chrome ≥ 114); use simd or auto",
   ], asked.stderr);
   if (nodeMajor < 22) {
-    assert.equal(child(print, { MAKEMORE_WASM: "auto" }, ["--experimental-wasm-relaxed-simd"]).stdout, "relaxed", "Node 20 with the flag");
+    assert.equal(child(print, {}, ["--experimental-wasm-relaxed-simd"]).stdout, "relaxed", "Node 20 with the flag");
   }
-  if (process.env.MAKEMORE_WASM === undefined) assert.equal(wasmVariant(), "simd");
+  if (process.env.MAKEMORE_WASM === undefined) assert.equal(wasmVariant(), relaxed ? "relaxed" : "simd");
+});
+
+test("a run goes on under the build it was trained with, where the runtime has it, and says when it cannot", () => {
+  // the run's own build, whatever detection would pick
+  assert.deepEqual(chooseWasmForRun("simd", undefined, true), { variant: "simd", note: null });
+  assert.deepEqual(chooseWasmForRun("relaxed", "auto", true), { variant: "relaxed", note: null });
+  assert.deepEqual(chooseWasmForRun("simd", "simd", true), { variant: "simd", note: null });
+  const cases: [Parameters<typeof chooseWasmForRun>, WasmVariant, RegExp][] = [
+    [["relaxed", undefined, false], "simd", /relaxed-SIMD build .*; this runtime has no relaxed SIMD \(Node ≥ 22 and Chrome ≥ 114 have it\): it goes on with that/],
+    [["relaxed", "simd", true], "simd", /relaxed-SIMD build .*; MAKEMORE_WASM=simd asks for the plain SIMD build/],
+    [["simd", "relaxed", true], "relaxed", /plain SIMD build .*; MAKEMORE_WASM=relaxed asks for the relaxed-SIMD build/],
+    [["simd", undefined, true, "relaxed"], "relaxed", /plain SIMD build .*; the relaxed-SIMD build of the kernels \(fused multiply-add\) is already loaded here/],
+    [["ts", undefined, true], "relaxed", /TypeScript reference kernels; the relaxed-SIMD build .* is what runs here/],
+  ];
+  for (const [args, variant, note] of cases) {
+    const got = chooseWasmForRun(...args);
+    assert.equal(got.variant, variant, JSON.stringify(args));
+    assert.match(got.note ?? "", note, JSON.stringify(args));
+    assert.match(got.note ?? "", /differ in the last bits/);
+  }
+  assert.throws(() => chooseWasmForRun("simd", "relaxed", false), (e) => e instanceof ConfigError && /MAKEMORE_WASM=relaxed: this runtime has no/.test(e.message));
 });
 
 test("the relaxed build exports what the plain one does", { skip: NO_RELAXED }, () => {

@@ -18,11 +18,17 @@ import { createRun } from "../../src/node/run_dir.ts";
 import { findLearningRate } from "../../src/train/lr_finder.ts";
 import { fmt } from "../../src/report/charts.ts";
 import { modelType } from "../../src/models/registry.ts";
+import { wasmVariant } from "../../src/kernels/wasm.ts";
 import { labSettingsOf, queryOf } from "../../web/settings.ts";
 // @ts-expect-error: a build script in plain JavaScript
 import { buildWeb } from "../../scripts/build-web.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/**
+ * The link's `kernels` for the build the library runs here, so that the page trains with the same
+ * arithmetic (Chromium has relaxed SIMD; Node 20 without its flag has not): empty where it is the page's own pick.
+ */
+const kernelsQuery = wasmVariant() === "relaxed" ? "" : "&kernels=simd";
 const ref = JSON.parse(readFileSync(new URL("../fixtures/torch-seeded-A.json", import.meta.url), "utf8"));
 const root = mkdtempSync(join(tmpdir(), "makemore-lab-"));
 const site = join(root, "web");
@@ -85,7 +91,7 @@ test("the page trains the lecture model in its worker with PyTorch's first losse
     p.on("request", (r) => {
       if (!r.url().startsWith(url) && !r.url().startsWith("data:")) problems.push(`request off the origin: ${r.url()}`);
     });
-    await p.goto(`${url}?type=lecture&eval=200&sample-every=300`);
+    await p.goto(`${url}?type=lecture&eval=200&sample-every=300${kernelsQuery}`);
     await p.waitForSelector("body[data-lab-ready]");
     await p.waitForFunction(() => (window as any).lab.info !== null);
     await p.click("#play");
@@ -242,7 +248,10 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
     await p.waitForFunction(() => (window as any).lab.info?.step === 50);
     // the controls and the link are the opened run's
     const config = JSON.parse(readFileSync(join(cliRun, "config.json"), "utf8"));
-    assert.equal(new URL(p.url()).search, `?${queryOf(labSettingsOf(config, { evalEvery: 1000, sampleEvery: 10000 }), modelType("lecture").fields)}`);
+    // the run's build in the link where it is not the one this browser picks (Chromium has relaxed SIMD)
+    assert.equal(config.kernels, wasmVariant(), "config.json records the build");
+    const kernels = config.kernels === "relaxed" ? "auto" : config.kernels;
+    assert.equal(new URL(p.url()).search, `?${queryOf(labSettingsOf(config, { evalEvery: 1000, sampleEvery: 10000, kernels }), modelType("lecture").fields)}`);
     assert.match(p.url(), /seed=7&batch=16&lr=0\.05/);
     assert.deepEqual([await p.inputValue("#seed"), await p.inputValue("#batch"), await p.inputValue("#lr")], ["7", "16", "0.05"]);
     await p.waitForFunction(() => (window as any).lab.keptStep === 50, null, { timeout: 5000 }); // kept as opened: a reload comes back to it
@@ -347,7 +356,7 @@ test("a link reproduces a run: the deep network without BatchNorm at gain 1 from
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
   try {
     const p = await browser.newPage();
-    await p.goto(`${url}?type=deep&batchnorm=0&gain=1&n-layer=2&batch=16`);
+    await p.goto(`${url}?type=deep&batchnorm=0&gain=1&n-layer=2&batch=16${kernelsQuery}`);
     await p.waitForFunction(() => (window as any).lab.info !== null);
     assert.equal(await p.evaluate(() => (window as any).lab.info.numParameters), lib.numParameters());
     assert.equal(await p.inputValue("#field-gain"), "1");
@@ -360,7 +369,8 @@ test("a link reproduces a run: the deep network without BatchNorm at gain 1 from
     }
     const losses = await p.evaluate(() => Array.from(((window as any).lab.losses as Float32Array).slice(0, 5)));
     assert.deepEqual(losses, Array.from(lib.trainer.losses.slice(0, 5)));
-    assert.equal(new URL(p.url()).search, "?type=deep&batch=16&n-layer=2&batchnorm=0&gain=1");
+    assert.equal(new URL(p.url()).search, `?type=deep&batch=16&n-layer=2&batchnorm=0&gain=1${kernelsQuery}`);
+    assert.match((await p.locator("#status").textContent())!, wasmVariant() === "relaxed" ? /steps\/s \(wasm, fused multiply-add\)$/ : /steps\/s \(wasm SIMD\)$/);
     // the batch size and the learning rate change while the run goes on: the next steps are the library's after run.retune
     lib.retune({ batchSize: 24, lr: 0.05 });
     for (let i = 0; i < 3; i++) lib.trainer.trainStep();
@@ -376,7 +386,7 @@ test("a link reproduces a run: the deep network without BatchNorm at gain 1 from
     }
     const more = await p.evaluate(() => Array.from(((window as any).lab.losses as Float32Array).slice(0, 8)));
     assert.deepEqual(more, Array.from(lib.trainer.losses.slice(0, 8)));
-    assert.equal(new URL(p.url()).search, "?type=deep&batch=24&lr=0.05&n-layer=2&batchnorm=0&gain=1");
+    assert.equal(new URL(p.url()).search, `?type=deep&batch=24&lr=0.05&n-layer=2&batchnorm=0&gain=1${kernelsQuery}`);
     // a value that does not parse is named, and the control goes back to the run's
     await p.fill("#batch", "0x20");
     await p.dispatchEvent("#batch", "change");
@@ -401,7 +411,7 @@ test("a link reproduces a run: the deep network without BatchNorm at gain 1 from
     await p.waitForFunction(() => (window as any).lab.info?.type === "bigram");
     assert.equal(await p.isEnabled("#play"), true, "a new run starts paused");
     assert.equal(await p.locator("#chart-live-tanh canvas").count(), 0);
-    assert.equal(new URL(p.url()).search, "?type=bigram");
+    assert.equal(new URL(p.url()).search, `?type=bigram${kernelsQuery}`, "a new type keeps the link's build");
     // a link whose run cannot be built: the library's reason in the page's words, Play does nothing, and a
     // fixed control with Reset starts the run
     await p.goto(`${url}?type=lecture&batch=100000000`);
