@@ -305,7 +305,7 @@ let kernelsSetting: LabSettings["kernels"] = "auto";
  */
 async function loadKernels(m: ToWorker): Promise<void> {
   const relaxed = relaxedSimdSupported();
-  let recorded: KernelsBuild = "ts";
+  let recorded: KernelsBuild | null = null;
   if (m.kind === "open" && m.files[FILES.config] !== undefined) {
     try {
       recorded = decodeRunConfig(new TextDecoder().decode(m.files[FILES.config]), FILES.config).kernels;
@@ -316,7 +316,7 @@ async function loadKernels(m: ToWorker): Promise<void> {
     recorded = m.settings.kernels;
   }
   let variant: WasmVariant = chooseWasmVariant("auto", relaxed);
-  if (recorded !== "ts") {
+  if (recorded !== null) {
     const chosen = chooseWasmForRun(recorded, undefined, relaxed);
     variant = chosen.variant;
     kernelsNote = m.kind === "open" ? chosen.note

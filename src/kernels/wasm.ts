@@ -108,8 +108,11 @@ export function chooseWasmForRun(
   recorded: KernelsBuild, requested: string | undefined, relaxedSupported: boolean, loaded?: WasmVariant,
 ): { variant: WasmVariant; note: string | null } {
   const forced = requested !== undefined && requested.trim() !== "" && requested.trim().toLowerCase() !== "auto";
-  const variant = loaded ?? (forced ? chooseWasmVariant(requested, relaxedSupported)
-    : recorded === "relaxed" && !relaxedSupported ? "simd" : recorded === "ts" ? chooseWasmVariant(undefined, relaxedSupported) : recorded);
+  let variant: WasmVariant;
+  if (loaded !== undefined) variant = loaded; // one build per process or worker
+  else if (forced) variant = chooseWasmVariant(requested, relaxedSupported);
+  else if (recorded === "ts" || (recorded === "relaxed" && !relaxedSupported)) variant = chooseWasmVariant(undefined, relaxedSupported);
+  else variant = recorded;
   if (variant === recorded) return { variant, note: null };
   const why = loaded !== undefined ? `${DESCRIBE[loaded]} is already loaded here`
     : forced ? `${WASM_ENV}=${requested} asks for ${DESCRIBE[variant]}`

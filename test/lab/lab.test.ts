@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { chromium } from "playwright-core";
 import { LAB_DIR, resolveLabPath, startLabServer } from "../../src/node/lab_server.ts";
 import { main } from "../../src/cli/main.ts";
@@ -331,9 +331,18 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
     await p.reload();
     await p.waitForFunction(() => (window as any).lab.info !== null);
     assert.deepEqual(await p.evaluate(() => (window as any).lab.errors), [], "the damaged run was forgotten");
+    // a run trained under kernels this page does not run goes on under the page's, and the page says so
+    const tsRun = join(root, "cli-ts");
+    cpSync(cliRun, tsRun, { recursive: true });
+    writeFileSync(join(tsRun, "config.json"), JSON.stringify({ ...config, kernels: "ts" }, null, 2) + "\n");
+    await p.setInputFiles("#open", files.map((f) => join(tsRun, basename(f))));
+    await p.waitForFunction(() => (window as any).lab.info?.kernelsNote != null);
+    assert.equal(await p.isVisible("#note"), true);
+    assert.match((await p.locator("#note").textContent())!, /^this run was trained with the TypeScript reference kernels; the relaxed-SIMD build of the kernels \(fused multiply-add\) is what runs here: it goes on with that/);
     // a run opened without its training state can be sampled, not trained or downloaded
     await p.setInputFiles("#open", files.slice(0, 2));
     await p.waitForFunction(() => (window as any).lab.info?.modelOnly === true);
+    assert.equal(await p.isHidden("#note"), true, "the run's own build: no note");
     assert.deepEqual([await p.isDisabled("#play"), await p.isDisabled("#step"), await p.isDisabled("#save")], [true, true, true]);
     await p.click("#sample");
     await p.waitForFunction(() => (window as any).lab.samples.length === 10);
