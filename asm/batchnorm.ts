@@ -5,6 +5,7 @@
 //                      inv  = (var + eps)^-0.5                           // (H)
 //                      raw  = (x − mean) · inv                           // (R,H), kept for backward
 //                      out  = gain · raw + bias                          // (R,H)
+//                      running ← keep·running + momentum·(mean, var)     // (H), optional
 //   eval forward:      raw, out as above with a given mean and inv
 //   backward:          dgain += Σ_r raw·dout;  dbias += Σ_r dout          // (R,H) -> (H)
 //                      dx (=|+=) gain·inv/R · (R·dout − Σ_r dout − c·raw·Σ_r dout·raw)
@@ -14,12 +15,17 @@
 // statistics are (H) vectors. The work runs in columns of 4 features (one f32x4), each column going
 // over the R rows (stride H) two rows at a time with two sets of accumulators, so the parameters and
 // the column's statistics stay in registers; the last column may be 1..3 features (partial lanes).
+// The full columns and that last column are separate functions, as are the backward's four row
+// loops (fixed or batch statistics × overwrite or accumulate): V8 compiles a function on its first
+// call and optimizes it once it is hot, so a run compiles and optimizes only the variants it uses
+// (the lectures' model: H = 200, batch statistics, overwrite), a fraction of the code.
 //
 // Accuracy of the training statistics: the sums are float64 (each f32x4 column widened to two f64x2),
 // the mean is rounded to float32 once, and Σ (x − mean)² is taken around that float32 mean, in float64
 // (x − mean and its square are exact in float64). So mean, var and inv are the float32 roundings of
 // float64 results whose own error is ≤ R·2⁻⁵³ relative: the same values, bit for bit but for
-// near-ties, as a float64 computation (the TS reference). raw and out are float32 arithmetic.
+// near-ties, as a float64 computation (the TS reference). raw and out are float32 arithmetic, and so
+// is the running-statistics update, fl32(fl32(keep·running) + fl32(momentum·stat)) as PyTorch rounds it.
 
 import { loadPartial, storePartial } from "./lanes";
 
@@ -68,22 +74,46 @@ import { loadPartial, storePartial } from "./lanes";
   }
 }
 
-/** Training forward (see the file header); `unbiased` 1 divides the variance that normalizes by R−1. */
+/**
+ * Training forward (see the file header); `unbiased` 1 divides the variance that normalizes by R−1.
+ * With `running` 1 it also updates the running estimates at runMean and runVar (H each):
+ * running = fl32(fl32(keep·running) + fl32(momentum·stat)), stat the float32 mean and unbiased variance
+ * it stores (keep = 1 − momentum, both float32, as the caller rounds them).
+ */
 export function batchNormTrainF32(
   out: usize, raw: usize, mean: usize, varU: usize, inv: usize,
   x: usize, gain: usize, bias: usize, R: i32, H: i32, eps: f64, unbiased: i32,
+  running: i32, runMean: usize, runVar: usize, keep: f32, momentum: f32,
 ): void {
-  let j = 0;
-  // w = 4 as a constant in the body, so that its loads and stores are plain vectors
-  for (; j + 4 <= H; j += 4) trainColumn(out, raw, mean, varU, inv, x, gain, bias, R, H, eps, unbiased, j, 4);
-  if (j < H) trainColumn(out, raw, mean, varU, inv, x, gain, bias, R, H, eps, unbiased, j, H - j);
+  const H4 = H & ~3;
+  if (H4 > 0) trainColumns(out, raw, mean, varU, inv, x, gain, bias, R, H, H4, eps, unbiased, running, runMean, runVar, keep, momentum);
+  if (H4 < H) trainTail(out, raw, mean, varU, inv, x, gain, bias, R, H, H4, eps, unbiased, running, runMean, runVar, keep, momentum);
 }
 
-/** One column of w features (lanes) starting at feature j: statistics, then normalization. */
+/** The full columns of 4 features, [0, H4) (w = 4 a constant: plain vector loads and stores). */
+function trainColumns(
+  out: usize, raw: usize, mean: usize, varU: usize, inv: usize, x: usize, gain: usize, bias: usize,
+  R: i32, H: i32, H4: i32, eps: f64, unbiased: i32, running: i32, runMean: usize, runVar: usize, keep: f32, momentum: f32,
+): void {
+  for (let j = 0; j < H4; j += 4) {
+    trainColumn(out, raw, mean, varU, inv, x, gain, bias, R, H, eps, unbiased, running, runMean, runVar, keep, momentum, j, 4);
+  }
+}
+
+/** The last 1..3 features, from feature j. */
+function trainTail(
+  out: usize, raw: usize, mean: usize, varU: usize, inv: usize, x: usize, gain: usize, bias: usize,
+  R: i32, H: i32, j: i32, eps: f64, unbiased: i32, running: i32, runMean: usize, runVar: usize, keep: f32, momentum: f32,
+): void {
+  trainColumn(out, raw, mean, varU, inv, x, gain, bias, R, H, eps, unbiased, running, runMean, runVar, keep, momentum, j, H - j);
+}
+
+/** One column of w features (lanes) starting at feature j: statistics, running estimates, normalization. */
 // @ts-ignore: decorator
 @inline function trainColumn(
   out: usize, raw: usize, mean: usize, varU: usize, inv: usize,
-  x: usize, gain: usize, bias: usize, R: i32, H: i32, eps: f64, unbiased: i32, j: i32, w: i32,
+  x: usize, gain: usize, bias: usize, R: i32, H: i32, eps: f64, unbiased: i32,
+  running: i32, runMean: usize, runVar: usize, keep: f32, momentum: f32, j: i32, w: i32,
 ): void {
   const rowBytes = <usize>H << 2;
   const count = f64x2.splat(<f64>R);
@@ -144,9 +174,17 @@ export function batchNormTrainF32(
   const v1 = fround2(f64x2.add(fround2(f64x2.div(q1, divN)), epsv));
   const one = f64x2.splat(1.0);
   const iv = narrow(f64x2.div(one, f64x2.sqrt(v0)), f64x2.div(one, f64x2.sqrt(v1)));
+  const vU = narrow(f64x2.div(q0, divU), f64x2.div(q1, divU));
   st(mean + c, m, w);
-  st(varU + c, narrow(f64x2.div(q0, divU), f64x2.div(q1, divU)), w);
+  st(varU + c, vU, w);
   st(inv + c, iv, w);
+  if (running != 0) {
+    // running ← fl32(fl32(keep·running) + fl32(momentum·stat)), as the JS loop it replaces rounded it
+    const k = f32x4.splat(keep);
+    const mo = f32x4.splat(momentum);
+    st(runMean + c, f32x4.add(f32x4.mul(k, ld(runMean + c, w)), f32x4.mul(mo, m)), w);
+    st(runVar + c, f32x4.add(f32x4.mul(k, ld(runVar + c, w)), f32x4.mul(mo, vU)), w);
+  }
   normalizeColumn(out + c, raw + c, px, m, iv, ld(gain + c, w), ld(bias + c, w), R, rowBytes, w);
 }
 
@@ -182,9 +220,62 @@ export function batchNormBackwardF32(
   dx: usize, dgain: usize, dbias: usize, dout: usize, raw: usize, gain: usize, inv: usize,
   R: i32, H: i32, mode: i32, acc: i32,
 ): void {
-  let j = 0;
-  for (; j + 4 <= H; j += 4) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, mode, acc, j, 4);
-  if (j < H) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, mode, acc, j, H - j);
+  const H4 = H & ~3;
+  const c = mode == 1 ? <f32>(<f64>R / <f64>(R - 1)) : <f32>1;
+  if (H4 > 0) {
+    // one function per variant, each with its row loop specialized (see the file header)
+    if (mode == 2) {
+      if (acc != 0) backwardFixedAcc(dx, dgain, dbias, dout, raw, gain, inv, R, H, H4);
+      else backwardFixed(dx, dgain, dbias, dout, raw, gain, inv, R, H, H4);
+    } else {
+      if (acc != 0) backwardBatchAcc(dx, dgain, dbias, dout, raw, gain, inv, R, H, H4, c);
+      else backwardBatch(dx, dgain, dbias, dout, raw, gain, inv, R, H, H4, c);
+    }
+  }
+  if (H4 < H) backwardTail(dx, dgain, dbias, dout, raw, gain, inv, R, H, H4, c, mode == 2, acc);
+}
+
+/** Columns [0, H4) with batch statistics, dx overwritten. */
+function backwardBatch(
+  dx: usize, dgain: usize, dbias: usize, dout: usize, raw: usize, gain: usize, inv: usize, R: i32, H: i32, H4: i32, c: f32,
+): void {
+  for (let j = 0; j < H4; j += 4) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, c, false, 0, j, 4);
+}
+
+/** Columns [0, H4) with batch statistics, dx accumulated into. */
+function backwardBatchAcc(
+  dx: usize, dgain: usize, dbias: usize, dout: usize, raw: usize, gain: usize, inv: usize, R: i32, H: i32, H4: i32, c: f32,
+): void {
+  for (let j = 0; j < H4; j += 4) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, c, false, 1, j, 4);
+}
+
+/** Columns [0, H4) with fixed statistics, dx overwritten. */
+function backwardFixed(
+  dx: usize, dgain: usize, dbias: usize, dout: usize, raw: usize, gain: usize, inv: usize, R: i32, H: i32, H4: i32,
+): void {
+  for (let j = 0; j < H4; j += 4) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, 1, true, 0, j, 4);
+}
+
+/** Columns [0, H4) with fixed statistics, dx accumulated into. */
+function backwardFixedAcc(
+  dx: usize, dgain: usize, dbias: usize, dout: usize, raw: usize, gain: usize, inv: usize, R: i32, H: i32, H4: i32,
+): void {
+  for (let j = 0; j < H4; j += 4) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, 1, true, 1, j, 4);
+}
+
+/** The last 1..3 features, from feature j, any variant. */
+function backwardTail(
+  dx: usize, dgain: usize, dbias: usize, dout: usize, raw: usize, gain: usize, inv: usize,
+  R: i32, H: i32, j: i32, c: f32, fixed: bool, acc: i32,
+): void {
+  const w = H - j;
+  if (fixed) {
+    if (acc != 0) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, c, true, 1, j, w);
+    else backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, c, true, 0, j, w);
+  } else {
+    if (acc != 0) backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, c, false, 1, j, w);
+    else backwardColumn(dx, dgain, dbias, dout, raw, gain, inv, R, H, c, false, 0, j, w);
+  }
 }
 
 /** Stores v (w lanes) at p, or adds it to what is there when acc ≠ 0. */
@@ -193,15 +284,15 @@ export function batchNormBackwardF32(
   st(p, acc != 0 ? f32x4.add(ld(p, w), v) : v, w);
 }
 
-/** One column of w features starting at feature j. */
+/** One column of w features starting at feature j (c = R/(R−1) or 1; fixed statistics or the batch's). */
 // @ts-ignore: decorator
 @inline function backwardColumn(
   dx: usize, dgain: usize, dbias: usize, dout: usize, raw: usize, gain: usize, inv: usize,
-  R: i32, H: i32, mode: i32, acc: i32, j: i32, w: i32,
+  R: i32, H: i32, cs: f32, fixed: bool, acc: i32, j: i32, w: i32,
 ): void {
   const rowBytes = <usize>H << 2;
   const n = f32x4.splat(<f32>R);
-  const c = f32x4.splat(mode == 1 ? <f32>(<f64>R / <f64>(R - 1)) : <f32>1);
+  const c = f32x4.splat(cs);
   const col = <usize>j << 2;
   const pd = dout + col;
   const pr = raw + col;
@@ -229,15 +320,13 @@ export function batchNormBackwardF32(
   st(dbias + col, f32x4.add(ld(dbias + col, w), sd), w);
   const gi = f32x4.mul(ld(gain + col, w), ld(inv + col, w));
   const px = dx + col;
-  // acc as a constant in each copy of the row loop (the branch stays out of the loop)
-  if (mode == 2) {
-    if (acc != 0) fixedRows(px, pd, gi, R, rowBytes, w, 1);
-    else fixedRows(px, pd, gi, R, rowBytes, w, 0);
+  // fixed and acc are constants in each caller: one row loop per function, no branch in it
+  if (fixed) {
+    fixedRows(px, pd, gi, R, rowBytes, w, acc);
   } else {
     const scale = f32x4.div(gi, n); //  gain·inv/R
     const csr = f32x4.mul(c, sr); //     c·Σ dout·raw
-    if (acc != 0) batchRows(px, pd, pr, scale, n, sd, csr, R, rowBytes, w, 1);
-    else batchRows(px, pd, pr, scale, n, sd, csr, R, rowBytes, w, 0);
+    batchRows(px, pd, pr, scale, n, sd, csr, R, rowBytes, w, acc);
   }
 }
 

@@ -12,6 +12,7 @@
 export { heapBase } from "./memory";
 export { sumF32, colSumF32 } from "./reduce";
 export { fillF32, axpyF32, addRowF32 } from "./elementwise";
+export { sgdTable, sgdTableEntries, sgdF32, zeroGradsF32 } from "./sgd";
 export { matmulNN } from "./matmul_nn";
 export { matmulNT } from "./matmul_nt";
 export { matmulTN } from "./matmul_tn";

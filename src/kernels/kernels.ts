@@ -19,6 +19,7 @@
 //   ops/adamw.ts          adamw (the optimizer step, + adamwScalars)        asm/adamw.ts
 //   ops/bow.ts            causalMean, causalMeanBackward                    asm/bow.ts
 //   ops/embedding_bag.ts  embeddingBagSum, embeddingBagScatterAdd           asm/embedding_bag.ts
+//   ops/sgd.ts            sgd, zeroGrads (every parameter in one call)      asm/sgd.ts
 //
 // Letters: M rows of the output, N its columns, K the dimension a matrix product sums over; n the
 // length of a vector; in the fused layer kernels R rows (the batch), H features, V classes or table
@@ -38,17 +39,19 @@ import type { EmbeddingKernels } from "./ops/embedding.ts";
 import type { EmbeddingBagKernels } from "./ops/embedding_bag.ts";
 import type { LayerNormKernels } from "./ops/layernorm.ts";
 import type { MatmulKernels } from "./ops/matmul.ts";
+import type { SgdKernels } from "./ops/sgd.ts";
 import type { KernelsBuild } from "./wasm.ts";
 import type { TanhExpKernels } from "./ops/tanh_exp.ts";
 
 export type { KernelsBuild } from "./wasm.ts";
-export type { BatchNormStats } from "./ops/batchnorm.ts";
+export type { BatchNormRunning, BatchNormStats } from "./ops/batchnorm.ts";
 export type { AdamWScalars } from "./ops/adamw.ts";
+export type { GradPair } from "./ops/sgd.ts";
 export { KernelIndexError } from "./common.ts";
 
 export interface Kernels
   extends MatmulKernels, ElementwiseKernels, TanhExpKernels, BatchNormKernels, CrossEntropyKernels, EmbeddingKernels,
-    LayerNormKernels, ActivationKernels, AttentionKernels, AdamWKernels, BowKernels, EmbeddingBagKernels {
+    LayerNormKernels, ActivationKernels, AttentionKernels, AdamWKernels, BowKernels, EmbeddingBagKernels, SgdKernels {
   /** "wasm" or "ts". */
   readonly name: "wasm" | "ts";
   /**

@@ -15,6 +15,7 @@ import { tsEmbedding } from "./ops/embedding.ts";
 import { tsEmbeddingBag } from "./ops/embedding_bag.ts";
 import { tsLayerNorm } from "./ops/layernorm.ts";
 import { tsMatmul } from "./ops/matmul.ts";
+import { tsSgd } from "./ops/sgd.ts";
 import { tsTanhExp } from "./ops/tanh_exp.ts";
 
 /** The TS backend over `arena` (a standalone memory by default; `wasmArena()` works too). */
@@ -35,5 +36,6 @@ export function createTsKernels(arena: Arena = new Arena()): Kernels {
     ...tsAdamW,
     ...tsBow,
     ...tsEmbeddingBag,
+    ...tsSgd,
   };
 }

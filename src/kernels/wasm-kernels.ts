@@ -18,6 +18,7 @@ import { wasmEmbedding } from "./ops/embedding.ts";
 import { wasmEmbeddingBag } from "./ops/embedding_bag.ts";
 import { wasmLayerNorm } from "./ops/layernorm.ts";
 import { wasmMatmul } from "./ops/matmul.ts";
+import { wasmSgd } from "./ops/sgd.ts";
 import { wasmTanhExp } from "./ops/tanh_exp.ts";
 import { buildOf, wasmExports, type WasmExports } from "./wasm.ts";
 
@@ -62,5 +63,6 @@ export function createWasmKernels(w: WasmExports, arena: Arena = new Arena(w.mem
     ...wasmAdamW(ctx),
     ...wasmBow(ctx),
     ...wasmEmbeddingBag(ctx),
+    ...wasmSgd(ctx),
   };
 }

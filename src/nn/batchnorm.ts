@@ -18,10 +18,12 @@
 //                     (with n/(n−1) replaced by 1 for the biased variance)
 //   backward (eval):  dx += bngain · bnvar_inv · dout (the statistics are constants).
 // The arithmetic is the kernels' (Kernels.batchNormTrain / batchNormEval / batchNormBackward: fused,
-// float64 sums for the statistics); this file keeps the layer's state (running and calibrated
-// statistics, the mode) and each call's record (bnraw and the statistics the call used).
+// float64 sums for the statistics; the training forward updates the running estimates in the same
+// call); this file keeps the layer's state (running and calibrated statistics, the mode) and each
+// call's record (bnraw and the statistics the call used).
 
 import type { BatchNormStats, F32Buf, Kernels } from "../kernels/index.ts";
+import type { BatchNormRunning } from "../kernels/kernels.ts";
 import { ConfigError } from "../errors.ts";
 import { checkFeatures, checkInput, needForward, rowsOf, parameter, sameShape, positiveInt, type Act, type Buffer, type Layer, type Parameter, type Rec } from "./layer.ts";
 
@@ -70,6 +72,8 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
   evalStats: EvalStats = "running";
 
   private training = true;
+  /** What each training forward updates: the running estimates, at `momentum` (one object, no allocation per step). */
+  private readonly running: BatchNormRunning;
   private calibration: { n: number; sum: Float64Array; sumSq: Float64Array } | null = null;
 
   constructor(
@@ -102,6 +106,7 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
     this.calibratedVar = { name: n.var, shape: shape(), data: a.f32(H) };
     this.calibratedMean.data.view.fill(NaN);
     this.calibratedVar.data.view.fill(NaN);
+    this.running = { mean: this.runningMean.data, variance: this.runningVar.data, momentum: this.momentum };
   }
 
   outShape(inShape: readonly number[]): number[] {
@@ -142,21 +147,12 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
       if (R < 2) {
         throw new ConfigError("BatchNorm1d: expected more than 1 value per feature when training (batch of 1)");
       }
+      // running ← (1 − momentum)·running + momentum·batch statistic (the unbiased variance, as the
+      // lectures' running estimate), each product rounded to float32 as PyTorch rounds it: in the kernel
       k.batchNormTrain(
         rec.outBuf, rec.bnraw, rec.bnmean, rec.bnvar, rec.bnvarInv,
-        x.data, this.gain.data, this.bias.data, R, H, this.eps, this.unbiased,
+        x.data, this.gain.data, this.bias.data, R, H, this.eps, this.unbiased, this.running,
       );
-      // running ← (1 − momentum)·running + momentum·batch, each product rounded to float32 (as PyTorch)
-      const mean = rec.bnmean.view;
-      const bvar = rec.bnvar.view; // always unbiased, as the lectures' running estimate
-      const rm = this.runningMean.data.view;
-      const rv = this.runningVar.data.view;
-      const m = Math.fround(this.momentum);
-      const keep = Math.fround(1 - this.momentum);
-      for (let j = 0; j < H; j++) {
-        rm[j] = Math.fround(keep * rm[j]) + Math.fround(m * mean[j]);
-        rv[j] = Math.fround(keep * rv[j]) + Math.fround(m * bvar[j]);
-      }
     } else {
       const calibrated = this.evalStats === "calibrated";
       if (calibrated && !this.isCalibrated) {

@@ -1,10 +1,11 @@
 // Plain SGD, as the lectures update: `p.data += -lr * p.grad`. PyTorch computes -lr·grad in float32
-// with the scalar rounded to float32, then adds: one axpy per parameter with alpha = fl32(−lr).
+// with the scalar rounded to float32, then adds: per parameter an axpy with alpha = fl32(−lr). All the
+// parameters go in one kernel call (Kernels.sgd: the same bytes as one axpy per parameter), so a step
+// of the lectures' model crosses into wasm once here instead of once per parameter.
 
 import type { Kernels } from "../kernels/index.ts";
 import type { Parameter } from "../nn/layer.ts";
 
 export function sgdStep(kernels: Kernels, params: readonly Parameter[], lr: number): void {
-  const alpha = Math.fround(-lr);
-  for (const p of params) kernels.axpy(p.data, alpha, p.grad);
+  kernels.sgd(params, Math.fround(-lr)); // for each p: p.data += fl32(-lr) * p.grad
 }

@@ -9,7 +9,7 @@
 import type { I32Buf } from "../kernels/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { ConfigError, MakemoreError } from "../errors.ts";
-import { zeroGrad, type Model } from "../models/model.ts";
+import type { Model } from "../models/model.ts";
 import type { Tokens } from "../nn/embedding.ts";
 import type { Generator } from "../random/generator.ts";
 import type { Optimizer } from "./optimizer.ts";
@@ -204,7 +204,7 @@ export class Trainer {
     if (loss > this.explodedAt) {
       throw new DivergedError(i, loss, lr, `the loss ${loss.toPrecision(4)} exceeded ${EXPLODED_LOSS_FACTOR} × ln(V) = ${this.explodedAt.toFixed(1)} (a uniform guess loses ln(V) = ${Math.log(model.vocabSize).toFixed(2)})`);
     }
-    zeroGrad(model);
+    model.kernels.zeroGrads(model.parameters()); // zeroGrad(model), every gradient in one kernel call
     model.backward();
     this.optimizer.step(lr);
     if (i >= this.log.length) this.reserve(i + 1);

@@ -224,3 +224,65 @@ test("batchNorm kernels refuse batches of 1 in training, aliased outputs and sho
     arena.release(mark);
   }
 });
+
+test("batchNormTrain with running estimates: the layer's old JS update bit for bit, the rest of the call unchanged", () => {
+  // The formula BatchNorm1d applied in JS after the kernel, before the kernel took it over (PyTorch's
+  // roundings): running = fl32(fl32(keep·running) + fl32(m·stat)), keep = fl32(1 − momentum), m = fl32(momentum).
+  const rand = makeRandom(47);
+  for (const [R, H] of SHAPES) {
+    for (const momentum of [0.001, 0.1, 0.3, 0, 1]) {
+      const mark = arena.mark();
+      const X = buf(R * H, rand, 3, 2);
+      const g = buf(H, rand, 1, 0.2);
+      const b = buf(H, rand, 0, 0.3);
+      const rm0 = buf(H, rand, 2, 1); // running estimates some steps into a run
+      const rv0 = buf(H, rand, 3, 2);
+      const where = `(${R},${H}) momentum=${momentum}`;
+      const plain = [wasm, ts].map((k) => {
+        const o = { out: arena.f32(R * H), raw: arena.f32(R * H), mean: arena.f32(H), v: arena.f32(H), inv: arena.f32(H) };
+        k.batchNormTrain(o.out, o.raw, o.mean, o.v, o.inv, X, g, b, R, H, EPS, true);
+        return o;
+      });
+      [wasm, ts].forEach((k, i) => {
+        const o = { out: arena.f32(R * H), raw: arena.f32(R * H), mean: arena.f32(H), v: arena.f32(H), inv: arena.f32(H) };
+        const running = { mean: buf(H, () => 0), variance: buf(H, () => 0), momentum };
+        running.mean.view.set(rm0.view);
+        running.variance.view.set(rv0.view);
+        const before = [running.mean.view.slice(), running.variance.view.slice()];
+        k.batchNormTrain(o.out, o.raw, o.mean, o.v, o.inv, X, g, b, R, H, EPS, true, running);
+        const keep = Math.fround(1 - momentum);
+        const m = Math.fround(momentum);
+        for (let j = 0; j < H; j++) {
+          const wantMean = Math.fround(Math.fround(keep * rm0.view[j]) + Math.fround(m * o.mean.view[j]));
+          const wantVar = Math.fround(Math.fround(keep * rv0.view[j]) + Math.fround(m * o.v.view[j]));
+          assert.ok(Object.is(running.mean.view[j], wantMean), `${k.name} ${where}: running mean[${j}] ${running.mean.view[j]}, want ${wantMean}`);
+          assert.ok(Object.is(running.variance.view[j], wantVar), `${k.name} ${where}: running var[${j}] ${running.variance.view[j]}, want ${wantVar}`);
+        }
+        guardKept(running.mean, H, before[0], `${where} running mean`);
+        guardKept(running.variance, H, before[1], `${where} running variance`);
+        // the same outputs as the call without running estimates, bit for bit
+        for (const key of ["out", "raw", "mean", "v", "inv"] as const) {
+          assert.deepEqual(o[key].view, plain[i][key].view, `${k.name} ${where}: ${key} changed by the running update`);
+        }
+      });
+      arena.release(mark);
+    }
+  }
+});
+
+test("batchNormTrain refuses running estimates that are short, alias the statistics, or a momentum outside [0, 1]", () => {
+  for (const k of [wasm, ts]) {
+    const mark = arena.mark();
+    const [X, out, raw, m, v, inv, g, b, rm, rv, short] = [6, 6, 6, 3, 3, 3, 3, 3, 3, 3, 2].map((n) => arena.f32(n));
+    const call = (running: { mean: F32Buf; variance: F32Buf; momentum: number }) =>
+      k.batchNormTrain(out, raw, m, v, inv, X, g, b, 2, 3, EPS, true, running);
+    const before = [rm.view.slice(), rv.view.slice()];
+    assert.throws(() => call({ mean: short, variance: rv, momentum: 0.1 }), /running\.mean has 2 elements, the sizes given need 3/);
+    assert.throws(() => call({ mean: rm, variance: m, momentum: 0.1 }), /running\.variance and mean must be different buffers/);
+    assert.throws(() => call({ mean: rm, variance: rm, momentum: 0.1 }), /running\.mean and running\.variance must be different/);
+    assert.throws(() => call({ mean: rm, variance: rv, momentum: 1.5 }), /momentum must be in \[0, 1\]/);
+    assert.throws(() => call({ mean: rm, variance: rv, momentum: NaN }), /momentum must be in \[0, 1\]/);
+    assert.deepEqual([rm.view, rv.view], before, "nothing written");
+    arena.release(mark);
+  }
+});

@@ -1,7 +1,7 @@
 // The optimizers (src/train/optimizer.ts, adamw.ts): AdamW against the real torch.optim.AdamW of
 // PyTorch 1.13 (x86-64, AVX2 kernels) BIT FOR BIT — every parameter, exp_avg and exp_avg_sq after every
 // step equal as float32 bit patterns, 0 ulp (fixture: test/fixtures/make/adamw_vectors.py); SGD through
-// the interface = sgdStep; the state a checkpoint saves; resuming from it; the config checks.
+// the interface = sgdStep = one axpy per parameter; the state a checkpoint saves; resuming from it; the config checks.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -131,16 +131,18 @@ test("powInt(beta, t): Python's (glibc's) beta**t, so 1 - beta**t is PyTorch's b
 });
 
 for (const [backend, k] of BACKENDS) {
-  test(`SGD through the interface gives sgdStep's bytes, has no state, allocates nothing [${backend}]`, () =>
+  test(`SGD through the interface gives sgdStep's bytes, one axpy per parameter's, has no state, allocates nothing [${backend}]`, () =>
     scoped(k, () => {
       const shapes = [{ name: "W1", shape: [30, 200] }, { name: "b1", shape: [200] }, { name: "C", shape: [27, 10] }];
-      const a = makeParams(k, shapes), b = makeParams(k, shapes);
+      const a = makeParams(k, shapes), b = makeParams(k, shapes), c = makeParams(k, shapes);
       const rand = makeRandom(11);
       a.forEach((p, j) => {
         fillRandom(p.data.view, rand);
         fillRandom(p.grad.view, rand);
-        b[j].data.view.set(p.data.view);
-        b[j].grad.view.set(p.grad.view);
+        for (const q of [b[j], c[j]]) {
+          q.data.view.set(p.data.view);
+          q.grad.view.set(p.grad.view);
+        }
       });
       const opt = createOptimizer({ type: "sgd" }, b, k);
       assert.deepEqual(opt.config, { type: "sgd" });
@@ -149,10 +151,12 @@ for (const [backend, k] of BACKENDS) {
       for (const lr of [0.1, 0.1, 0.01, 0.037]) {
         sgdStep(k, a, lr);
         opt.step(lr);
+        for (const p of c) k.axpy(p.data, Math.fround(-lr), p.grad); // the lectures' p.data += -lr * p.grad, one tensor at a time
       }
       assert.equal(k.arena.bytesUsed, used);
       assert.equal(opt.stepCount, 4);
       a.forEach((p, j) => assert.deepEqual(bitsOf(b[j].data.view), bitsOf(p.data.view), p.name));
+      a.forEach((p, j) => assert.deepEqual(bitsOf(c[j].data.view), bitsOf(p.data.view), `${p.name}: per-parameter axpy`));
     }));
 }
 

@@ -16,6 +16,17 @@ import { different, need, type WasmContext } from "../common.ts";
  */
 export type BatchNormStats = "batch-unbiased" | "batch-biased" | "fixed";
 
+/**
+ * The running estimates a training forward updates (BatchNorm1d's running mean and variance, H each,
+ * two buffers other than the call's mean and variance), and the weight of the new batch statistic.
+ */
+export interface BatchNormRunning {
+  readonly mean: F32Buf;
+  readonly variance: F32Buf;
+  /** In [0, 1]: running ← (1 − momentum)·running + momentum·batch statistic. */
+  readonly momentum: number;
+}
+
 /** The BatchNorm kernels of `Kernels`. */
 export interface BatchNormKernels {
   /**
@@ -25,10 +36,15 @@ export interface BatchNormKernels {
    *   bnraw = (X − mean)·invstd;  out = gain·bnraw + bias                 // (R,H) -> (R,H), (H) ×3
    * The sums are float64 (mean rounded to float32, the squares taken around it): mean, variance and
    * invstd agree with a float64 computation to within rounding. out ≠ bnraw.
+   * With `running`, also the running estimates, from the float32 mean and variance just stored, with
+   * keep = fl32(1 − momentum) and m = fl32(momentum) (PyTorch's roundings, bit for bit in both backends):
+   *   running.mean[j]     = fl32(fl32(keep·running.mean[j]) + fl32(m·mean[j]))
+   *   running.variance[j] = fl32(fl32(keep·running.variance[j]) + fl32(m·variance[j]))
    */
   batchNormTrain(
     out: F32Buf, bnraw: F32Buf, mean: F32Buf, variance: F32Buf, invstd: F32Buf,
     X: F32Buf, gain: F32Buf, bias: F32Buf, R: number, H: number, eps: number, unbiased: boolean,
+    running?: BatchNormRunning | null,
   ): void;
   /** BatchNorm with given statistics: bnraw = (X − mean)·invstd, out = gain·bnraw + bias  // (R,H). */
   batchNormEval(
@@ -70,12 +86,18 @@ function scratch(H: number): void {
 function batchNormTrain(
   out: F32Buf, bnraw: F32Buf, mean: F32Buf, variance: F32Buf, invstd: F32Buf,
   X: F32Buf, gain: F32Buf, bias: F32Buf, R: number, H: number, eps: number, unbiased: boolean,
+  running: BatchNormRunning | null = null,
 ): void {
   const op = "batchNormTrain";
   checkBatchNorm(op, out, bnraw, X, gain, bias, R, H);
   need(mean, H, "mean", op);
   need(variance, H, "variance", op);
   need(invstd, H, "invstd", op);
+  if (running) {
+    need(running.mean, H, "running.mean", op);
+    need(running.variance, H, "running.variance", op);
+    checkRunning(op, running, mean, variance);
+  }
   if (!(R >= 2)) throw new RangeError(`${op}: training statistics need R ≥ 2 rows (got ${R})`);
   scratch(H);
   const x = X.view, m = mean.view, v = variance.view, inv = invstd.view;
@@ -95,7 +117,28 @@ function batchNormTrain(
     v[j] = q[j] / (R - 1);
     inv[j] = 1 / Math.sqrt(fr(fr(q[j] / div) + eps));
   }
+  if (running) {
+    // running ← (1 − momentum)·running + momentum·batch, each product rounded to float32 (as PyTorch)
+    const rm = running.mean.view, rv = running.variance.view;
+    const keep = fr(1 - running.momentum), m1 = fr(running.momentum);
+    for (let j = 0; j < H; j++) {
+      rm[j] = fr(keep * rm[j]) + fr(m1 * m[j]);
+      rv[j] = fr(keep * rv[j]) + fr(m1 * v[j]);
+    }
+  }
   normalize(out, bnraw, X, gain, bias, mean, invstd, R, H);
+}
+
+/** Checks that a training forward's running estimates are apart from its statistics, and the momentum in [0, 1]. */
+function checkRunning(op: string, running: BatchNormRunning, mean: F32Buf, variance: F32Buf): void {
+  const rm = running.mean, rv = running.variance;
+  different(rm, rv, "running.mean", "running.variance", op);
+  different(rm, mean, "running.mean", "mean", op);
+  different(rm, variance, "running.mean", "variance", op);
+  different(rv, mean, "running.variance", "mean", op);
+  different(rv, variance, "running.variance", "variance", op);
+  const m = running.momentum;
+  if (!(m >= 0 && m <= 1)) throw new RangeError(`${op}: running.momentum must be in [0, 1] (got ${m})`);
 }
 
 /** BatchNorm with given statistics (see BatchNormKernels.batchNormEval). */
@@ -203,15 +246,23 @@ export function wasmBatchNorm(ctx: WasmContext): BatchNormKernels {
   }
 
   return {
-    batchNormTrain(out, bnraw, mean, variance, invstd, X, gain, bias, R, H, eps, unbiased) {
+    batchNormTrain(out, bnraw, mean, variance, invstd, X, gain, bias, R, H, eps, unbiased, running = null) {
       const op = "batchNormTrain";
       own(op, out, bnraw, X, gain, bias, R, H);
       ctx.own(mean, H, "mean", op);
       ctx.own(variance, H, "variance", op);
       ctx.own(invstd, H, "invstd", op);
+      if (running) {
+        ctx.own(running.mean, H, "running.mean", op);
+        ctx.own(running.variance, H, "running.variance", op);
+        checkRunning(op, running, mean, variance);
+      }
       if (!(R >= 2)) throw new RangeError(`${op}: training statistics need R ≥ 2 rows (got ${R})`);
+      // keep and momentum cross as float32 (the call rounds them as Math.fround does)
       w.batchNormTrainF32(
         out.ptr, bnraw.ptr, mean.ptr, variance.ptr, invstd.ptr, X.ptr, gain.ptr, bias.ptr, R, H, eps, unbiased ? 1 : 0,
+        running ? 1 : 0, running ? running.mean.ptr : 0, running ? running.variance.ptr : 0,
+        running ? 1 - running.momentum : 0, running ? running.momentum : 0,
       );
     },
 
