@@ -10,20 +10,26 @@
 // A block of 4 rows × 8 columns of C lives in 8 f32x4 accumulators; each step over k loads one B row
 // segment (2 vectors), splats 4 elements of A (v128.load32_splat) and does 8 multiply-adds (lanes.ts's
 // madd: one fused, once-rounded FMA in the relaxed SIMD build of the module, a multiply and an add in the
-// plain one; every other line of the two builds is the same).
-// Column tails: a 4-wide block, then 1..3 columns with exact partial loads and stores (lanes.ts); row
-// tail: 1-row blocks. Large problems are cut into panels of B that stay in L2; a wide B (N > 256) is
-// copied panel by panel into a contiguous scratch (pack.ts) when there are enough rows to reuse it.
+// plain one; the two builds differ in nothing else but gemm_strips.ts's TAIL8X4). Each element of C is
+// one chain c + a·b over k in order (from 0, or from C when accumulating), whichever path runs it: the
+// results do not depend on how the work is cut (test/kernels/matmul_order.test.ts holds every path to
+// it, bit for bit).
+//
+// Two paths. From 8 rows of C (16 where B must be copied), gemm_strips.ts: B as strips of 8 columns,
+// read in place when N ≤ 256 and N mod 8 is 0 (or 1..4 in the relaxed build, see TAIL8X4), else
+// copied panel by panel into contiguous, zero-padded strips (pack.ts). Below that, and for the plain
+// build's N mod 8 = 1..4 that need no copy, the direct loops here read A and B in place: column tails a
+// 4-wide block, then 1..3 columns with exact partial loads and stores (lanes.ts), row tails 1-row
+// blocks, B in panels that stay in L2.
 
 import { loadPartial, madd, storePartial } from "./lanes";
-import { copyRows, pack, PACK_FLOATS, PACK_KC } from "./pack";
+import { gemmStrips, TAIL8X4 } from "./gemm_strips";
+import { pack, PACK_FLOATS, PACK_KC, packStrips } from "./pack";
 
 /** Columns of B per panel when B is read in place. */
 const NC: i32 = 256;
 /** Rows of B (the summed dimension) per panel when B is read in place. */
 const KC: i32 = 256;
-/** Columns of B per packed panel (PACK_FLOATS / PACK_KC). */
-const PACK_NC: i32 = PACK_FLOATS / PACK_KC;
 /** Rows of C from which packing B pays for its copy (each packed element is reused M/4 times). */
 const PACK_MIN_M: i32 = 16;
 
@@ -38,24 +44,42 @@ const PACK_MIN_M: i32 = 16;
     if (!acc) zeroRows(c, ldc, M, N);
     return;
   }
-  if (N > NC && M >= PACK_MIN_M) gemmPacked(c, ldc, a, sAi, sAk, b, ldb, M, K, N, acc);
+  if (M >= PACK_MIN_M && (N > NC || (N & 7) > 4)) gemmPacked(c, ldc, a, sAi, sAk, b, ldb, M, K, N, acc);
+  else if (M >= 8 && N <= NC && (N & 7) <= (TAIL8X4 ? 4 : 0)) gemmInPlace(c, ldc, a, sAi, sAk, b, ldb, M, K, N, acc);
   else gemmDirect(c, ldc, a, sAi, sAk, b, ldb, M, K, N, acc);
 }
 
-/** Wide B: panels of PACK_KC × PACK_NC copied to the contiguous scratch first. */
+/** B (N ≤ NC) read in place as strips 8 columns apart, in panels of KC rows, by gemmStrips. */
+// @ts-ignore: decorator
+@inline function gemmInPlace(
+  c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, b: usize, ldb: i32,
+  M: i32, K: i32, N: i32, acc: bool,
+): void {
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    gemmStrips(
+      c, ldc, a + (<usize>(k0 * sAk) << 2), sAi, sAk, b + (<usize>(k0 * ldb) << 2), <usize>ldb << 2, 32,
+      M, kc, N, acc || k0 > 0,
+    );
+  }
+}
+
+/** B copied panel by panel (PACK_KC rows at most) into strips of 8 columns (pack.ts), then gemmStrips. */
 // @ts-ignore: decorator
 @inline function gemmPacked(
   c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, b: usize, ldb: i32,
   M: i32, K: i32, N: i32, acc: bool,
 ): void {
-  for (let j0 = 0; j0 < N; j0 += PACK_NC) {
-    const nc = min(PACK_NC, N - j0);
-    for (let k0 = 0; k0 < K; k0 += PACK_KC) {
-      const kc = min(PACK_KC, K - k0);
-      // P[kc,nc] = B[k0:k0+kc, j0:j0+nc]
-      copyRows(pack, nc, b + (<usize>(k0 * ldb + j0) << 2), ldb, kc, nc);
-      gemmPanel(
-        c + (<usize>j0 << 2), ldc, a + (<usize>(k0 * sAk) << 2), sAi, sAk, pack, nc,
+  const kcMax = min(K, PACK_KC);
+  const ncMax = min(N, (PACK_FLOATS / kcMax) & ~7); // a multiple of 8 unless it is all of N
+  for (let j0 = 0; j0 < N; j0 += ncMax) {
+    const nc = min(ncMax, N - j0);
+    for (let k0 = 0; k0 < K; k0 += kcMax) {
+      const kc = min(kcMax, K - k0);
+      // P = B[k0:k0+kc, j0:j0+nc] in strips
+      packStrips(pack, b + (<usize>(k0 * ldb + j0) << 2), ldb, kc, nc);
+      gemmStrips(
+        c + (<usize>j0 << 2), ldc, a + (<usize>(k0 * sAk) << 2), sAi, sAk, pack, 32, <usize>kc << 5,
         M, kc, nc, acc || k0 > 0,
       );
     }

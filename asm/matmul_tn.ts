@@ -5,7 +5,8 @@
 // Letters: K rows of A and B (the batch, summed over), M columns of A = rows of C, N columns of B and C.
 // All row-major float32, contiguous; c, a, b are byte offsets. `acc` 0 overwrites C, 1 adds to it.
 // C must not overlap A or B. No transpose is materialised: the core reads A with strides (1, M), so
-// the four A elements a 4-row block needs at step k are adjacent in memory.
+// the A elements a block of rows needs at step k are adjacent in memory (gemm_strips.ts copies them,
+// 8 at a time, to a contiguous block first).
 
 import { gemm } from "./gemm";
 

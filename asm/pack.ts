@@ -1,8 +1,14 @@
-// The packing scratch: one static area inside the module (below __heap_base, so the arena never
-// hands it out) where a panel of B is copied, contiguous or transposed, before the register-blocked
-// core (gemm.ts) runs over it. A contiguous panel is read at full cache-line and prefetch efficiency
-// and stays in L2 (128 KiB; the L2 of the machine this was tuned on is 512 KiB per core).
+// The packing scratch: static areas inside the module (below __heap_base, so the arena never hands
+// them out) where a panel of B, and a block of 8 rows of A, are copied, as they are or transposed,
+// before the register-blocked core (gemm_strips.ts) runs over them. A contiguous panel is read at full
+// cache-line and prefetch efficiency and stays in L2 (128 KiB; the L2 of the machine this was tuned on
+// is 512 KiB per core). The strip layout (packStrips, packStripsT): the panel cut into strips of 8
+// columns, each strip its R rows of 8 floats one after the other, so the core's 4×8 block reads one
+// contiguous run whatever B's row stride (a panel row of 512 floats put every row of a block in the same
+// two L1 sets), and the columns past C are zeros, so every block is a full one (padding is not stored).
 // Letters: R rows and C columns of the source; pointers are byte offsets, strides in floats.
+
+import { loadPartial } from "./lanes";
 
 /** Capacity of the packing scratch, in floats. */
 export const PACK_FLOATS: i32 = 32768;
@@ -10,52 +16,167 @@ export const PACK_FLOATS: i32 = 32768;
 export const PACK_KC: i32 = 256;
 /** Byte offset of the scratch. */
 export const pack: usize = memory.data(PACK_FLOATS << 2, 16);
+/** A block of 8 rows of A, PACK_KC steps of 8 floats (packRows, packRowsT; gemm_strips.ts). */
+export const packA: usize = memory.data(PACK_KC << 5, 16);
 
-/** dst[R,C] = src[R,C] with row strides ldd (dst) and lds (src). */
-export function copyRows(dst: usize, ldd: i32, src: usize, lds: i32, R: i32, C: i32): void {
-  const bytes = <usize>C << 2;
-  for (let r = 0; r < R; r++) {
-    memory.copy(dst + (<usize>(r * ldd) << 2), src + (<usize>(r * lds) << 2), bytes);
+/** dst = src[R,C] (row stride lds) as strips of 8 columns (R·8 floats each), the columns past C zero. */
+export function packStrips(dst: usize, src: usize, lds: i32, R: i32, C: i32): void {
+  const ss = <usize>lds << 2;
+  const zero = f32x4.splat(0);
+  let d = dst;
+  for (let j = 0; j < C; j += 8) {
+    const w = C - j;
+    let p = src + (<usize>j << 2);
+    if (w >= 8) {
+      for (let k = 0; k < R; k++) {
+        v128.store(d, v128.load(p));
+        v128.store(d, v128.load(p, 16), 16);
+        p += ss;
+        d += 32;
+      }
+    } else {
+      for (let k = 0; k < R; k++) {
+        v128.store(d, w >= 4 ? v128.load(p) : loadPartial(p, w));
+        v128.store(d, w > 4 ? loadPartial(p + 16, w - 4) : zero, 16);
+        p += ss;
+        d += 32;
+      }
+    }
   }
 }
 
-/** dst[C,R] = src[R,C]ᵀ with row strides ldd (dst) and lds (src): 4×4 blocks in registers, then tails. */
-export function transpose(dst: usize, ldd: i32, src: usize, lds: i32, R: i32, C: i32): void {
-  const sd = <usize>ldd << 2;
+/**
+ * dst = src[C,R]ᵀ (row stride lds) as strips of 8 columns, the columns past C zero: strip s, row k holds
+ * src[8s..8s+8, k]. 4×4 blocks transposed in registers, the last 1..3 rows of each strip one by one.
+ */
+export function packStripsT(dst: usize, src: usize, lds: i32, R: i32, C: i32): void {
   const ss = <usize>lds << 2;
-  let r = 0;
-  for (; r + 4 <= R; r += 4) {
-    const s = src + (<usize>r * ss);
-    const d = dst + (<usize>r << 2);
-    let col = 0;
-    for (; col + 4 <= C; col += 4) {
-      const p = s + (<usize>col << 2);
-      const x0 = v128.load(p);
-      const x1 = v128.load(p + ss);
-      const x2 = v128.load(p + 2 * ss);
-      const x3 = v128.load(p + 3 * ss);
-      const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5); // x00 x10 x01 x11
-      const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5); // x20 x30 x21 x31
-      const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7); // x02 x12 x03 x13
-      const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7); // x22 x32 x23 x33
-      const q = d + <usize>col * sd;
-      v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
-      v128.store(q + sd, i64x2.shuffle(t0, t1, 1, 3));
-      v128.store(q + 2 * sd, i64x2.shuffle(t2, t3, 0, 2));
-      v128.store(q + 3 * sd, i64x2.shuffle(t2, t3, 1, 3));
+  const zero = f32x4.splat(0);
+  let d = dst;
+  for (let j = 0; j < C; j += 8) {
+    const w = C - j;
+    const s = src + <usize>j * ss;
+    for (let h = 0; h < 8; h += 4) { // the strip's two halves of 4 columns
+      const n = w - h; // source rows of this half (≤ 0: all padding)
+      const s0 = s + <usize>h * ss;
+      const dh = d + (<usize>h << 2);
+      let k = 0;
+      if (n >= 4) {
+        for (; k + 4 <= R; k += 4) {
+          const p = s0 + (<usize>k << 2);
+          const x0 = v128.load(p), x1 = v128.load(p + ss), x2 = v128.load(p + 2 * ss), x3 = v128.load(p + 3 * ss);
+          const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
+          const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+          const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+          const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+          const q = dh + (<usize>k << 5);
+          v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
+          v128.store(q, i64x2.shuffle(t0, t1, 1, 3), 32);
+          v128.store(q, i64x2.shuffle(t2, t3, 0, 2), 64);
+          v128.store(q, i64x2.shuffle(t2, t3, 1, 3), 96);
+        }
+      }
+      for (; k + 4 <= R; k += 4) { // fewer than 4 source rows: the missing ones are zero columns
+        const p = s0 + (<usize>k << 2);
+        const x0 = n > 0 ? v128.load(p) : zero;
+        const x1 = n > 1 ? v128.load(p + ss) : zero;
+        const x2 = n > 2 ? v128.load(p + 2 * ss) : zero;
+        const x3 = n > 3 ? v128.load(p + 3 * ss) : zero;
+        const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5); // x00 x10 x01 x11
+        const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5); // x20 x30 x21 x31
+        const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7); // x02 x12 x03 x13
+        const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7); // x22 x32 x23 x33
+        const q = dh + (<usize>k << 5);
+        v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
+        v128.store(q, i64x2.shuffle(t0, t1, 1, 3), 32);
+        v128.store(q, i64x2.shuffle(t2, t3, 0, 2), 64);
+        v128.store(q, i64x2.shuffle(t2, t3, 1, 3), 96);
+      }
+      for (; k < R; k++) {
+        const p = s0 + (<usize>k << 2);
+        const q = dh + (<usize>k << 5);
+        store<f32>(q, n > 0 ? load<f32>(p) : 0);
+        store<f32>(q, n > 1 ? load<f32>(p + ss) : 0, 4);
+        store<f32>(q, n > 2 ? load<f32>(p + 2 * ss) : 0, 8);
+        store<f32>(q, n > 3 ? load<f32>(p + 3 * ss) : 0, 12);
+      }
     }
-    for (; col < C; col++) {
-      const p = s + (<usize>col << 2);
-      const q = d + <usize>col * sd;
-      store<f32>(q, load<f32>(p));
-      store<f32>(q, load<f32>(p + ss), 4);
-      store<f32>(q, load<f32>(p + 2 * ss), 8);
-      store<f32>(q, load<f32>(p + 3 * ss), 12);
+    d += <usize>R << 5;
+  }
+}
+
+/**
+ * dst[k·8 + r] = src[r·lds + k] for k < kc, r < rows ≤ 8 (a block of A's rows, k-major), 0 for r ≥ rows:
+ * 4×4 blocks transposed in registers, the last 1..3 steps one by one.
+ */
+export function packRows(dst: usize, src: usize, lds: i32, kc: i32, rows: i32): void {
+  const ss = <usize>lds << 2;
+  const zero = f32x4.splat(0);
+  for (let h = 0; h < 8; h += 4) { // rows 0..3, then 4..7
+    const n = rows - h;
+    const s0 = src + <usize>h * ss;
+    const dh = dst + (<usize>h << 2);
+    let k = 0;
+    if (n >= 4) {
+      for (; k + 4 <= kc; k += 4) {
+        const p = s0 + (<usize>k << 2);
+        const x0 = v128.load(p), x1 = v128.load(p + ss), x2 = v128.load(p + 2 * ss), x3 = v128.load(p + 3 * ss);
+        const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5); // x00 x10 x01 x11
+        const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5); // x20 x30 x21 x31
+        const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7); // x02 x12 x03 x13
+        const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7); // x22 x32 x23 x33
+        const q = dh + (<usize>k << 5);
+        v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
+        v128.store(q, i64x2.shuffle(t0, t1, 1, 3), 32);
+        v128.store(q, i64x2.shuffle(t2, t3, 0, 2), 64);
+        v128.store(q, i64x2.shuffle(t2, t3, 1, 3), 96);
+      }
+    }
+    for (; k + 4 <= kc; k += 4) { // fewer than 4 rows left: the missing ones read as zeros
+      const p = s0 + (<usize>k << 2);
+      const x0 = n > 0 ? v128.load(p) : zero;
+      const x1 = n > 1 ? v128.load(p + ss) : zero;
+      const x2 = n > 2 ? v128.load(p + 2 * ss) : zero;
+      const x3 = n > 3 ? v128.load(p + 3 * ss) : zero;
+      const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
+      const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+      const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+      const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+      const q = dh + (<usize>k << 5);
+      v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
+      v128.store(q, i64x2.shuffle(t0, t1, 1, 3), 32);
+      v128.store(q, i64x2.shuffle(t2, t3, 0, 2), 64);
+      v128.store(q, i64x2.shuffle(t2, t3, 1, 3), 96);
+    }
+    for (; k < kc; k++) {
+      const p = s0 + (<usize>k << 2);
+      const q = dh + (<usize>k << 5);
+      store<f32>(q, n > 0 ? load<f32>(p) : 0);
+      store<f32>(q, n > 1 ? load<f32>(p + ss) : 0, 4);
+      store<f32>(q, n > 2 ? load<f32>(p + 2 * ss) : 0, 8);
+      store<f32>(q, n > 3 ? load<f32>(p + 3 * ss) : 0, 12);
     }
   }
-  for (; r < R; r++) {
-    const s = src + (<usize>r * ss);
-    const d = dst + (<usize>r << 2);
-    for (let col = 0; col < C; col++) store<f32>(d + <usize>col * sd, load<f32>(s + (<usize>col << 2)));
+}
+
+/** dst[k·8 + r] = src[k·lds + r] for k < kc, r < rows ≤ 8 (a block of Aᵀ's rows: TN), 0 for r ≥ rows. */
+export function packRowsT(dst: usize, src: usize, lds: i32, kc: i32, rows: i32): void {
+  const step = <usize>lds << 2;
+  let q = src;
+  let d = dst;
+  if (rows == 8) {
+    for (let k = 0; k < kc; k++) {
+      v128.store(d, v128.load(q));
+      v128.store(d, v128.load(q, 16), 16);
+      q += step;
+      d += 32;
+    }
+  } else {
+    for (let k = 0; k < kc; k++) {
+      v128.store(d, rows >= 4 ? v128.load(q) : loadPartial(q, rows));
+      v128.store(d, rows > 4 ? loadPartial(q + 16, rows - 4) : f32x4.splat(0), 16);
+      q += step;
+      d += 32;
+    }
   }
 }
