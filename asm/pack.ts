@@ -1,15 +1,29 @@
-// The packing scratch: one static area inside the module (below __heap_base, so the arena never
+// The packing scratch: a static area inside the module (below __heap_base, so the arena never
 // hands it out) where a panel of B is copied, contiguous or transposed, before the register-blocked
 // core (gemm.ts) runs over it. A contiguous panel is read at full cache-line and prefetch efficiency
-// and stays in L2 (128 KiB; the L2 of the machine this was tuned on is 512 KiB per core).
+// and stays in L2 (128 KiB; the L2 of the machine this was tuned on is 512 KiB per core). One area per
+// thread: the instances of the module that share its memory (src/kernels/threads.ts) each pack into
+// their own, picked once with setPackThread.
 // Letters: R rows and C columns of the source; pointers are byte offsets, strides in floats.
 
 /** Capacity of the packing scratch, in floats. */
 export const PACK_FLOATS: i32 = 32768;
 /** Most rows (the summed dimension) per panel. */
 export const PACK_KC: i32 = 256;
-/** Byte offset of the scratch. */
-export const pack: usize = memory.data(PACK_FLOATS << 2, 16);
+/** Threads that can pack at once: one scratch each (src/kernels/threads.ts's MAX_THREADS). */
+export const PACK_THREADS: i32 = 4;
+/** The scratch areas of all threads, one after the other (zeros: no data segment, nothing to copy). */
+const packAreas: usize = memory.data((PACK_FLOATS << 2) * PACK_THREADS, 16);
+/** Byte offset of this instance's scratch (a global: each instance has its own). */
+export let pack: usize = packAreas;
+
+/**
+ * Makes this instance pack into thread t's scratch (t in 0..PACK_THREADS-1; the calling thread is 0, the
+ * default): two instances on one shared memory must never pack into the same bytes.
+ */
+export function setPackThread(t: i32): void {
+  pack = packAreas + (<usize>(t < 0 ? 0 : t >= PACK_THREADS ? PACK_THREADS - 1 : t) * (<usize>PACK_FLOATS << 2));
+}
 
 /** dst[R,C] = src[R,C] with row strides ldd (dst) and lds (src). */
 export function copyRows(dst: usize, ldd: i32, src: usize, lds: i32, R: i32, C: i32): void {
