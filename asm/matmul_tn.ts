@@ -15,3 +15,12 @@ export function matmulTN(c: usize, a: usize, b: usize, M: i32, K: i32, N: i32, a
   // Aᵀ(i,k) = A[k*M + i]
   gemm(c, N, a, 1, M, b, N, M, K, N, acc != 0);
 }
+
+/**
+ * Rows i0..i1-1 of the same product: C[i0:i1, :] (=|+=) A[:, i0:i1]ᵀ · B (a second thread's block, see
+ * src/kernels/threads.ts); every element is computed exactly as matmulTN computes it.
+ */
+export function matmulTNRows(c: usize, a: usize, b: usize, M: i32, K: i32, N: i32, i0: i32, i1: i32, acc: i32): void {
+  // Aᵀ(i,k) = A[k*M + i], from column i0 on
+  gemm(c + (<usize>(i0 * N) << 2), N, a + (<usize>i0 << 2), 1, M, b, N, i1 - i0, K, N, acc != 0);
+}

@@ -6,6 +6,8 @@
 // columns, each strip its R rows of 8 floats one after the other, so the core's 4×8 block reads one
 // contiguous run whatever B's row stride (a panel row of 512 floats put every row of a block in the same
 // two L1 sets), and the columns past C are zeros, so every block is a full one (padding is not stored).
+// One set of areas per thread: the instances of the module that share its memory (src/kernels/threads.ts)
+// each pack into their own, picked once with setPackThread.
 // Letters: R rows and C columns of the source; pointers are byte offsets, strides in floats.
 
 import { loadPartial } from "./lanes";
@@ -14,10 +16,26 @@ import { loadPartial } from "./lanes";
 export const PACK_FLOATS: i32 = 32768;
 /** Most rows (the summed dimension) per panel. */
 export const PACK_KC: i32 = 256;
-/** Byte offset of the scratch. */
-export const pack: usize = memory.data(PACK_FLOATS << 2, 16);
-/** A block of 8 rows of A, PACK_KC steps of 8 floats (packRows, packRowsT; gemm_strips.ts). */
-export const packA: usize = memory.data(PACK_KC << 5, 16);
+/** Threads that can pack at once: one set of areas each (src/kernels/threads.ts's MAX_THREADS). */
+export const PACK_THREADS: i32 = 4;
+/** Bytes of one thread's areas: the panel of B, then the block of A. */
+const AREA: usize = (<usize>PACK_FLOATS << 2) + (<usize>PACK_KC << 5);
+/** Every thread's areas, one after the other (zeros: no data segment, nothing a second instance copies). */
+const areas: usize = memory.data(<i32>AREA * PACK_THREADS, 16);
+/** Byte offset of this instance's panel scratch (a global: each instance has its own). */
+export let pack: usize = areas;
+/** This instance's block of 8 rows of A, PACK_KC steps of 8 floats (packRows, packRowsT; gemm_strips.ts). */
+export let packA: usize = areas + (<usize>PACK_FLOATS << 2);
+
+/**
+ * Makes this instance pack into thread t's areas (t in 0..PACK_THREADS-1; the calling thread is 0, the
+ * default): two instances on one shared memory must never pack into the same bytes.
+ */
+export function setPackThread(t: i32): void {
+  const base = areas + <usize>(t < 0 ? 0 : t >= PACK_THREADS ? PACK_THREADS - 1 : t) * AREA;
+  pack = base;
+  packA = base + (<usize>PACK_FLOATS << 2);
+}
 
 /** dst = src[R,C] (row stride lds) as strips of 8 columns (R·8 floats each), the columns past C zero. */
 export function packStrips(dst: usize, src: usize, lds: i32, R: i32, C: i32): void {

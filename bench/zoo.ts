@@ -13,7 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_WORDS_FILE, MakemoreError, modelTypeNames } from "../src/node/index.ts";
+import { DEFAULT_WORDS_FILE, MakemoreError, modelTypeNames, threadCount } from "../src/node/index.ts";
 import { describeWasmBuild } from "../src/kernels/wasm.ts";
 import {
   benchSeed, DEFAULT_BENCH_STEPS, formatMiB, formatRate, formatRatio, parseZooArgs, ratioAgainstFaster, textTable, WARMUP_STEPS,
@@ -105,7 +105,7 @@ function main(): void {
     "makemore-ts bench:zoo — makemore.py's model types (seed 3407), makemore part 3's deeper network (seed 2147483647) " +
       "and makemore part 5's WaveNet (seed 42), their training defaults",
   );
-  console.log(`makemore-ts: node ${process.version}, one thread, ${describeWasmBuild()}, generator stream of torch ${torchVersion}`);
+  console.log(`makemore-ts: node ${process.version}, ${threadCount()} thread(s) (--threads auto), ${describeWasmBuild()}, generator stream of torch ${torchVersion}`);
   console.log(`PyTorch:     ${torch.skip ?? `${torch.blasLine}, at ${THREADS.join(" and ")} threads (torch.set_num_threads, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS)`}`);
   console.log(
     `timing: wall clock of steps ${WARMUP_STEPS + 1}..N of each run; the first ${WARMUP_STEPS} steps are warm-up on both sides ` +

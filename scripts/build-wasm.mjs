@@ -144,10 +144,14 @@ function exportsModule(exports) {
   return lines.join("\n");
 }
 
-/** Throws unless the compiled module exports exactly `exports` (names and parameter counts) and a memory. */
-function checkModule(bytes, exports) {
+/**
+ * Throws unless the compiled module exports exactly `exports` (names and parameter counts) and a memory;
+ * `initialPages`: the size of the memory it imports (memoryPages).
+ */
+function checkModule(bytes, exports, initialPages) {
   const module = new WebAssembly.Module(bytes);
-  const inst = new WebAssembly.Instance(module, {}).exports;
+  const memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+  const inst = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const declared = new Map(exports.map((e) => [e.name, e.params.length]));
   const problems = [];
   for (const { name, kind } of WebAssembly.Module.exports(module)) {
@@ -232,6 +236,16 @@ const BUILDS = [
   { variant: "relaxed", file: "makemore-relaxed.wasm", features: "simd,relaxed-simd" },
 ];
 
+/** The maximum of the module's memory, in 64 KiB pages: 4 GiB, all a wasm32 memory can address. */
+const MAX_PAGES = 65536;
+
+/** The initial size in pages of the memory the module imports, read from its text form (asc's .wat). */
+function memoryPages(wat) {
+  const m = /\(import "env" "memory" \(memory \$0 (\d+) (\d+) shared\)\)/.exec(wat);
+  if (m === null || Number(m[2]) !== MAX_PAGES) throw new Error(`the module does not import a shared memory of at most ${MAX_PAGES} pages as env.memory`);
+  return Number(m[1]);
+}
+
 /** Compiles asm/ into build/<file> with the given features; returns the bytes, or exits on an error. */
 async function compile(asc, { file, features }) {
   const out = join(root, "build", file);
@@ -239,34 +253,41 @@ async function compile(asc, { file, features }) {
     join(root, "asm", "index.ts"),
     "--outFile", out,
     "--textFile", out.replace(/\.wasm$/, ".wat"),
-    "--enable", features,
+    "--enable", `${features},threads`,
     "--runtime", "stub",
     "--optimizeLevel", "3",
     "--shrinkLevel", "0",
     "--noAssert",
-    // No --initialMemory: asc sizes it to the static data (the NT packing scratch, asm/matmul_nt.ts);
-    // the arena (src/kernels/arena.ts) grows the memory as buffers are allocated.
+    // The memory is imported, shared, so that a second instance in a worker can run part of a matrix
+    // product on the same buffers (src/kernels/threads.ts); where shared memory is not available the
+    // loader flips the one byte that says "shared" (src/kernels/wasm_memory.ts): both builds run
+    // either way. --zeroFilledMemory: the memory is new when the first instance starts, so the zeros
+    // of the static data (the packing scratch, asm/pack.ts) need no data segment, and a second instance
+    // copies only the kernels' constant tables over themselves, never over a scratch area in use.
+    // No --initialMemory: asc sizes it to the static data; the arena (src/kernels/arena.ts) grows the
+    // memory as buffers are allocated.
+    "--importMemory", "--sharedMemory", "--maximumMemory", String(MAX_PAGES), "--zeroFilledMemory",
   ]);
   if (error) {
     console.error(stderr.toString());
     console.error(`build-wasm: AssemblyScript compilation of build/${file} failed: ${error.message}`);
     process.exit(1);
   }
-  return readFileSync(out);
+  return { bytes: readFileSync(out), pages: memoryPages(readFileSync(out.replace(/\.wasm$/, ".wat"), "utf8")) };
 }
 
 async function main() {
   const { default: asc } = await import("assemblyscript/asc"); // not on import: the tests read readAsmExports
   mkdirSync(join(root, "build"), { recursive: true });
-  const [bytes, relaxed] = [await compile(asc, BUILDS[0]), await compile(asc, BUILDS[1])];
+  const [{ bytes, pages }, { bytes: relaxed }] = [await compile(asc, BUILDS[0]), await compile(asc, BUILDS[1])];
   // Where this Node has no relaxed SIMD (Node 20 without --experimental-wasm-relaxed-simd) the relaxed
   // module cannot be compiled here; it is checked by the tests on a Node that has it.
   const relaxedChecked = WebAssembly.validate(relaxed);
   let exports;
   try {
     exports = readAsmExports();
-    checkModule(bytes, exports);
-    if (relaxedChecked) checkModule(relaxed, exports);
+    checkModule(bytes, exports, pages);
+    if (relaxedChecked) checkModule(relaxed, exports, pages);
     if (Buffer.compare(bytes, relaxed) === 0) throw new Error("the relaxed SIMD build is the plain one: is madd (asm/lanes.ts) still used?");
   } catch (e) {
     console.error(`build-wasm: ${e.message}`);

@@ -25,6 +25,7 @@ export { buildRunCorpus, wordsHash, type Corpus, type CorpusOptions, type SplitC
 // Kernels: WebAssembly SIMD and plain-TS backends over one arena of buffers.
 export { Arena, F32Buf, I32Buf, ALIGN, createTsKernels, wasmArena, wasmKernels, loadWasm, relaxedSimdSupported, wasmForRun, wasmVariant, IGNORE_INDEX, countTargets } from "./kernels/index.ts";
 export type { Kernels, KernelsBuild, ArenaMark, WasmVariant } from "./kernels/index.ts";
+export { setThreads, threadCount, threadsReady, threadsUnavailable, MAX_THREADS, type ThreadsSetting } from "./kernels/index.ts";
 
 // The autograd engine (the oracle): `autograd.tensor(...)`, `autograd.randn(...)`, ops and losses.
 export * as autograd from "./tensor/index.ts";

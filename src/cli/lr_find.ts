@@ -10,7 +10,7 @@ import { findLearningRate, type LrFinderResult } from "../train/lr_finder.ts";
 import { createRun } from "../node/run_dir.ts";
 import { describeModel } from "../report/pages.ts";
 import { intFlag, numberFlag, type Output } from "./options.ts";
-import { addRunFlags, runOptions, type RunFlags } from "./run_flags.ts";
+import { addRunFlags, applyThreads, runOptions, type RunFlags } from "./run_flags.ts";
 
 interface LrFindFlags extends RunFlags {
   steps: number;
@@ -61,6 +61,7 @@ export function registerLrFind(program: Command, io: Output): void {
     .option("--json", "print the sweep as JSON")
     .action((flags: LrFindFlags, cmd: Command) => {
       const given = (k: string) => cmd.getOptionValueSource(k) === "cli";
+      applyThreads(flags);
       // the schedule is unused: every step overrides the learning rate
       const run = createRun({ ...runOptions(flags, (k) => k !== "steps" && given(k)), steps: flags.steps });
       const r = findLearningRate(run.trainer, { steps: flags.steps, minExp: flags.minExp, maxExp: flags.maxExp, window: flags.window });

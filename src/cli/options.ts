@@ -5,6 +5,7 @@
 import { parseNumber } from "../models/model_type.ts";
 import { InvalidArgumentError, Option } from "commander";
 import { MakemoreError } from "../errors.ts";
+import { MAX_THREADS, type ThreadsSetting } from "../kernels/threads.ts";
 
 /** A flag value that must be an integer ≥ min. */
 export function intFlag(min: number) {
@@ -73,4 +74,14 @@ export function topKOf(flag: number | "all" | undefined): number | undefined {
 /** A period in steps, or "none" (0 too): --eval-every, --sample-every. */
 export function periodFlag(value: string): number | "none" {
   return value.trim() === "none" ? "none" : intFlag(0)(value) || "none";
+}
+
+/** --threads: auto, or an integer from 1 to MAX_THREADS (the kernels' threads, src/kernels/threads.ts). */
+export function threadsFlag(value: string): ThreadsSetting {
+  if (value.trim() === "auto") return "auto";
+  const n = /^\+?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) {
+    throw new InvalidArgumentError(`must be an integer from 1 to ${MAX_THREADS}, or auto.`);
+  }
+  return n;
 }

@@ -13,7 +13,8 @@ import type { TorchVersion } from "../random/generator.ts";
 import { explicitSettings, settingsConflict, splitConflict, UNTIL_INTERRUPTED, type RunOptions, type RunSettings } from "../train/config.ts";
 import type { SplitConfig } from "../data/corpus.ts";
 import type { EvalStats } from "../train/evaluate.ts";
-import { intFlag, numberFlag, seedOption } from "./options.ts";
+import { intFlag, numberFlag, seedOption, threadsFlag } from "./options.ts";
+import { AUTO_MIN_CPUS, MAX_THREADS, setThreads, type ThreadsSetting } from "../kernels/threads.ts";
 
 export interface RunFlags {
   inputFile?: string;
@@ -35,6 +36,8 @@ export interface RunFlags {
   shuffle: boolean;
   torchVersion: TorchVersion;
   bnStats?: EvalStats;
+  /** The kernels' threads (not a setting of the run: any count gives the same numbers). */
+  threads?: ThreadsSetting;
   [field: string]: unknown;
 }
 
@@ -109,7 +112,21 @@ export function addRunFlags(cmd: Command, { training = true }: { training?: bool
   }
   return cmd
     .addOption(new Option("--torch-version <v>", "PyTorch generation whose random streams to match").choices(["2.x", "1.13"]).default("2.x"))
-    .option("--max-line-length <n>", "longest line accepted in the word file", intFlag(1), DEFAULT_MAX_LINE_LENGTH);
+    .option("--max-line-length <n>", "longest line accepted in the word file", intFlag(1), DEFAULT_MAX_LINE_LENGTH)
+    .option(
+      "--threads <n>",
+      `threads for the large matrix products, 1 to ${MAX_THREADS} (default auto: 2 where there are ${AUTO_MIN_CPUS} CPUs or more, else 1); ` +
+        "the numbers are the same at any count",
+      threadsFlag,
+    );
+}
+
+/**
+ * Applies --threads if given. Else the kernels' default stays: auto, applied at the first product big
+ * enough to cut, so a small model (the lectures') never starts a worker.
+ */
+export function applyThreads(flags: RunFlags): void {
+  if (flags.threads !== undefined) setThreads(flags.threads);
 }
 
 /**

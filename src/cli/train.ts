@@ -21,7 +21,7 @@ import { TrainingLoop } from "../train/loop.ts";
 import type { Estimate, TrainingRun } from "../train/run.ts";
 import { DivergedError } from "../train/trainer.ts";
 import { intFlag, periodFlag, topKFlag, topKOf, type Output } from "./options.ts";
-import { addRunFlags, checkGivenSettings, runOptions, type RunFlags } from "./run_flags.ts";
+import { addRunFlags, applyThreads, checkGivenSettings, runOptions, type RunFlags } from "./run_flags.ts";
 import { formatSamples, samplesJson } from "./sample.ts";
 import { collectRun } from "../diagnostics/run_report.ts";
 import { readDiagnostics } from "../node/diagnostics_file.ts";
@@ -73,7 +73,7 @@ export function registerTrain(program: Command, io: Output): void {
     .option("--sample-every <n>", "print 10 samples every n steps (none or 0: never), each marked in train, in val, in test or new (default: none)", periodFlag)
     .option("--samples <n>", "words to sample at the end", intFlag(0), 10)
     .option("--top-k <k>", "the samples train prints draw only among the k most likely characters (-1: all, makemore.py's default)", topKFlag)
-    .option("--device <d>", "accepted for makemore.py's command lines: makemore-ts trains on one CPU thread in WebAssembly, cpu is the only device")
+    .option("--device <d>", "accepted for makemore.py's command lines: makemore-ts trains on the CPU in WebAssembly (--threads), cpu is the only device")
     .option("--num-workers <n>", "accepted for makemore.py's command lines: nothing to do, batches come from the split in memory", intFlag(0))
     .option("--no-progress", "no progress bar")
     .option("--json", "print the result as JSON")
@@ -91,6 +91,7 @@ export function registerTrain(program: Command, io: Output): void {
 async function train(flags: TrainFlags, cmd: Command, io: Output): Promise<void> {
   const given = (k: string) => cmd.getOptionValueSource(k) === "cli";
   if (flags.resume && flags.force) throw new ConfigError("--resume and --force exclude each other");
+  applyThreads(flags);
   if (given("device") || given("numWorkers")) io.err(deviceNote(flags, given));
   if (flags.sampleOnly) {
     if (flags.force) throw new ConfigError("--sample-only and --force exclude each other: --sample-only reads the run in the work dir");
@@ -147,7 +148,7 @@ function periodOf(flag: number | "none" | undefined): number | null {
 function deviceNote(flags: TrainFlags, given: (k: string) => boolean): string {
   const device = given("device") && flags.device !== "cpu" ? ` (--device ${flags.device} trains there too)` : "";
   const workers = given("numWorkers") ? "; --num-workers has nothing to do: batches come from the split in memory" : "";
-  return `makemore: note: makemore-ts trains on one CPU thread in WebAssembly; cpu is the only device${device}${workers}`;
+  return `makemore: note: makemore-ts trains on the CPU in WebAssembly (--threads sets its threads); cpu is the only device${device}${workers}`;
 }
 
 /** --sample-only: makemore.py's `print_samples(num=50)` from the work dir's model (the best one), then exit. */

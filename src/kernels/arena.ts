@@ -7,13 +7,14 @@
 // allocated after the mark and marks those handles released (using one throws). Every buffer starts
 // on a 64-byte boundary (a cache line; 16 would do for v128). The memory grows on demand.
 //
-// Growing a WebAssembly.Memory detaches its old ArrayBuffer, and every typed array on it reads as
-// length 0. A handle's `view` getter notices that (one length comparison) and re-creates the view on
+// Growing an ordinary WebAssembly.Memory detaches its old ArrayBuffer, and every typed array on it reads
+// as length 0. A handle's `view` getter notices that (one length comparison) and re-creates the view on
 // the new buffer, so a view taken from `.view` is always live; do not keep a view in a variable across
-// an allocation that may grow the memory, take `.view` again.
+// an allocation that may grow the memory, take `.view` again. (The kernels' memory is shared where the
+// runtime allows it, wasm_memory.ts: its old buffer is never detached, the views on it stay valid.)
 //
 // A wasm32 memory holds at most 65536 pages of 64 KiB, 4 GiB (less if the memory declares a smaller
-// maximum; our module declares none, see scripts/build-wasm.mjs). Node 20 and 24 grow it to exactly
+// maximum; our module declares 4 GiB, see scripts/build-wasm.mjs). Node 20 and 24 grow it to exactly
 // that; an engine short of address space may refuse earlier. Either way an allocation that does not
 // fit is an OutOfMemoryError (one line for the CLI), never a RangeError. `PlanArena` allocates nothing:
 // it counts what a sequence of allocations would take (src/models/memory.ts checks a model's sizes

@@ -10,3 +10,4 @@ export { IGNORE_INDEX, countTargets } from "./ops/cross_entropy.ts";
 export { createTsKernels } from "./reference.ts";
 export { createWasmKernels, wasmArena, wasmKernels } from "./wasm-kernels.ts";
 export { chooseWasmForRun, chooseWasmVariant, loadWasm, relaxedSimdSupported, wasmForRun, wasmVariant, WASM_VARIANTS, type KernelsBuild, type WasmVariant } from "./wasm.ts";
+export { setThreads, threadCount, threadsReady, threadsUnavailable, autoThreads, defaultThreads, AUTO_MIN_CPUS, MAX_THREADS, type ThreadsSetting } from "./threads.ts";

@@ -21,6 +21,7 @@ import { ConfigError } from "../errors.ts";
 import { WASM_BASE64, WASM_RELAXED_LENGTH, WASM_RELAXED_PATCH_BASE64 } from "./wasm-bytes.generated.ts";
 import type { WasmExports } from "./wasm-exports.generated.ts";
 import { applyPatch } from "./wasm-patch.ts";
+import { kernelMemory } from "./wasm_memory.ts";
 
 // WasmExports, the module's exports as TypeScript, is generated from asm/ by the build (with each
 // kernel's asm signature and doc comment): nothing to keep in step by hand.
@@ -164,13 +165,32 @@ export function wasmForRun(recorded: KernelsBuild): string | null {
   return note;
 }
 
+/** What a second thread needs to run the same kernels on an instance's memory (threads.ts). */
+export interface WasmInstanceInfo {
+  /** The compiled module (its memory import shared or not, as `memory` is). */
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  /** False where the runtime has no shared memory (wasm_memory.ts): that instance runs on one thread. */
+  readonly shared: boolean;
+}
+
+const infos = new WeakMap<WasmExports, WasmInstanceInfo>();
+
+/** The module and memory behind an instance made here (undefined for one made elsewhere). */
+export function wasmInstanceInfo(w: WasmExports): WasmInstanceInfo | undefined {
+  return infos.get(w);
+}
+
 /**
  * A new instance of one build, with its own memory: for comparing the builds side by side (tests,
- * bench/kernels.ts). The library's kernels use the shared instance, `wasmExports()`.
+ * bench/kernels.ts). The library's kernels use the shared instance, `wasmExports()`. `shared` false
+ * gives it an ordinary memory even where shared memory is available (the one-thread fallback).
  */
-export function instantiateWasm(variant: WasmVariant): WasmExports {
-  const module = new WebAssembly.Module(wasmBytes(variant));
-  const w = new WebAssembly.Instance(module, {}).exports as unknown as WasmExports;
+export function instantiateWasm(variant: WasmVariant, options: { shared?: boolean } = {}): WasmExports {
+  const mem = kernelMemory(wasmBytes(variant), options.shared);
+  const module = new WebAssembly.Module(mem.bytes);
+  const w = new WebAssembly.Instance(module, { env: { memory: mem.memory } }).exports as unknown as WasmExports;
+  infos.set(w, { module, memory: mem.memory, shared: mem.shared });
   builds.set(w, variant);
   return w;
 }
@@ -196,10 +216,14 @@ export async function loadWasm(variant?: WasmVariant | "auto"): Promise<WasmExpo
     chosen = want;
   }
   if (instance === undefined) {
-    const { instance: inst } = await WebAssembly.instantiate(wasmBytes(wasmVariant()), {});
-    const w = inst.exports as unknown as WasmExports;
-    builds.set(w, wasmVariant());
-    instance ??= w;
+    const mem = kernelMemory(wasmBytes(wasmVariant()));
+    const { module, instance: inst } = await WebAssembly.instantiate(mem.bytes, { env: { memory: mem.memory } });
+    if (instance === undefined) {
+      const w = inst.exports as unknown as WasmExports;
+      infos.set(w, { module, memory: mem.memory, shared: mem.shared });
+      builds.set(w, wasmVariant());
+      instance = w;
+    }
   }
   return instance;
 }

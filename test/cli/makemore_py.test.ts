@@ -61,11 +61,11 @@ test("--device and --num-workers are accepted with one line saying why they chan
   assert.equal(r.code, 0, r.err);
   const notes = r.err.trim().split("\n");
   assert.equal(notes.length, 1, r.err);
-  assert.match(notes[0], /one CPU thread in WebAssembly; cpu is the only device \(--device cuda:2 trains there too\); --num-workers has nothing to do: batches come from the split in memory/);
+  assert.match(notes[0], /on the CPU in WebAssembly \(--threads sets its threads\); cpu is the only device \(--device cuda:2 trains there too\); --num-workers has nothing to do: batches come from the split in memory/);
   JSON.parse(r.out); // stdout stays JSON
   const cpu = await run("train", "--type", "bigram", "-o", tmp(), "--steps", "5", "--device", "cpu", ...quiet, "--json");
   assert.doesNotMatch(cpu.err, /--device|--num-workers/);
-  assert.match(cpu.err, /one CPU thread in WebAssembly/);
+  assert.match(cpu.err, /on the CPU in WebAssembly/);
   const help = (await run("train", "--help")).out;
   for (const flag of ["-i, --input-file", "-o, --work-dir", "--resume", "--sample-only", "--max-steps", "--seed", "--top-k", "--type", "-b, --batch-size", "-l, --learning-rate", "-w, --weight-decay", "--device", "--num-workers", "--eval-every", "--sample-every", "--n-embd"]) {
     assert.ok(help.includes(flag), `${flag} in train --help`);

@@ -1,6 +1,6 @@
 // The arena at the edge of its memory: an allocation that does not fit (beyond the limit, or a grow the
 // engine refuses) is an OutOfMemoryError — a MakemoreError the CLI prints as one line — and leaves the
-// arena as it was; the wasm arena's limit is the module's (no declared maximum: 4 GiB); a PlanArena
+// arena as it was; the wasm arena's limit is the module's (its shared memory's maximum: 4 GiB); a PlanArena
 // counts exactly what a real arena would hand out, allocating nothing. Nothing here allocates more
 // than a few hundred KiB.
 
@@ -55,8 +55,8 @@ test("a length no wasm32 memory can hold is an OutOfMemoryError, not a RangeErro
   assert.throws(() => arena.f32(1.5), RangeError);
 });
 
-/** The memory limits the kernels' module declares: { min, max } in pages (max null: none). */
-function declaredMemory(bytes: Uint8Array): { min: number; max: number | null } {
+/** The memory limits the kernels' module declares or imports: { min, max } in pages (max null: none), shared or not. */
+function declaredMemory(bytes: Uint8Array): { min: number; max: number | null; shared: boolean } {
   let pos = 8; // magic, version
   const leb = () => {
     let result = 0;
@@ -68,26 +68,43 @@ function declaredMemory(bytes: Uint8Array): { min: number; max: number | null } 
       if ((b & 0x80) === 0) return result;
     }
   };
+  const limits = () => {
+    const flags = bytes[pos++];
+    const min = leb();
+    return { min, max: flags & 1 ? leb() : null, shared: (flags & 2) !== 0 };
+  };
   while (pos < bytes.length) {
     const id = bytes[pos++];
     const size = leb();
     const end = pos + size;
+    if (id === 2) {
+      // imports: module name, field name, kind (0 function, 2 memory), then the kind's description
+      for (let n = leb(); n > 0; n--) {
+        for (let name = 0; name < 2; name++) {
+          const length = leb(); // (`pos += leb()` would add to the position before the length)
+          pos += length;
+        }
+        const kind = bytes[pos++];
+        if (kind === 2) return limits();
+        assert.equal(kind, 0, "only functions are imported besides the memory");
+        leb();
+      }
+    }
     if (id === 5) {
       assert.equal(leb(), 1, "one memory");
-      const flags = bytes[pos++];
-      const min = leb();
-      return { min, max: flags & 1 ? leb() : null };
+      return limits();
     }
     pos = end;
   }
-  throw new Error("the module defines no memory (an imported memory would need its limit passed to the arena)");
+  throw new Error("the module has no memory");
 }
 
-test("the wasm arena's limit is the module's: no declared maximum, so 4 GiB (65536 pages)", () => {
+test("the wasm arena's limit is the module's: a shared memory of at most 4 GiB (65536 pages)", () => {
   const mem = declaredMemory(Buffer.from(WASM_BASE64, "base64"));
-  // A maximum in scripts/build-wasm.mjs (--maximumMemory) must reach the arena (wasm-kernels.ts:
+  // A maximum below 4 GiB in scripts/build-wasm.mjs (--maximumMemory) must reach the arena (wasm-kernels.ts:
   // `new Arena(memory, base, { maxBytes })`) where the engine does not report it (memory.type()).
-  assert.equal(mem.max, null, "the module declares a maximum memory: pass it to the arena");
+  assert.equal(mem.max, 65536, "the module declares a maximum below 4 GiB: pass it to the arena");
+  assert.ok(mem.shared, "the module imports a shared memory (src/kernels/threads.ts)");
   assert.equal(WASM32_MAX_BYTES, 65536 * 65536);
   assert.equal(wasmArena().bytesLimit, WASM32_MAX_BYTES);
   assert.ok(wasmArena().bytesFree <= WASM32_MAX_BYTES - wasmArena().base);

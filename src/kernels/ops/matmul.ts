@@ -6,6 +6,8 @@
 
 import type { F32Buf } from "../arena.ts";
 import { distinct, need, type WasmContext } from "../common.ts";
+import { CONTROL } from "../thread_worker.ts";
+import { poolFor } from "../threads.ts";
 
 /** The matrix-product kernels of `Kernels`. */
 export interface MatmulKernels {
@@ -81,7 +83,8 @@ export const tsMatmul: MatmulKernels = {
   },
 };
 
-// ---- WebAssembly: check the sizes against the buffers, pass byte offsets.
+// ---- WebAssembly: check the sizes against the buffers, pass byte offsets; a product big enough goes to
+// the threads (threads.ts: cut into blocks of rows, bit for bit the same result).
 
 /** The wasm backend's matrix products over `ctx`'s module and arena. */
 export function wasmMatmul(ctx: WasmContext): MatmulKernels {
@@ -93,7 +96,9 @@ export function wasmMatmul(ctx: WasmContext): MatmulKernels {
       ctx.own(A, M * K, "A", op);
       ctx.own(B, K * N, "B", op);
       distinct(C, A, B, op);
-      w.matmulNN(C.ptr, A.ptr, B.ptr, M, K, N, accumulate ? 1 : 0);
+      const acc = accumulate ? 1 : 0;
+      if (poolFor(w, 2 * M * K * N)?.run(CONTROL.KIND_NN, C.ptr, A.ptr, B.ptr, M, K, N, acc)) return;
+      w.matmulNN(C.ptr, A.ptr, B.ptr, M, K, N, acc);
     },
 
     matmulNT(C, A, B, M, K, N, accumulate = false) {
@@ -102,7 +107,9 @@ export function wasmMatmul(ctx: WasmContext): MatmulKernels {
       ctx.own(A, M * K, "A", op);
       ctx.own(B, N * K, "B", op);
       distinct(C, A, B, op);
-      w.matmulNT(C.ptr, A.ptr, B.ptr, M, K, N, accumulate ? 1 : 0);
+      const acc = accumulate ? 1 : 0;
+      if (poolFor(w, 2 * M * K * N)?.run(CONTROL.KIND_NT, C.ptr, A.ptr, B.ptr, M, K, N, acc)) return;
+      w.matmulNT(C.ptr, A.ptr, B.ptr, M, K, N, acc);
     },
 
     matmulTN(C, A, B, M, K, N, accumulate = false) {
@@ -111,7 +118,9 @@ export function wasmMatmul(ctx: WasmContext): MatmulKernels {
       ctx.own(A, K * M, "A", op);
       ctx.own(B, K * N, "B", op);
       distinct(C, A, B, op);
-      w.matmulTN(C.ptr, A.ptr, B.ptr, M, K, N, accumulate ? 1 : 0);
+      const acc = accumulate ? 1 : 0;
+      if (poolFor(w, 2 * M * K * N)?.run(CONTROL.KIND_TN, C.ptr, A.ptr, B.ptr, M, K, N, acc)) return;
+      w.matmulTN(C.ptr, A.ptr, B.ptr, M, K, N, acc);
     },
   };
 }
