@@ -157,9 +157,10 @@ export function liveRedrawer(state: LabState): () => void {
     due = false;
     last = performance.now();
     const queue = liveSpecs(state, lossCurveTo);
+    const run = state.info; // a new run empties the page: the rest of this queue is the old run's
     const next = () => {
       const make = queue.shift();
-      if (!make) return;
+      if (!make || state.info !== run) return;
       const t0 = performance.now();
       const spec = make();
       const el = spec === undefined ? null : document.getElementById(`chart-${spec.id}`);

@@ -226,7 +226,7 @@ function status(lr: number | null): void {
     : `${i.type}, ${i.numParameters} parameters · step ${state.step} · loss ${Number.isFinite(last) ? last.toFixed(4) : "–"}` +
       (lr !== null ? ` · lr ${Number(lr.toPrecision(4))}` : "") +
       (est ? ` · estimate at ${est.step}: ${Object.entries(est.losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}` : "") +
-      ` · ${Math.round(state.stepsPerSecond)} steps/s (${KERNELS[i.kernels]})`;
+      ` · ${Math.round(state.stepsPerSecond)} steps/s (${KERNELS[i.kernels]}${i.threads > 1 ? `, ${i.threads} threads` : ""})`;
 }
 
 // ---------------------------------------------------------------- wiring

@@ -80,6 +80,8 @@ export interface RunInfo {
   kernels: KernelsBuild;
   /** Why an opened run does not go on under the build it was trained with (null: it does). */
   kernelsNote: string | null;
+  /** Threads the big matrix products run on (src/kernels/threads.ts: 1 unless the page is cross-origin isolated and the machine has the cores). */
+  threads: number;
 }
 
 export type FromWorker =

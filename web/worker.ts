@@ -4,7 +4,8 @@
 // last step's batch diagnostics, the collected update:data series, the embedding): numbers only, the page
 // draws them (web/protocol.ts).
 
-import { chooseWasmForRun, chooseWasmVariant, loadWasm, relaxedSimdSupported, type KernelsBuild, type WasmVariant } from "../src/kernels/index.ts";
+import { threadCount } from "../src/kernels/index.ts";
+import { loadKernels, type WorkerKernels } from "./kernels.ts";
 import { parseWords } from "../src/data/words.ts";
 import { Generator } from "../src/random/generator.ts";
 import { TrainingRun } from "../src/train/run.ts";
@@ -165,7 +166,7 @@ function open(files: Record<string, Uint8Array>, bytes: Uint8Array, source: stri
 }
 
 /** The run's settings for the page (its controls and URL). */
-const labSettings = (r: TrainingRun): LabSettings => labSettingsOf(r.settings, { evalEvery: watch.evalEvery, sampleEvery: watch.sampleEvery, kernels: kernelsSetting });
+const labSettings = (r: TrainingRun): LabSettings => labSettingsOf(r.settings, { evalEvery: watch.evalEvery, sampleEvery: watch.sampleEvery, kernels: kernels.setting });
 
 function begin(r: TrainingRun): void {
   run = r;
@@ -191,7 +192,8 @@ function begin(r: TrainingRun): void {
       step: r.trainer.step,
       modelOnly: r.modelOnly,
       kernels: r.model.kernels.build,
-      kernelsNote,
+      kernelsNote: kernels.note,
+      threads: threadCount(),
     },
   });
 }
@@ -293,45 +295,15 @@ async function keep(key: string, query: string): Promise<void> {
   post({ kind: "kept", step });
 }
 
-/** Why the run does not go on (an opened run) or start (a link's `kernels`) under the build asked for; null: it does. */
-let kernelsNote: string | null = null;
-/** The run's `kernels` setting: "auto" when the loaded build is the one this browser picks by itself. */
-let kernelsSetting: LabSettings["kernels"] = "auto";
+/** The kernels this worker runs, set by its first message (web/kernels.ts). */
+let kernels: WorkerKernels = { note: null, setting: "auto" };
 
-/**
- * Loads the kernels for the worker's first message (one run per worker: web/runs.ts): an opened run's
- * own build, to go on bit for bit, where this browser runs it; for a new run, the build its settings
- * ask for ("auto": the best this browser runs).
- */
-async function loadKernels(m: ToWorker): Promise<void> {
-  const relaxed = relaxedSimdSupported();
-  let recorded: KernelsBuild | null = null;
-  if (m.kind === "open" && m.files[FILES.config] !== undefined) {
-    try {
-      recorded = decodeRunConfig(new TextDecoder().decode(m.files[FILES.config]), FILES.config).kernels;
-    } catch {
-      // open() reports what is wrong with the file
-    }
-  } else if (m.kind === "start" && m.settings.kernels !== "auto") {
-    recorded = m.settings.kernels;
-  }
-  let variant: WasmVariant = chooseWasmVariant("auto", relaxed);
-  if (recorded !== null) {
-    const chosen = chooseWasmForRun(recorded, undefined, relaxed);
-    variant = chosen.variant;
-    kernelsNote = m.kind === "open" ? chosen.note
-      : chosen.note === null ? null : `kernels=${recorded}: this browser has no relaxed SIMD (Chrome ≥ 114 has it): the plain SIMD build runs`;
-  }
-  await loadWasm(variant);
-  kernelsSetting = variant === chooseWasmVariant("auto", relaxed) ? "auto" : variant;
-}
-
-let ready: Promise<void> | null = null;
+let ready: Promise<unknown> | null = null;
 
 self.onmessage = async (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
   try {
-    await (ready ??= loadKernels(m));
+    await (ready ??= loadKernels(m).then((k) => (kernels = k)));
     switch (m.kind) {
       case "start":
         playing = false;
