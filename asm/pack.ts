@@ -64,6 +64,21 @@ export function packStrips(dst: usize, src: usize, lds: i32, R: i32, C: i32): vo
 }
 
 /**
+ * Rows x0..x3 of a 4×4 block, transposed in registers, stored as 4 rows of a strip (32 bytes apart)
+ * from q: q[0] = (x00 x10 x20 x30), q[32] = (x01 x11 x21 x31), …
+ */
+@inline function storeTransposed(x0: v128, x1: v128, x2: v128, x3: v128, q: usize): void {
+  const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5); // x00 x10 x01 x11
+  const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5); // x20 x30 x21 x31
+  const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7); // x02 x12 x03 x13
+  const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7); // x22 x32 x23 x33
+  v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
+  v128.store(q, i64x2.shuffle(t0, t1, 1, 3), 32);
+  v128.store(q, i64x2.shuffle(t2, t3, 0, 2), 64);
+  v128.store(q, i64x2.shuffle(t2, t3, 1, 3), 96);
+}
+
+/**
  * dst = src[C,R]ᵀ (row stride lds) as strips of 8 columns, the columns past C zero: strip s, row k holds
  * src[8s..8s+8, k]. 4×4 blocks transposed in registers, the last 1..3 rows of each strip one by one.
  */
@@ -83,15 +98,7 @@ export function packStripsT(dst: usize, src: usize, lds: i32, R: i32, C: i32): v
         for (; k + 4 <= R; k += 4) {
           const p = s0 + (<usize>k << 2);
           const x0 = v128.load(p), x1 = v128.load(p + ss), x2 = v128.load(p + 2 * ss), x3 = v128.load(p + 3 * ss);
-          const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
-          const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
-          const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
-          const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
-          const q = dh + (<usize>k << 5);
-          v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
-          v128.store(q, i64x2.shuffle(t0, t1, 1, 3), 32);
-          v128.store(q, i64x2.shuffle(t2, t3, 0, 2), 64);
-          v128.store(q, i64x2.shuffle(t2, t3, 1, 3), 96);
+          storeTransposed(x0, x1, x2, x3, dh + (<usize>k << 5));
         }
       }
       for (; k + 4 <= R; k += 4) { // fewer than 4 source rows: the missing ones are zero columns
@@ -100,15 +107,7 @@ export function packStripsT(dst: usize, src: usize, lds: i32, R: i32, C: i32): v
         const x1 = n > 1 ? v128.load(p + ss) : zero;
         const x2 = n > 2 ? v128.load(p + 2 * ss) : zero;
         const x3 = n > 3 ? v128.load(p + 3 * ss) : zero;
-        const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5); // x00 x10 x01 x11
-        const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5); // x20 x30 x21 x31
-        const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7); // x02 x12 x03 x13
-        const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7); // x22 x32 x23 x33
-        const q = dh + (<usize>k << 5);
-        v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
-        v128.store(q, i64x2.shuffle(t0, t1, 1, 3), 32);
-        v128.store(q, i64x2.shuffle(t2, t3, 0, 2), 64);
-        v128.store(q, i64x2.shuffle(t2, t3, 1, 3), 96);
+        storeTransposed(x0, x1, x2, x3, dh + (<usize>k << 5));
       }
       for (; k < R; k++) {
         const p = s0 + (<usize>k << 2);
@@ -139,15 +138,7 @@ export function packRows(dst: usize, src: usize, lds: i32, kc: i32, rows: i32): 
       for (; k + 4 <= kc; k += 4) {
         const p = s0 + (<usize>k << 2);
         const x0 = v128.load(p), x1 = v128.load(p + ss), x2 = v128.load(p + 2 * ss), x3 = v128.load(p + 3 * ss);
-        const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5); // x00 x10 x01 x11
-        const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5); // x20 x30 x21 x31
-        const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7); // x02 x12 x03 x13
-        const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7); // x22 x32 x23 x33
-        const q = dh + (<usize>k << 5);
-        v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
-        v128.store(q, i64x2.shuffle(t0, t1, 1, 3), 32);
-        v128.store(q, i64x2.shuffle(t2, t3, 0, 2), 64);
-        v128.store(q, i64x2.shuffle(t2, t3, 1, 3), 96);
+        storeTransposed(x0, x1, x2, x3, dh + (<usize>k << 5));
       }
     }
     for (; k + 4 <= kc; k += 4) { // fewer than 4 rows left: the missing ones read as zeros
@@ -156,15 +147,7 @@ export function packRows(dst: usize, src: usize, lds: i32, kc: i32, rows: i32): 
       const x1 = n > 1 ? v128.load(p + ss) : zero;
       const x2 = n > 2 ? v128.load(p + 2 * ss) : zero;
       const x3 = n > 3 ? v128.load(p + 3 * ss) : zero;
-      const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
-      const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
-      const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
-      const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
-      const q = dh + (<usize>k << 5);
-      v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
-      v128.store(q, i64x2.shuffle(t0, t1, 1, 3), 32);
-      v128.store(q, i64x2.shuffle(t2, t3, 0, 2), 64);
-      v128.store(q, i64x2.shuffle(t2, t3, 1, 3), 96);
+      storeTransposed(x0, x1, x2, x3, dh + (<usize>k << 5));
     }
     for (; k < kc; k++) {
       const p = s0 + (<usize>k << 2);
