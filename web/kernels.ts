@@ -43,5 +43,7 @@ export async function loadKernels(m: ToWorker): Promise<WorkerKernels> {
   // a second thread where the page is cross-origin isolated (makemore lab's server sends the headers)
   // and the machine has the cores (src/kernels/threads.ts's autoThreads); else one, silently
   setThreads("auto");
-  return { note, setting: variant === best ? "auto" : variant };
+  // a link's own build stays in it (shared on, it asks for the same arithmetic where that runs)
+  const asked = m.kind === "start" ? m.settings.kernels : "auto";
+  return { note, setting: asked !== "auto" ? asked : variant === best ? "auto" : variant };
 }

@@ -123,7 +123,7 @@ export function registerDiagnose(program: Command, io: Output): void {
     .option("--batch-size <n>", "examples in the batch looked at (default: the run's batch size; at least 2 with BatchNorm)", intFlag(1))
     .option("--seed <s>", "seed of the Generator drawing that batch (default: the run's seed)", bigintFlag)
     .action((flags: DiagnoseFlags) => {
-      const run = loadRun(flags.workDir, { inputFile: flags.inputFile });
+      const run = loadRun(flags.workDir, { inputFile: flags.inputFile, note: (text) => io.err(`makemore: note: ${text}`) });
       const kept = readDiagnostics(flags.workDir, run);
       for (const note of kept.notes) io.err(`makemore: note: ${note}`);
       const d = diagnoseRun(run, { batchSize: flags.batchSize, seed: flags.seed, collector: kept.collected });

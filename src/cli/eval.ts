@@ -31,7 +31,7 @@ export function registerEval(program: Command, io: Output): void {
     .option("-i, --input-file <file>", "the run's word file, if it has moved")
     .option("--json", "print the losses as JSON")
     .action((flags: EvalFlags) => {
-      const run = loadRun(flags.workDir, { inputFile: flags.inputFile, modelOnly: true });
+      const run = loadRun(flags.workDir, { inputFile: flags.inputFile, modelOnly: true, note: (text) => io.err(`makemore: note: ${text}`) });
       const hasBn = run.model.batchNorms().length > 0;
       if (flags.bnStats && !hasBn) throw new ConfigError(`--bn-stats: this ${run.model.type} model has no BatchNorm`);
       const bnStats = hasBn ? (flags.bnStats ?? run.settings.training.evalStats ?? "running") : null;

@@ -68,6 +68,7 @@ export function registerSample(program: Command, io: Output): void {
         temperature: flags.temperature,
         topK: topKOf(flags.topK),
         inputFile: flags.inputFile,
+        note: (text) => io.err(`makemore: note: ${text}`),
       });
       if (flags.json) {
         io.out(JSON.stringify(samplesJson(samples, marked), null, 2));

@@ -163,6 +163,7 @@ function sampleOnly(flags: TrainFlags, given: (k: string) => boolean, io: Output
     topK: topKOf(flags.topK),
     seed: given("seed") ? flags.seed : undefined,
     inputFile: flags.inputFile,
+    note: (text) => io.err(`makemore: note: ${text}`),
   });
   if (flags.json) {
     io.out(JSON.stringify({ workDir: dir, step: config.best?.step ?? config.stepsDone, best: config.best, samples: samplesJson(samples, marked) }, null, 2));

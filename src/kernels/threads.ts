@@ -15,7 +15,8 @@
 
 import { ConfigError } from "../errors.ts";
 import type { WasmExports } from "./wasm-exports.generated.ts";
-import { wasmExports, wasmInstanceInfo } from "./wasm.ts";
+import { loadedWasmExports, wasmExports, wasmInstanceInfo } from "./wasm.ts";
+import { sharedMemoryAvailable } from "./wasm_memory.ts";
 import { CONTROL, threadWorkerSource, workBlocks, type ThreadInit } from "./thread_worker.ts";
 
 /** The most threads a product is cut for: the packing scratch areas the module has (asm/pack.ts). */
@@ -223,9 +224,10 @@ function spawnWorker(onMessage: (m: unknown) => void, onError: (e: unknown) => v
 }
 
 /** Why this runtime runs the kernels on one thread whatever is asked, or null if it can run more. */
-export function threadsUnavailable(w: WasmExports = wasmExports()): string | null {
-  const info = wasmInstanceInfo(w);
-  if (info === undefined || !info.shared) {
+export function threadsUnavailable(w: WasmExports | undefined = loadedWasmExports()): string | null {
+  // before the library's instance is made: whether the one it will make can have shared memory
+  const shared = w === undefined ? sharedMemoryAvailable() : wasmInstanceInfo(w)?.shared === true;
+  if (!shared) {
     const g = globalThis as { crossOriginIsolated?: boolean };
     return g.crossOriginIsolated === false ? "the page is not cross-origin isolated" : "this runtime has no shared WebAssembly memory";
   }
@@ -250,6 +252,8 @@ export function cpuCount(): number {
 
 /** Each instance's pool (null: one thread, decided); absent: not decided yet (the default applies). */
 const pools = new WeakMap<WasmExports, ThreadPool | null>();
+/** A setThreads made before the library's instance was: applied at its first product big enough to cut. */
+let wanted: ThreadsSetting | undefined;
 
 /** A thread count as the library and the CLI take it. */
 export type ThreadsSetting = number | "auto";
@@ -267,7 +271,7 @@ export const AUTO_MIN_CPUS = 4;
  * AUTO_MIN_CPUS CPUs, else 2. A third and a fourth thread (setThreads(3), (4)) are left to measure on a
  * machine with more cores.
  */
-export function autoThreads(w: WasmExports = wasmExports()): number {
+export function autoThreads(w: WasmExports | undefined = loadedWasmExports()): number {
   if (threadsUnavailable(w) !== null) return 1;
   return cpuCount() >= AUTO_MIN_CPUS ? 2 : 1;
 }
@@ -283,11 +287,20 @@ export function checkThreads(n: unknown, what = "threads"): ThreadsSetting {
  * from now on, for the library's kernels (or the instance `w`). Returns the count in effect: 1 where the
  * runtime cannot run more (threadsUnavailable says why). Workers start in the background; until they run,
  * products run on the calling thread (`threadsReady()` waits for them). Results are bit for bit the
- * same at any count. Throws ConfigError for a count outside 1..MAX_THREADS.
+ * same at any count. Before the library's kernels first run (a run picks their build first: wasm.ts's
+ * wasmForRun) the setting is kept, and the pool starts at their first product big enough to cut. Throws
+ * ConfigError for a count outside 1..MAX_THREADS.
  */
-export function setThreads(n: ThreadsSetting, w: WasmExports = wasmExports()): number {
+export function setThreads(n: ThreadsSetting, given?: WasmExports): number {
   const want = checkThreads(n);
+  const w = given ?? loadedWasmExports();
   const size = want === "auto" ? autoThreads(w) : threadsUnavailable(w) === null ? want : 1;
+  if (w === undefined) {
+    // the library's instance is not made yet (a run picks its build first: wasm.ts's wasmForRun); the
+    // setting waits for its first product big enough to cut
+    wanted = want;
+    return size;
+  }
   const old = pools.get(w);
   if (old !== undefined && old !== null && old.size === size && old.open) return size;
   old?.close();
@@ -304,18 +317,19 @@ export function defaultThreads(): ThreadsSetting {
 }
 
 /** The threads the products of `w` (default: the library's kernels) run on now or will once started. */
-export function threadCount(w: WasmExports = wasmExports()): number {
-  const p = pools.get(w);
+export function threadCount(w: WasmExports | undefined = loadedWasmExports()): number {
+  const p = w === undefined ? undefined : pools.get(w);
   if (p !== undefined) return p === null || !p.open ? 1 : p.size;
-  const d = defaultThreads();
-  return d === "auto" ? autoThreads(w) : d;
+  const d = w === undefined || w === loadedWasmExports() ? (wanted ?? defaultThreads()) : defaultThreads();
+  if (d === "auto") return autoThreads(w);
+  return threadsUnavailable(w) === null ? d : 1;
 }
 
 /** Resolves with threadCount() once the workers run (at once for one thread; 1 if they could not start). */
 export async function threadsReady(w: WasmExports = wasmExports()): Promise<number> {
   let p = pools.get(w);
   if (p === undefined) {
-    setThreads(defaultThreads(), w);
+    setThreads((w === loadedWasmExports() ? wanted : undefined) ?? defaultThreads(), w);
     p = pools.get(w);
   }
   if (p === undefined || p === null) return 1;
@@ -323,7 +337,7 @@ export async function threadsReady(w: WasmExports = wasmExports()): Promise<numb
     await p.ready;
     return p.size;
   } catch {
-    pools.set(w, null);
+    if (pools.get(w) === p) pools.set(w, null); // (a newer setThreads may have replaced it meanwhile)
     return 1;
   }
 }
@@ -335,7 +349,7 @@ export async function threadsReady(w: WasmExports = wasmExports()): Promise<numb
 export function poolFor(w: WasmExports, flops: number): ThreadPool | null {
   const p = pools.get(w);
   if (p !== undefined) return p;
-  if (flops < MIN_SPLIT_FLOPS || w !== wasmExports()) return null;
-  setThreads(defaultThreads(), w);
+  if (flops < MIN_SPLIT_FLOPS || w !== loadedWasmExports()) return null;
+  setThreads(wanted ?? defaultThreads(), w);
   return pools.get(w) ?? null;
 }

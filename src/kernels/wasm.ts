@@ -41,6 +41,8 @@ let instance: WasmExports | undefined;
 let chosen: WasmVariant | undefined;
 const bytes: Partial<Record<WasmVariant, Uint8Array<ArrayBuffer>>> = {};
 let relaxedOk: boolean | undefined;
+/** The build a loadWasm() in progress is compiling (its instance not there yet). */
+let loading: WasmVariant | undefined;
 /** The build of every instance this file made (createWasmKernels asks, to label its backend). */
 const builds = new WeakMap<object, WasmVariant>();
 
@@ -159,7 +161,7 @@ export function buildOf(w: WasmExports): WasmVariant {
  * with `chooseWasmForRun` and `loadWasm(variant)`.
  */
 export function wasmForRun(recorded: KernelsBuild): string | null {
-  const loaded = instance !== undefined ? chosen : undefined;
+  const loaded = instance !== undefined ? chosen : loading;
   const { variant, note } = chooseWasmForRun(recorded, requestedVariant(), relaxedSimdSupported(), loaded);
   chosen = variant;
   return note;
@@ -195,6 +197,11 @@ export function instantiateWasm(variant: WasmVariant, options: { shared?: boolea
   return w;
 }
 
+/** The shared instance if it has been made, without making it (undefined before the first kernel runs). */
+export function loadedWasmExports(): WasmExports | undefined {
+  return instance;
+}
+
 /** The module's exports, compiled and instantiated synchronously on first use. */
 export function wasmExports(): WasmExports {
   instance ??= instantiateWasm(wasmVariant());
@@ -216,13 +223,16 @@ export async function loadWasm(variant?: WasmVariant | "auto"): Promise<WasmExpo
     chosen = want;
   }
   if (instance === undefined) {
-    const mem = kernelMemory(wasmBytes(wasmVariant()));
+    const variant = wasmVariant(); // the build of these bytes, whatever is chosen while they compile
+    loading ??= variant;
+    const mem = kernelMemory(wasmBytes(variant));
     const { module, instance: inst } = await WebAssembly.instantiate(mem.bytes, { env: { memory: mem.memory } });
     if (instance === undefined) {
       const w = inst.exports as unknown as WasmExports;
       infos.set(w, { module, memory: mem.memory, shared: mem.shared });
-      builds.set(w, wasmVariant());
+      builds.set(w, variant);
       instance = w;
+      chosen = variant;
     }
   }
   return instance;

@@ -213,7 +213,7 @@ export function loadRun(
   return TrainingRun.fromCheckpoint(
     { ...save, metrics: modelOnly ? [] : readMetrics(dir) },
     { words: list.words, source: list.source },
-    { ...env, kernels: env.kernels ?? kernelsForRun(save.config, note), where: (name) => join(dir, name) },
+    { ...env, note, where: (name) => join(dir, name) },
   );
 }
 

@@ -13,7 +13,7 @@ import { ConfigError, DataError, MakemoreError } from "../errors.ts";
 import { buildRunCorpus, wordsHash, type Corpus } from "../data/corpus.ts";
 import { Vocabulary } from "../data/vocabulary.ts";
 import type { SplitName } from "../data/splits.ts";
-import { wasmKernels, type Kernels } from "../kernels/index.ts";
+import { wasmForRun, wasmKernels, type Kernels } from "../kernels/index.ts";
 import { numParameters, type Model } from "../models/model.ts";
 import { checkMemory } from "../models/memory.ts";
 import { initModel, modelConfig, modelType } from "../models/registry.ts";
@@ -157,9 +157,20 @@ export class TrainingRun {
   static fromCheckpoint(
     files: Pick<CheckpointFiles, "model.safetensors"> & Partial<Pick<CheckpointFiles, "train_state.safetensors">> & { config: RunConfig; metrics: MetricLine[] },
     data: WordSource,
-    { kernels = wasmKernels(), logEvery = 100, steps, evalEvery, where }: RunEnv & { steps?: number; evalEvery?: number | null; where?: (name: string) => string } = {},
+    { kernels: given, logEvery = 100, steps, evalEvery, where, note }: RunEnv & {
+      steps?: number; evalEvery?: number | null; where?: (name: string) => string;
+      /** Told why the run cannot go on under the kernels' build it was trained with (`kernels` not given). */
+      note?: (text: string) => void;
+    } = {},
   ): TrainingRun {
     const c = files.config;
+    // the library's kernels, of the build the run was trained under where this runtime has it (wasm.ts)
+    let kernels = given;
+    if (kernels === undefined) {
+      const text = wasmForRun(c.kernels);
+      if (text !== null) note?.(text);
+      kernels = wasmKernels();
+    }
     if (wordsHash(data.words) !== c.data.sha256) {
       throw new DataError("does not hold the words this run was trained on (sha256 differs from config.json); pass the original file with -i", data.source);
     }

@@ -42,8 +42,9 @@ test("a run records its build and resumes under it, bit for bit, whatever a new 
   assert.equal(config(straight).kernels, "simd");
   const resumed = join(tmp(), "resumed");
   makemore("simd", "train", "-o", resumed, "--steps", "6", ...quick);
-  // unset: a new run would get relaxed where the runtime has it; this one goes on under its simd
-  const err = makemore(undefined, "train", "-o", resumed, "--resume", "--steps", "12", ...quick);
+  // unset: a new run would get relaxed where the runtime has it; this one goes on under its simd (a
+  // --threads given first does not load the kernels before the run has picked their build)
+  const err = makemore(undefined, "train", "-o", resumed, "--resume", "--steps", "12", "--threads", "1", ...quick);
   assert.doesNotMatch(err, /note: this run was trained with/);
   assert.equal(config(resumed).kernels, "simd");
   assert.equal(losses(straight).length, 12);
@@ -69,6 +70,12 @@ test("a run that cannot go on under its build goes on under the other, says why,
   assert.match(err, new RegExp(`makemore: note: this run was trained with the relaxed-SIMD build of the kernels \\(fused multiply-add\\); ${why.replace(/[()]/g, "\\$&")}: it goes on with that`));
   assert.equal(config(dir).stepsDone, 8);
   assert.equal(config(dir).kernels, "simd");
+  // sample, eval and diagnose follow the recorded build too, and say when they cannot
+  writeFileSync(join(dir, "config.json"), JSON.stringify({ ...config(dir), kernels: "relaxed" }, null, 2) + "\n");
+  for (const cmd of [["sample", "-n", "2"], ["eval"], ["diagnose"], ["train", "--sample-only"]]) {
+    const said = makemore(relaxed ? "simd" : undefined, ...cmd, "-o", dir);
+    assert.match(said, /makemore: note: this run was trained with the relaxed-SIMD build/, cmd.join(" "));
+  }
 });
 
 test("config.json: kernels is one of the builds; a file saved before it was recorded reads as simd", () => {
