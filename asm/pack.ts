@@ -83,41 +83,10 @@ export function packStrips(dst: usize, src: usize, lds: i32, R: i32, C: i32): vo
  * src[8s..8s+8, k]. 4×4 blocks transposed in registers, the last 1..3 rows of each strip one by one.
  */
 export function packStripsT(dst: usize, src: usize, lds: i32, R: i32, C: i32): void {
-  const ss = <usize>lds << 2;
-  const zero = f32x4.splat(0);
+  // each strip is a block of (up to) 8 source rows packed k-major: packRows's layout
   let d = dst;
   for (let j = 0; j < C; j += 8) {
-    const w = C - j;
-    const s = src + <usize>j * ss;
-    for (let h = 0; h < 8; h += 4) { // the strip's two halves of 4 columns
-      const n = w - h; // source rows of this half (≤ 0: all padding)
-      const s0 = s + <usize>h * ss;
-      const dh = d + (<usize>h << 2);
-      let k = 0;
-      if (n >= 4) {
-        for (; k + 4 <= R; k += 4) {
-          const p = s0 + (<usize>k << 2);
-          const x0 = v128.load(p), x1 = v128.load(p + ss), x2 = v128.load(p + 2 * ss), x3 = v128.load(p + 3 * ss);
-          storeTransposed(x0, x1, x2, x3, dh + (<usize>k << 5));
-        }
-      }
-      for (; k + 4 <= R; k += 4) { // fewer than 4 source rows: the missing ones are zero columns
-        const p = s0 + (<usize>k << 2);
-        const x0 = n > 0 ? v128.load(p) : zero;
-        const x1 = n > 1 ? v128.load(p + ss) : zero;
-        const x2 = n > 2 ? v128.load(p + 2 * ss) : zero;
-        const x3 = n > 3 ? v128.load(p + 3 * ss) : zero;
-        storeTransposed(x0, x1, x2, x3, dh + (<usize>k << 5));
-      }
-      for (; k < R; k++) {
-        const p = s0 + (<usize>k << 2);
-        const q = dh + (<usize>k << 5);
-        store<f32>(q, n > 0 ? load<f32>(p) : 0);
-        store<f32>(q, n > 1 ? load<f32>(p + ss) : 0, 4);
-        store<f32>(q, n > 2 ? load<f32>(p + 2 * ss) : 0, 8);
-        store<f32>(q, n > 3 ? load<f32>(p + 3 * ss) : 0, 12);
-      }
-    }
+    packRows(d, src + <usize>j * (<usize>lds << 2), lds, R, min(C - j, 8));
     d += <usize>R << 5;
   }
 }
