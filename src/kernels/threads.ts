@@ -325,6 +325,15 @@ export function threadCount(w: WasmExports | undefined = loadedWasmExports()): n
   return threadsUnavailable(w) === null ? d : 1;
 }
 
+/**
+ * The threads the products of `w` run on at this moment: its pool's, 1 before it has one. Cheap (one
+ * lookup): the trainer asks at every step whether its recorded calls still hold (train/step_graph.ts).
+ */
+export function activeThreads(w: WasmExports): number {
+  const p = pools.get(w);
+  return p === undefined || p === null || !p.open ? 1 : p.size;
+}
+
 /** Resolves with threadCount() once the workers run (at once for one thread; 1 if they could not start). */
 export async function threadsReady(w: WasmExports = wasmExports()): Promise<number> {
   let p = pools.get(w);

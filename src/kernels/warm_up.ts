@@ -81,7 +81,7 @@ export function warmUp(w: WasmExports, arena: Arena): void {
       w.layerNormBackwardF32(b, d, e, a, c, d, e, f, R, H, 0);
       // cross-entropy, embeddings, bag of words, AdamW
       w.checkTargets(idx, R, V);
-      w.crossEntropyF32(c, a, idx, R, V, R);
+      w.crossEntropyF32(c, a, idx, R, V);
       w.crossEntropyRowsF32(d, a, idx, R, V);
       w.checkIndices(idx, R * 3, V);
       w.embeddingGatherF32(c, a, idx, R * 3, E);

@@ -10,7 +10,7 @@
 //   backward: p.grad += ∂loss/∂p for every parameter (zeroGrad first)
 // `targetsPerRow` says which (1 or T): a dataset row's Y holds that many targets.
 
-import type { F32Buf, Kernels } from "../kernels/index.ts";
+import type { F32Buf, I32Buf, Kernels } from "../kernels/index.ts";
 import { ConfigError } from "../errors.ts";
 import type { BatchNorm1d } from "../nn/batchnorm.ts";
 import { CrossEntropyLoss } from "../nn/cross_entropy.ts";
@@ -47,8 +47,11 @@ export interface Model {
   readonly targetsPerRow: number;
   /** Logits for X (B, T): (B, V) or (B, T, V). */
   forward(X: Tokens): Act;
-  /** Mean cross-entropy of the last forward's logits against Y (B·targetsPerRow; -1 is ignored). */
-  loss(Y: Int32Array): number;
+  /**
+   * Mean cross-entropy of the last forward's logits against Y (B·targetsPerRow; -1 is ignored): an
+   * Int32Array, or a buffer of the model's kernels (read in place: the trainer's minibatch).
+   */
+  loss(Y: Int32Array | I32Buf): number;
   /** Backpropagates the last loss into every parameter's gradient (accumulating). */
   backward(): void;
   /** Parameters in PyTorch's construction order, under their state_dict names (one array, reused). */
@@ -103,7 +106,7 @@ export abstract class ModelBase implements Model {
     this.setMode(mode);
   }
 
-  loss(Y: Int32Array): number {
+  loss(Y: Int32Array | I32Buf): number {
     if (this.logits === null) throw new Error(`${this.type}: loss called before forward`);
     return this.lossFn.forward(this.logits, Y);
   }
