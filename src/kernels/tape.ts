@@ -9,8 +9,8 @@
 //
 // A tape is only as good as its recording, so a recording that cannot be replayed marks itself so:
 //   - a kernel call whose result the JavaScript reads, but the checks (checkIndices, checkTargets: a
-//     replay checks their results again and stops before the kernel they guard) and the cross-entropy
-//     (the loss, the replay's result): the JavaScript may decide something with it;
+//     replay runs them first, on the step's inputs, and stops before any other call where one fails)
+//     and the cross-entropy (the loss, the replay's result; the recording step's loss must be it);
 //   - a look at any buffer's memory from JavaScript (ArenaBuf.view: a layer computing in JavaScript,
 //     BatchNorm's calibration);
 //   - a matrix product handed to the threads (they are not calls of this instance);
@@ -31,7 +31,7 @@ const CHECKS: Readonly<Record<string, (result: number) => boolean>> = {
 /** The export whose result is a replay's result (the loss). */
 const RESULT = "crossEntropyF32";
 
-/** Exports that return a value (asm's non-void exports, test/kernels/tape.test.ts holds the list to asm/). */
+/** Exports that return a value (asm's non-void exports; test/train/step_graph.test.ts holds the list to asm/). */
 export const VALUE_EXPORTS: readonly string[] = [
   "heapBase", "sumF32", "sgdTable", "sgdTableEntries", "checkTargets", "crossEntropyF32", "checkIndices", "peakMaddF32",
 ];
@@ -55,7 +55,9 @@ export class Tape {
   private readonly names: string[] = [];
   private readonly args: number[][] = [];
   private readonly calls: (() => number | void)[] = [];
-  private kinds: number[] = [];
+  private readonly kinds: number[] = [];
+  /** The result of the last cross-entropy call recorded (the recording step's loss), NaN without one. */
+  result = NaN;
 
   get length(): number {
     return this.calls.length;
@@ -67,12 +69,13 @@ export class Tape {
   }
 
   /** Appends a call of `fn` (the export `name`) with `args`. */
-  push(name: string, fn: (...a: number[]) => number | void, args: number[]): void {
+  push(name: string, fn: (...a: number[]) => number | void, args: number[], result: number | void): void {
     if (VALUE_EXPORTS.includes(name) && !(name in CHECKS) && name !== RESULT) this.refuse(`its result of ${name} is read`);
     this.names.push(name);
     this.args.push(args);
     this.calls.push(fn.bind(null, ...args) as () => number | void);
     this.kinds.push(name in CHECKS ? CHECK : name === RESULT ? RESULT_CALL : CALL);
+    if (name === RESULT) this.result = result as number;
   }
 
   /** Whether `other` is the same calls with the same arguments. */
@@ -88,21 +91,20 @@ export class Tape {
   }
 
   /**
-   * Runs the calls in order; returns the last cross-entropy's result (NaN without one). Throws
-   * TapeCheckFailed, before the call it guards, where a check fails.
+   * Runs the checks, then the other calls in order; returns the last cross-entropy's result (NaN
+   * without one). Throws TapeCheckFailed where a check fails, before any other call: the checks read
+   * only the step's inputs (indices and targets the trainer wrote), so a failed step changes nothing.
    */
   replay(): number {
     const { calls, kinds } = this;
+    for (let i = 0; i < calls.length; i++) {
+      if (kinds[i] === CHECK && !CHECKS[this.names[i]](calls[i]() as number)) throw new TapeCheckFailed(this.names[i]);
+    }
     let result = NaN;
     for (let i = 0; i < calls.length; i++) {
       const kind = kinds[i];
-      if (kind === CALL) {
-        calls[i]();
-      } else if (kind === RESULT_CALL) {
-        result = calls[i]() as number;
-      } else if (!CHECKS[this.names[i]](calls[i]() as number)) {
-        throw new TapeCheckFailed(this.names[i]);
-      }
+      if (kind === CALL) calls[i]();
+      else if (kind === RESULT_CALL) result = calls[i]() as number;
     }
     return result;
   }
@@ -134,15 +136,16 @@ export class TapeRecorder {
     if (this.tape !== null) throw new Error("TapeRecorder.start: a recording is under way");
     const tape = new Tape();
     this.tape = tape;
-    this.arena.watch = tape;
+    this.arena.watch ??= tape; // (another recorder's recording on the same arena keeps it)
     const table = this.table as unknown as Record<string, unknown>;
     for (const [name, value] of Object.entries(this.exports as unknown as Record<string, unknown>)) {
       if (typeof value !== "function") continue;
       const fn = value as (...a: number[]) => number | void;
       this.originals[name] = fn;
       table[name] = (...args: number[]) => {
-        tape.push(name, fn, args);
-        return fn(...args);
+        const result = fn(...args);
+        tape.push(name, fn, args, result);
+        return result;
       };
     }
   }
@@ -154,7 +157,7 @@ export class TapeRecorder {
     const table = this.table as unknown as Record<string, unknown>;
     for (const [name, fn] of Object.entries(this.originals)) table[name] = fn;
     this.tape = null;
-    this.arena.watch = null;
+    if (this.arena.watch === tape) this.arena.watch = null;
     return tape;
   }
 }

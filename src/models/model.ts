@@ -48,6 +48,11 @@ export interface Model {
   /** Logits for X (B, T): (B, V) or (B, T, V). */
   forward(X: Tokens): Act;
   /**
+   * Forward passes run so far through the model's JavaScript (a replayed step runs none): a change
+   * tells the trainer's recorded step that the layers' records describe another pass (train/step_graph.ts).
+   */
+  readonly forwards: number;
+  /**
    * Mean cross-entropy of the last forward's logits against Y (B·targetsPerRow; -1 is ignored): an
    * Int32Array, or a buffer of the model's kernels (read in place: the trainer's minibatch).
    */
@@ -92,7 +97,15 @@ export abstract class ModelBase implements Model {
     this.lossFn = new CrossEntropyLoss(kernels, config.vocabSize, capacity * targetsPerRow);
   }
 
-  abstract forward(X: Tokens): Act;
+  forwards = 0;
+
+  forward(X: Tokens): Act {
+    this.forwards++;
+    return this.forwardPass(X);
+  }
+
+  /** The model's forward pass (Model.forward, which counts it). */
+  protected abstract forwardPass(X: Tokens): Act;
   abstract backward(): void;
   protected abstract collectParameters(): Parameter[];
   abstract buffers(): Buffer[];

@@ -34,7 +34,7 @@ export abstract class StackModel extends ModelBase {
   }
 
   /** Logits (B, V) for contexts (B, T). */
-  forward(X: Tokens): Act {
+  protected forwardPass(X: Tokens): Act {
     this.logits = this.net.forward(this.netRec, this.embedding.forward(this.embRec, X));
     return this.logits;
   }

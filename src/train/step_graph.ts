@@ -7,8 +7,11 @@
 // steps (issue 14): that JavaScript runs unoptimized for the first thousand steps or so.
 //
 // The tapes are dropped when what they were recorded under changes: the batch size, train/eval mode,
-// the number of threads. A failed check in a replay (an index outside the table) drops them too, and
-// the step runs again through the model, which throws the error it always threw.
+// the number of threads working. A failed check in a replay (an index outside the table: the checks run
+// first and change nothing) drops them too, and the step runs again through the model, which throws the
+// error it always threw. After a forward pass outside the trainer (an estimate, a sample, BatchNorm's
+// calibration: Model.forwards counts them), the next step runs through the model again and is checked
+// against the tapes, so that the layers' records — what diagnostics read — describe the training step.
 // Steps between the two passes (the divergence check, zeroing the gradients, the optimizer) stay with
 // the trainer, outside the tapes.
 
@@ -33,6 +36,8 @@ export class StepGraph {
   private lastBackward: Tape | null = null;
   /** Whether this step's forward pass was a replay. */
   private replayed = false;
+  /** model.forwards after the last step's forward pass. */
+  private forwards = -1;
   private mismatches = 0;
   // what the tapes were recorded under
   private batch = -1;
@@ -62,19 +67,18 @@ export class StepGraph {
     this.replayed = false;
     this.recorded = null;
     const recorder = this.recorder;
-    if (!this.enabled || recorder === undefined || this.refused !== null || recorder.recording !== null) {
-      model.forward(tokens);
-      return model.loss(targets);
-    }
+    if (!this.enabled || recorder === undefined || recorder.recording !== null) return this.run(tokens, targets);
     const batch = tokens.shape[0], threads = recorder.threads();
     if (batch !== this.batch || model.training !== this.training || threads !== this.threads) {
       this.reset();
+      this.refused = null; // (a refusal of before, under other settings, may not hold now)
       this.batch = batch;
       this.training = model.training;
       this.threads = threads;
     }
+    if (this.refused !== null) return this.run(tokens, targets);
     const tape = this.forwardTape;
-    if (tape !== null) {
+    if (tape !== null && model.forwards === this.forwards) {
       try {
         const loss = Math.fround(tape.replay());
         this.replayed = true;
@@ -85,12 +89,24 @@ export class StepGraph {
       }
     }
     recorder.start();
+    let loss = NaN;
     try {
       model.forward(tokens);
-      return model.loss(targets);
+      loss = model.loss(targets);
+      return loss;
     } finally {
-      this.recorded = recorder.stop();
+      const recorded = recorder.stop();
+      this.forwards = model.forwards;
+      // the replay's result is the last cross-entropy's: it must be the loss the model returned
+      if (!Object.is(Math.fround(recorded.result), loss)) recorded.refuse("its loss is not the last cross-entropy's result");
+      this.recorded = recorded;
     }
+  }
+
+  /** The forward pass and the loss through the model's JavaScript, unrecorded. */
+  private run(tokens: Tokens, targets: I32Buf): number {
+    this.model.forward(tokens);
+    return this.model.loss(targets);
   }
 
   /** The backward pass of the step forwardLoss began: replayed, run and recorded, or run. */
@@ -126,11 +142,12 @@ export class StepGraph {
       return;
     }
     const { lastForward, lastBackward } = this;
-    if (lastForward !== null && lastBackward !== null) {
-      if (lastForward.same(forward) && lastBackward.same(backward)) {
-        this.forwardTape = forward;
-        this.backwardTape = backward;
-      } else if (++this.mismatches >= MAX_MISMATCHES) {
+    if (lastForward !== null && lastBackward !== null && lastForward.same(forward) && lastBackward.same(backward)) {
+      this.forwardTape = forward;
+      this.backwardTape = backward;
+    } else {
+      this.forwardTape = this.backwardTape = null;
+      if (lastForward !== null && ++this.mismatches >= MAX_MISMATCHES) {
         this.refused = "its kernel calls changed from step to step";
         this.reset();
         return;

@@ -144,23 +144,31 @@ export class Trainer {
     const { arena } = this.model.kernels;
     const T = this.data.blockSize;
     const P = this.data.targetsPerRow;
-    const freed = this.xb.live && arena.mark() === this.xbEnd;
-    if (freed) arena.release(this.xb.ptr);
+    const top = arena.mark();
+    const freed = this.xb.live && top === this.xbEnd;
+    const oldXb = this.xb.ptr;
+    if (freed) arena.release(oldXb);
     this.graph.reset(); // its tapes read the old buffers
+    let xb: I32Buf, yb: I32Buf;
     try {
-      this.xb = arena.i32(batchSize * T);
-      this.yb = arena.i32(batchSize * P);
+      xb = arena.i32(batchSize * T);
+      yb = arena.i32(batchSize * P);
     } catch (e) {
-      // too large for the memory (OutOfMemoryError): the run goes on at the batch size it had
-      if (freed || !this.xb.live) {
-        if (this.xb.live) arena.release(this.xb.ptr);
+      // too large for the memory (OutOfMemoryError): the run goes on at the batch size it had, in its
+      // buffers (made again where they were freed); a new one made meanwhile is freed
+      if (freed) {
+        arena.release(oldXb);
         this.xb = arena.i32(this.current.batchSize * T);
         this.yb = arena.i32(this.current.batchSize * P);
+        this.tokens = { data: this.xb, shape: [this.current.batchSize, T] };
+        this.xbEnd = arena.mark();
+      } else {
+        arena.release(top);
       }
-      this.tokens = { data: this.xb, shape: [this.current.batchSize, T] };
-      this.xbEnd = arena.mark();
       throw e;
     }
+    this.xb = xb;
+    this.yb = yb;
     this.xbEnd = arena.mark();
     this.ix = new Int32Array(batchSize);
     this.tokens = { data: this.xb, shape: [batchSize, T] };
