@@ -78,12 +78,9 @@ export function checkTargets(idx: usize, n: i32, limit: i32): i32 {
 
 /**
  * Mean loss over the n rows not ignored (float64), and dlogits = (softmax − one_hot)/n, 0 on ignored
- * rows; the targets must have passed checkTargets (n is counted here again, so that no argument of a
- * call depends on the result of another: a recorded step replays as it ran, src/kernels/tape.ts).
- * dlogits must not overlap logits.
+ * rows; n must be the count checkTargets returned. dlogits must not overlap logits.
  */
-export function crossEntropyF32(dlogits: usize, logits: usize, targets: usize, R: i32, V: i32): f64 {
-  const n = checkTargets(targets, R, V);
+export function crossEntropyF32(dlogits: usize, logits: usize, targets: usize, R: i32, V: i32, n: i32): f64 {
   const rowBytes = <usize>V << 2;
   const invN = <f32>(1.0 / <f64>n);
   // Σ_r log Σ_v exp as log Π_r Σ_v exp: every Σ_v exp is in [1, V], so the float64 product is exact to

@@ -21,10 +21,8 @@
 //    their differences can come out negative.
 // For the comparison with PyTorch, run `npm run bench:train` (both in one script).
 //
-// Run: node --import tsx bench/step.ts [--runs 5] [--steps 4000] [--start-only] [--no-replay] [--node-flags "--no-liftoff"]
+// Run: node --import tsx bench/step.ts [--runs 5] [--steps 4000] [--start-only] [--node-flags "--no-liftoff"]
 //   --runs        processes for part 1;   --steps       steps per timing in part 2
-//   --no-replay   part 1 with every step run through the model's JavaScript (Trainer.graph off: how
-//                 it was before the recorded step, train/step_graph.ts)
 //   --start-only  part 1 only;            --node-flags  extra Node/V8 flags for part 1's processes (to
 //                 test a cause: --no-liftoff, --no-opt, --no-wasm-dynamic-tiering, --trace-opt, ...)
 //
@@ -97,7 +95,6 @@ function child(): void {
   const t0 = performance.now();
   const run = createRun({ steps: FULL_FROM + FIRST });
   const create = performance.now() - t0;
-  run.trainer.graph.enabled = !values["no-replay"];
   const first = timed(() => run.train(FIRST));
   run.train(FULL_FROM - FIRST);
   const full = timed(() => run.train(FIRST));
@@ -111,18 +108,17 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function startUp(runs: number, nodeFlags: string[], replay: boolean): void {
+function startUp(runs: number, nodeFlags: string[]): void {
   const script = fileURLToPath(import.meta.url);
-  const childArgs = replay ? ["--child"] : ["--child", "--no-replay"];
   const results: ChildResult[] = [];
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, [...process.execArgv, ...nodeFlags, script, ...childArgs], { encoding: "utf8", maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [...process.execArgv, ...nodeFlags, script, "--child"], { encoding: "utf8", maxBuffer: 1 << 24 });
     if (r.status !== 0) throw new Error(`bench/step.ts: a child process failed (${r.status}):\n${r.stderr}`);
     results.push(JSON.parse(r.stdout.trim().split("\n").pop()!) as ChildResult);
   }
   const rate = (w: "first" | "full") => median(results.map((r) => (FIRST * 1000) / r[w].ms));
   const ratio = median(results.map((r) => r.full.ms / r.first.ms));
-  const flags = (nodeFlags.length ? ` with ${nodeFlags.join(" ")}` : "") + (replay ? "" : ", every step through the model's JavaScript (--no-replay)");
+  const flags = nodeFlags.length ? ` with ${nodeFlags.join(" ")}` : "";
   console.log(`start-up: a fresh lecture run (createRun, as makemore train builds it) in a fresh process${flags}, median of ${runs}`);
   console.log(`  createRun                 ${median(results.map((r) => r.create)).toFixed(0).padStart(6)} ms`);
   console.log(`  steps 0–${FIRST}            ${rate("first").toFixed(0).padStart(6)} steps/s`);
@@ -164,7 +160,7 @@ function perStep(steps: number): void {
   const V = corpus.vocab.size;
 
   /** µs per full training step (Trainer.trainStep) on `kernels`. */
-  const stepTime = (kernels: Kernels, n: number, replay = true): number => {
+  const stepTime = (kernels: Kernels, n: number): number => {
     const g = new Generator(SEED);
     const model = lectureModel(kernels, g, V);
     const trainer = new Trainer(model, train, g, createOptimizer({ type: "sgd" }, model.parameters(), kernels), {
@@ -173,7 +169,6 @@ function perStep(steps: number): void {
       schedule: stepSchedule(0.1, 100000),
     });
     model.train(true);
-    trainer.graph.enabled = replay;
     return usPerCall(() => trainer.trainStep(), n);
   };
 
@@ -214,10 +209,8 @@ function perStep(steps: number): void {
   console.log(`\nper step in one warmed-up process: the lecture model (${numParameters(lectureModel(wasm, new Generator(SEED), V))} parameters), batch ${B}`);
   console.log(`${steps} steps per timing, best of ${REPEATS}\n`);
   const w = stepTime(wasm, steps);
-  const eager = stepTime(wasm, steps, false);
   const t = stepTime(ts, Math.max(200, Math.round(steps / 4)));
-  console.log(`wasm kernels: ${w.toFixed(1)} µs/step (the step's kernel calls replayed, train/step_graph.ts)`);
-  console.log(`              ${eager.toFixed(1)} µs/step every step through the model's JavaScript`);
+  console.log(`wasm kernels: ${w.toFixed(1)} µs/step`);
   console.log(`ts kernels:   ${t.toFixed(1)} µs/step`);
   console.log(`ratio ts/wasm: ${(t / w).toFixed(2)}x`);
   console.log(`\nwasm breakdown on a fixed minibatch (cumulative):`);
@@ -235,7 +228,6 @@ const { values } = parseArgs({
     steps: { type: "string", default: "4000" },
     "start-only": { type: "boolean", default: false },
     "node-flags": { type: "string", default: "" },
-    "no-replay": { type: "boolean", default: false },
     child: { type: "boolean", default: false },
   },
 });
@@ -254,6 +246,6 @@ if (values.child) {
   const runs = positive("runs", values.runs);
   const steps = positive("steps", values.steps);
   console.log(`makemore-ts training step, node ${process.version}\n`);
-  startUp(runs, values["node-flags"].split(/\s+/).filter((f) => f !== ""), !values["no-replay"]);
+  startUp(runs, values["node-flags"].split(/\s+/).filter((f) => f !== ""));
   if (!values["start-only"]) perStep(steps);
 }

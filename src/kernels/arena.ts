@@ -52,14 +52,8 @@ abstract class ArenaBuf<V extends Float32Array | Int32Array> {
     this.parent = parent;
   }
 
-  /**
-   * A typed array over the buffer, always on the memory's current ArrayBuffer (empty if length 0). A
-   * look at the memory from JavaScript while kernel calls are recorded (tape.ts) is a step the tape
-   * cannot replay: the recording is told.
-   */
+  /** A typed array over the buffer, always on the memory's current ArrayBuffer (empty if length 0). */
   get view(): V {
-    const watch = this.arena.watch;
-    if (watch !== null) watch.refuse("a buffer's memory was read or written from JavaScript");
     const v = this.cached;
     if (v.length === this.length) return v;
     return this.refresh();
@@ -124,8 +118,6 @@ export interface ArenaOptions {
 /** Bump allocator of F32Buf/I32Buf over a WebAssembly.Memory, from byte `base` upwards. */
 export class Arena {
   readonly memory: WebAssembly.Memory;
-  /** The recording of kernel calls under way (tape.ts), told of every `view` taken meanwhile; else null. */
-  watch: { refuse(why: string): void } | null = null;
   /** First byte the arena may use (aligned). */
   readonly base: number;
   private readonly limit: number;

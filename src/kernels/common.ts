@@ -3,8 +3,6 @@
 // the wasm backend's context (its module's exports and arena) that each op's wasm wrappers close over.
 
 import type { Arena, F32Buf, I32Buf } from "./arena.ts";
-import { TapeRecorder } from "./tape.ts";
-import { activeThreads } from "./threads.ts";
 import type { WasmExports } from "./wasm.ts";
 
 /** An index kernel (embedding, cross-entropy) got an index outside its table; nothing was written. */
@@ -61,21 +59,10 @@ export function checkLimit(V: number, op: string): void {
 
 /** The wasm backend's module and arena, shared by the op files' wasm wrappers (one per module instance). */
 export class WasmContext {
-  /**
-   * What the wrappers call the kernels through: a copy of the module's exports, whose functions a
-   * recording (tape.ts) replaces while it lasts.
-   */
-  readonly w: WasmExports;
-  readonly recorder: TapeRecorder;
-
   constructor(
-    /** The module's exports themselves (the key of its threads, threads.ts). */
-    readonly exports: WasmExports,
+    readonly w: WasmExports,
     readonly arena: Arena,
-  ) {
-    this.w = { ...exports };
-    this.recorder = new TapeRecorder(this.w, exports, arena, () => activeThreads(exports));
-  }
+  ) {}
 
   /** Throws unless `buf` is in this backend's arena, live, and holds at least n elements. */
   own(buf: F32Buf | I32Buf, n: number, what: string, op: string): void {

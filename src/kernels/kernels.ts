@@ -40,7 +40,6 @@ import type { EmbeddingBagKernels } from "./ops/embedding_bag.ts";
 import type { LayerNormKernels } from "./ops/layernorm.ts";
 import type { MatmulKernels } from "./ops/matmul.ts";
 import type { SgdKernels } from "./ops/sgd.ts";
-import type { TapeRecorder } from "./tape.ts";
 import type { KernelsBuild } from "./wasm.ts";
 import type { TanhExpKernels } from "./ops/tanh_exp.ts";
 
@@ -62,6 +61,4 @@ export interface Kernels
   readonly build: KernelsBuild;
   /** The arena this backend's buffers must come from (the wasm backend needs its module's memory). */
   readonly arena: Arena;
-  /** Records the kernel calls of a training step to replay them (tape.ts): the wasm backend's. */
-  readonly recorder?: TapeRecorder;
 }

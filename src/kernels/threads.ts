@@ -149,11 +149,6 @@ export class ThreadPool {
     return !this.closed;
   }
 
-  /** Threads that take blocks of a product now: the caller's and the workers that run. */
-  get working(): number {
-    return this.closed ? 1 : 1 + this.workersRunning();
-  }
-
   /** Workers that run (counted from their READY flags until all do, then remembered). */
   private workersRunning(): number {
     if (this.running < this.size - 1) {
@@ -328,16 +323,6 @@ export function threadCount(w: WasmExports | undefined = loadedWasmExports()): n
   const d = w === undefined || w === loadedWasmExports() ? (wanted ?? defaultThreads()) : defaultThreads();
   if (d === "auto") return autoThreads(w);
   return threadsUnavailable(w) === null ? d : 1;
-}
-
-/**
- * The threads the products of `w` run on at this moment: 1 and its pool's workers that run (a pool's
- * workers start a while after it is made). Cheap: the trainer asks at every step whether its recorded
- * calls still hold (train/step_graph.ts).
- */
-export function activeThreads(w: WasmExports): number {
-  const p = pools.get(w);
-  return p === undefined || p === null ? 1 : p.working;
 }
 
 /** Resolves with threadCount() once the workers run (at once for one thread; 1 if they could not start). */

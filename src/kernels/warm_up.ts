@@ -15,7 +15,7 @@
 // The calls go straight to the module's exports, on scratch buffers taken from the arena and released
 // at once (the arena zero-fills what it hands out later). They write nothing else: no parameter table
 // (sgd.ts's, which points at a model's parameters), no thread's pack area but the calling one's, and no
-// static data but scratch a kernel writes before it reads (the pack areas, attention's). Results do not depend on it: a kernel's output is a function
+// static data but the pack areas' scratch. Results do not depend on it: a kernel's output is a function
 // of its inputs, whichever tier runs it (test/kernels/warm_up.test.ts).
 //
 // Letters: M, K, N a product's sizes; R rows, H features, V classes; B batch, T time, C channels, NH heads.
@@ -81,7 +81,7 @@ export function warmUp(w: WasmExports, arena: Arena): void {
       w.layerNormBackwardF32(b, d, e, a, c, d, e, f, R, H, 0);
       // cross-entropy, embeddings, bag of words, AdamW
       w.checkTargets(idx, R, V);
-      w.crossEntropyF32(c, a, idx, R, V);
+      w.crossEntropyF32(c, a, idx, R, V, R);
       w.crossEntropyRowsF32(d, a, idx, R, V);
       w.checkIndices(idx, R * 3, V);
       w.embeddingGatherF32(c, a, idx, R * 3, E);

@@ -57,7 +57,6 @@ export function createWasmKernels(w: WasmExports, arena: Arena = new Arena(w.mem
     name: "wasm",
     build: buildOf(w),
     arena: ctx.arena,
-    recorder: ctx.recorder,
     ...wasmMatmul(ctx),
     ...wasmElementwise(ctx),
     ...wasmTanhExp(ctx),

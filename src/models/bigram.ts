@@ -39,7 +39,7 @@ export class Bigram extends ModelBase {
     this.rec = this.table.record(capacity * config.blockSize);
   }
 
-  protected forwardPass(X: Tokens): Act {
+  forward(X: Tokens): Act {
     this.logits = this.table.forward(this.rec, X); // (B,L) -> (B,L,V)
     return this.logits;
   }

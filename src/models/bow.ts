@@ -80,7 +80,7 @@ export class MakemoreBoW extends SequenceModel {
     this.dx2 = a.f32(capacity * T * E);
   }
 
-  protected forwardPass(X: Tokens): Act {
+  forward(X: Tokens): Act {
     const { B, T } = this.rowsOf(X.shape);
     const n = B * T * this.config.nEmbd;
     const k = this.kernels;

@@ -23,7 +23,7 @@ import { checkModelConfig, modelType } from "./registry.ts";
 
 /** How a model is used, beyond its config: what sizes its buffers besides the model itself. */
 export interface MemoryUse {
-  /** Examples of a training step: the trainer's token batch (B, T) and its targets live in the arena. */
+  /** Examples of a training step: the trainer's token batch (B, T) lives in the arena. */
   batchSize?: number;
   /**
    * Fewest rows a forward pass is built for, whatever the batch size (a run's evaluation chunk): the
@@ -64,7 +64,7 @@ export function planMemory(config: ModelConfigBase, use: MemoryUse = {}): Memory
 
 /**
  * Throws a ConfigError unless a model of `config`, used as `use` says, fits in what `arena` can still
- * hand out: "--batch-size 10000000 with --n-hidden 200 needs about 56.8 GiB (activations for 10000000
+ * hand out: "--batch-size 10000000 with --n-hidden 200 needs about 56.7 GiB (activations for 10000000
  * examples at a time); the WebAssembly memory holds at most 4 GiB: use a smaller --batch-size". The
  * flags are the type's (ModelType.fields) and --batch-size. Returns the plan.
  */
@@ -166,15 +166,11 @@ function planOf(type: ModelType, config: ModelConfigBase, use: MemoryUse): Memor
   for (const b of model.buffers()) parameters += b.data.byteLength;
   use.optimizer?.(model.parameters(), kernels);
   const optimizer = arena.bytesUsed - built;
-  // the token batches: a training step's (B, T) with its targets (B · targetsPerRow), and an evaluation
-  // chunk's (capacity, T) with its targets and per-target losses (capacity · targetsPerRow each),
-  // scratch on top of everything else
+  // the token batches: a training step's (B, T), and an evaluation chunk's (capacity, T) with its
+  // targets and per-target losses (capacity · targetsPerRow each), scratch on top of everything else
   const T = model.blockSize;
   const batch = validRows(use.batchSize);
-  if (batch !== undefined) {
-    arena.i32(batch * T);
-    arena.i32(batch * model.targetsPerRow);
-  }
+  if (batch !== undefined) arena.i32(batch * T);
   const mark = arena.mark();
   arena.i32(capacity * T);
   arena.i32(capacity * model.targetsPerRow);

@@ -58,7 +58,7 @@ export class MakemoreMLP extends SequenceModel {
     this.tailRec = this.tail.record([capacity, T, E2]);
   }
 
-  protected forwardPass(X: Tokens): Act {
+  forward(X: Tokens): Act {
     this.rowsOf(X.shape);
     const pre = this.input.forward(X); //                    (B,T) -> (B,T,E2)
     this.logits = this.tail.forward(this.tailRec, pre); //   tanh, then (B,T,E2) -> (B,T,V)

@@ -10,7 +10,7 @@
 //   backward: p.grad += ∂loss/∂p for every parameter (zeroGrad first)
 // `targetsPerRow` says which (1 or T): a dataset row's Y holds that many targets.
 
-import type { F32Buf, I32Buf, Kernels } from "../kernels/index.ts";
+import type { F32Buf, Kernels } from "../kernels/index.ts";
 import { ConfigError } from "../errors.ts";
 import type { BatchNorm1d } from "../nn/batchnorm.ts";
 import { CrossEntropyLoss } from "../nn/cross_entropy.ts";
@@ -47,16 +47,8 @@ export interface Model {
   readonly targetsPerRow: number;
   /** Logits for X (B, T): (B, V) or (B, T, V). */
   forward(X: Tokens): Act;
-  /**
-   * Forward passes run so far through the model's JavaScript (a replayed step runs none): a change
-   * tells the trainer's recorded step that the layers' records describe another pass (train/step_graph.ts).
-   */
-  readonly forwards: number;
-  /**
-   * Mean cross-entropy of the last forward's logits against Y (B·targetsPerRow; -1 is ignored): an
-   * Int32Array, or a buffer of the model's kernels (read in place: the trainer's minibatch).
-   */
-  loss(Y: Int32Array | I32Buf): number;
+  /** Mean cross-entropy of the last forward's logits against Y (B·targetsPerRow; -1 is ignored). */
+  loss(Y: Int32Array): number;
   /** Backpropagates the last loss into every parameter's gradient (accumulating). */
   backward(): void;
   /** Parameters in PyTorch's construction order, under their state_dict names (one array, reused). */
@@ -97,15 +89,7 @@ export abstract class ModelBase implements Model {
     this.lossFn = new CrossEntropyLoss(kernels, config.vocabSize, capacity * targetsPerRow);
   }
 
-  forwards = 0;
-
-  forward(X: Tokens): Act {
-    this.forwards++;
-    return this.forwardPass(X);
-  }
-
-  /** The model's forward pass (Model.forward, which counts it). */
-  protected abstract forwardPass(X: Tokens): Act;
+  abstract forward(X: Tokens): Act;
   abstract backward(): void;
   protected abstract collectParameters(): Parameter[];
   abstract buffers(): Buffer[];
@@ -119,7 +103,7 @@ export abstract class ModelBase implements Model {
     this.setMode(mode);
   }
 
-  loss(Y: Int32Array | I32Buf): number {
+  loss(Y: Int32Array): number {
     if (this.logits === null) throw new Error(`${this.type}: loss called before forward`);
     return this.lossFn.forward(this.logits, Y);
   }

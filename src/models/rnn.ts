@@ -75,7 +75,7 @@ export class MakemoreRNN extends SequenceModel {
     this.dhs = a.f32(capacity * T * H);
   }
 
-  protected forwardPass(X: Tokens): Act {
+  forward(X: Tokens): Act {
     const { B, T } = this.rowsOf(X.shape);
     const H = this.config.nEmbd2;
     this.B = B;

@@ -34,7 +34,7 @@ export abstract class StackModel extends ModelBase {
   }
 
   /** Logits (B, V) for contexts (B, T). */
-  protected forwardPass(X: Tokens): Act {
+  forward(X: Tokens): Act {
     this.logits = this.net.forward(this.netRec, this.embedding.forward(this.embRec, X));
     return this.logits;
   }

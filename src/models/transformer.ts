@@ -104,7 +104,7 @@ export class MakemoreTransformer extends SequenceModel {
     this.headRec = this.head.record(shape);
   }
 
-  protected forwardPass(X: Tokens): Act {
+  forward(X: Tokens): Act {
     const { B, T } = this.rowsOf(X.shape);
     const n = B * T * this.config.nEmbd;
     this.B = B;

@@ -28,11 +28,8 @@ export class CrossEntropyLoss {
     this.targets = kernels.arena.i32(rows);
   }
 
-  /**
-   * The mean loss (a float32 value; NaN when every target is ignored); keeps what backward needs.
-   * Targets in an Int32Array are copied into the kernels' memory; a buffer of theirs is read in place.
-   */
-  forward(logits: Act, targets: Int32Array | I32Buf): number {
+  /** The mean loss (a float32 value; NaN when every target is ignored); keeps what backward needs. */
+  forward(logits: Act, targets: Int32Array): number {
     const V = this.classes;
     if (logits.shape[logits.shape.length - 1] !== V) {
       throw new ConfigError(`cross_entropy: logits have shape (${logits.shape.join(", ")}), expected ${V} classes`);
@@ -42,17 +39,11 @@ export class CrossEntropyLoss {
     if (R > this.targets.length) {
       throw new ConfigError(`cross_entropy: ${R} rows exceed the capacity of ${this.targets.length}`);
     }
-    let t: I32Buf;
-    if (targets instanceof Int32Array) {
-      this.targets.view.set(R === targets.length ? targets : targets.subarray(0, R));
-      t = this.targets;
-    } else {
-      t = targets;
-    }
+    this.targets.view.set(R === targets.length ? targets : targets.subarray(0, R));
     this.done = false;
     let loss: number;
     try {
-      loss = this.kernels.crossEntropy(this.dlogits, logits.data, t, R, V);
+      loss = this.kernels.crossEntropy(this.dlogits, logits.data, this.targets, R, V);
     } catch (e) {
       throw targetError(e, V);
     }

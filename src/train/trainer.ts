@@ -14,7 +14,6 @@ import type { Tokens } from "../nn/embedding.ts";
 import type { Generator } from "../random/generator.ts";
 import type { Optimizer } from "./optimizer.ts";
 import { learningRate, stepSchedule, type StepSchedule } from "./schedule.ts";
-import { StepGraph } from "./step_graph.ts";
 
 /** The loss log's first length at most (4 MiB); a longer run grows it. */
 const INITIAL_LOG = 1 << 20;
@@ -71,15 +70,10 @@ export class Trainer {
   /** The loss above which training has diverged: EXPLODED_LOSS_FACTOR · ln(V). */
   private readonly explodedAt: number;
   private xb: I32Buf; // (B, T) inputs, in the kernels' memory
-  private yb: I32Buf; // (B·P) targets, just above xb
-  /** The arena's top just after `xb` and `yb` were allocated: while it is still the top, both can be freed. */
+  /** The arena's top just after `xb` was allocated: while it is still the top, `xb` can be freed. */
   private xbEnd: number;
+  private yb: Int32Array; // (B·P) targets
   private tokens: Tokens;
-  /**
-   * The step's kernel calls, recorded and replayed (step_graph.ts). `graph.enabled = false` runs every
-   * step through the model's JavaScript (the same bits; for tests and benchmarks).
-   */
-  readonly graph: StepGraph;
   private readonly stepEvent = { type: "step" as const, step: 0, loss: 0, lr: 0 };
 
   constructor(
@@ -104,10 +98,9 @@ export class Trainer {
     this.explodedAt = EXPLODED_LOSS_FACTOR * Math.log(model.vocabSize);
     this.ix = new Int32Array(batchSize);
     this.xb = model.kernels.arena.i32(batchSize * data.blockSize);
-    this.yb = model.kernels.arena.i32(batchSize * data.targetsPerRow);
     this.xbEnd = model.kernels.arena.mark();
+    this.yb = new Int32Array(batchSize * data.targetsPerRow);
     this.tokens = { data: this.xb, shape: [batchSize, data.blockSize] };
-    this.graph = new StepGraph(model);
   }
 
   /** The run's steps, batch size and schedule as they are now (read it again after a change). */
@@ -134,43 +127,28 @@ export class Trainer {
   /**
    * The minibatch size of the steps from now on: the next step draws `randint(0, n, (batchSize,))`.
    * Between steps only (a user's edit, never per step): it reallocates the batch buffers. The arena is a
-   * bump allocator that frees only from its top, so the old inputs and targets (B·(T+P)·4 bytes) are
-   * freed when nothing was allocated after them (the usual case: the trainer is built last) and are
-   * left behind otherwise.
+   * bump allocator that frees only from its top, so the old inputs (B·T·4 bytes) are freed when nothing
+   * was allocated after them (the usual case: the trainer is built last) and are left behind otherwise.
    */
   setBatchSize(batchSize: number): void {
     this.checkBatchSize(batchSize);
     if (batchSize === this.current.batchSize) return;
     const { arena } = this.model.kernels;
     const T = this.data.blockSize;
-    const P = this.data.targetsPerRow;
-    const top = arena.mark();
-    const freed = this.xb.live && top === this.xbEnd;
-    const oldXb = this.xb.ptr;
-    if (freed) arena.release(oldXb);
-    this.graph.reset(); // its tapes read the old buffers
-    let xb: I32Buf, yb: I32Buf;
+    const freed = this.xb.live && arena.mark() === this.xbEnd;
+    if (freed) arena.release(this.xb.ptr);
     try {
-      xb = arena.i32(batchSize * T);
-      yb = arena.i32(batchSize * P);
+      this.xb = arena.i32(batchSize * T);
     } catch (e) {
-      // too large for the memory (OutOfMemoryError): the run goes on at the batch size it had, in its
-      // buffers (made again where they were freed); a new one made meanwhile is freed
-      if (freed) {
-        arena.release(oldXb);
-        this.xb = arena.i32(this.current.batchSize * T);
-        this.yb = arena.i32(this.current.batchSize * P);
-        this.tokens = { data: this.xb, shape: [this.current.batchSize, T] };
-        this.xbEnd = arena.mark();
-      } else {
-        arena.release(top);
-      }
+      // too large for the memory (OutOfMemoryError): the run goes on at the batch size it had
+      if (freed) this.xb = arena.i32(this.current.batchSize * T);
+      this.tokens = { data: this.xb, shape: [this.current.batchSize, T] };
+      this.xbEnd = arena.mark();
       throw e;
     }
-    this.xb = xb;
-    this.yb = yb;
     this.xbEnd = arena.mark();
     this.ix = new Int32Array(batchSize);
+    this.yb = new Int32Array(batchSize * this.data.targetsPerRow);
     this.tokens = { data: this.xb, shape: [batchSize, T] };
     this.current = { ...this.current, batchSize };
   }
@@ -213,20 +191,21 @@ export class Trainer {
     const B = ix.length;
     const i = this.step;
     this.generator.randintInto(ix, 0, data.size); // ix = torch.randint(0, Xtr.shape[0], (B,), generator=g)
-    const xb = this.xb.view, y = yb.view;
+    const xb = this.xb.view;
     for (let b = 0; b < B; b++) {
       const e = ix[b];
       for (let t = 0; t < T; t++) xb[b * T + t] = data.X[e * T + t]; // Xb = Xtr[ix]
-      for (let t = 0; t < P; t++) y[b * P + t] = data.Y[e * P + t]; // Yb = Ytr[ix]
+      for (let t = 0; t < P; t++) yb[b * P + t] = data.Y[e * P + t]; // Yb = Ytr[ix]
     }
-    const loss = this.graph.forwardLoss(this.tokens, yb); // model.forward(Xb); model.loss(Yb)
+    model.forward(this.tokens);
+    const loss = model.loss(yb);
     const lr = lrOverride ?? learningRate(this.config.schedule, i);
     if (!Number.isFinite(loss)) throw new DivergedError(i, loss, lr);
     if (loss > this.explodedAt) {
       throw new DivergedError(i, loss, lr, `the loss ${loss.toPrecision(4)} exceeded ${EXPLODED_LOSS_FACTOR} × ln(V) = ${this.explodedAt.toFixed(1)} (a uniform guess loses ln(V) = ${Math.log(model.vocabSize).toFixed(2)})`);
     }
     model.kernels.zeroGrads(model.parameters()); // zeroGrad(model), every gradient in one kernel call
-    this.graph.backward(); // model.backward()
+    model.backward();
     this.optimizer.step(lr);
     if (i >= this.log.length) this.reserve(i + 1);
     this.log[i] = loss;

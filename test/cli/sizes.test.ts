@@ -22,7 +22,7 @@ async function refused(...argv: string[]): Promise<string> {
 }
 
 const cases: [string[], RegExp][] = [
-  [["--batch-size", "10000000"], /^makemore: --batch-size 10000000 with --n-hidden 200 needs about 56.8 GiB \(activations for 10000000 examples at a time\); the WebAssembly memory holds at most 4 GiB: use a smaller --batch-size$/],
+  [["--batch-size", "10000000"], /^makemore: --batch-size 10000000 with --n-hidden 200 needs about 56.7 GiB \(activations for 10000000 examples at a time\); the WebAssembly memory holds at most 4 GiB: use a smaller --batch-size$/],
   [["--n-hidden", "1000000"], /^makemore: --n-hidden 1000000 needs about 27.2 GiB \(.*\); the WebAssembly memory holds at most 4 GiB: use a smaller --n-hidden$/],
   [["--n-embd", "1000000"], /^makemore: --n-embd 1000000 with --block-size 3 needs about 27.6 GiB .*: use a smaller --n-embd$/],
   [["--block-size", "10000000"], /^makemore: --block-size 10000000 with --n-embd 10 needs about 951 GiB .*: use a smaller --block-size$/],
@@ -30,7 +30,7 @@ const cases: [string[], RegExp][] = [
   [["--type", "wavenet", "--n-hidden", "1000000"], /^makemore: --n-hidden 1000000 with --block-size 8 needs about 29.3 TiB .*: use a smaller --n-hidden$/],
   [["--type", "wavenet", "--n-embd", "1000000"], /^makemore: --n-embd 1000000 with --block-size 8 needs about 63.2 GiB .*: use a smaller --n-embd$/],
   [["--type", "wavenet", "--block-size", "8388608"], /^makemore: --block-size 8388608 with --n-hidden 128 needs about 29.5 TiB .*: use a smaller --block-size$/],
-  [["--type", "bigram", "--batch-size", "10000000"], /^makemore: --batch-size 10000000 needs about 35.8 GiB \(activations for 10000000 examples at a time\); .*: use a smaller --batch-size$/],
+  [["--type", "bigram", "--batch-size", "10000000"], /^makemore: --batch-size 10000000 needs about 35.2 GiB \(activations for 10000000 examples at a time\); .*: use a smaller --batch-size$/],
 ];
 
 for (const [flags, want] of cases) {
@@ -41,7 +41,7 @@ for (const [flags, want] of cases) {
 }
 
 test("makemore lr-find refuses the same sizes", async () => {
-  assert.match(await refused("lr-find", "--steps", "10", "--batch-size", "10000000"), /^makemore: --batch-size 10000000 with --n-hidden 200 needs about 56.8 GiB .*: use a smaller --batch-size$/);
+  assert.match(await refused("lr-find", "--steps", "10", "--batch-size", "10000000"), /^makemore: --batch-size 10000000 with --n-hidden 200 needs about 56.7 GiB .*: use a smaller --batch-size$/);
   assert.match(await refused("lr-find", "--steps", "10", "--type", "wavenet", "--n-embd", "1000000"), /^makemore: --n-embd 1000000 with --block-size 8 needs about 63.2 GiB .*: use a smaller --n-embd$/);
 });
 

@@ -62,7 +62,7 @@ test("the generated exports are what asm/ declares now (rebuild with npm run bui
     "asm/ changed since the last build:wasm",
   );
   const ce = declared.find((e) => e.name === "crossEntropyF32")!;
-  assert.deepEqual(ce.params.map((p) => p.type), ["usize", "usize", "usize", "i32", "i32"]);
+  assert.deepEqual(ce.params.map((p) => p.type), ["usize", "usize", "usize", "i32", "i32", "i32"]);
   assert.equal(ce.result, "f64");
   assert.ok(declared.every((e) => e.doc.length > 0 && e.doc.every((l) => !l.includes("/**") && !l.startsWith("*"))), "doc comments");
 });

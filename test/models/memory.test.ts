@@ -85,7 +85,7 @@ test("lecture: each size flag too large for the memory is named, with what it ne
   const use = runUse("lecture", 32);
   assert.equal(
     refusal(config("lecture"), runUse("lecture", 10_000_000)),
-    "--batch-size 10000000 with --n-hidden 200 needs about 56.8 GiB (activations for 10000000 examples at a time); " +
+    "--batch-size 10000000 with --n-hidden 200 needs about 56.7 GiB (activations for 10000000 examples at a time); " +
       "the WebAssembly memory holds at most 4 GiB: use a smaller --batch-size",
   );
   assert.match(

@@ -141,9 +141,9 @@ export function wasmCrossEntropy(ctx: WasmContext): CrossEntropyKernels {
     crossEntropy(dlogits, logits, targets, R, V) {
       const op = "crossEntropy";
       ctx.own(dlogits, R * V, "dlogits", op);
-      ownTargets(op, logits, targets, R, V);
+      const n = ownTargets(op, logits, targets, R, V);
       different(dlogits, logits, "dlogits", "logits", op);
-      return w.crossEntropyF32(dlogits.ptr, logits.ptr, targets.ptr, R, V);
+      return w.crossEntropyF32(dlogits.ptr, logits.ptr, targets.ptr, R, V, n);
     },
 
     crossEntropyRows(losses, logits, targets, R, V) {

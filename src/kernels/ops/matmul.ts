@@ -86,11 +86,6 @@ export const tsMatmul: MatmulKernels = {
 // ---- WebAssembly: check the sizes against the buffers, pass byte offsets; a product big enough goes to
 // the threads (threads.ts: cut into blocks of rows, bit for bit the same result).
 
-/** A product ran on the threads: not a call of this instance, so a recording of it cannot replay it. */
-function threaded(ctx: WasmContext): void {
-  ctx.recorder.recording?.refuse("a matrix product ran on the threads");
-}
-
 /** The wasm backend's matrix products over `ctx`'s module and arena. */
 export function wasmMatmul(ctx: WasmContext): MatmulKernels {
   const w = ctx.w;
@@ -102,7 +97,7 @@ export function wasmMatmul(ctx: WasmContext): MatmulKernels {
       ctx.own(B, K * N, "B", op);
       distinct(C, A, B, op);
       const acc = accumulate ? 1 : 0;
-      if (poolFor(ctx.exports, 2 * M * K * N)?.run(CONTROL.KIND_NN, C.ptr, A.ptr, B.ptr, M, K, N, acc)) return threaded(ctx);
+      if (poolFor(w, 2 * M * K * N)?.run(CONTROL.KIND_NN, C.ptr, A.ptr, B.ptr, M, K, N, acc)) return;
       w.matmulNN(C.ptr, A.ptr, B.ptr, M, K, N, acc);
     },
 
@@ -113,7 +108,7 @@ export function wasmMatmul(ctx: WasmContext): MatmulKernels {
       ctx.own(B, N * K, "B", op);
       distinct(C, A, B, op);
       const acc = accumulate ? 1 : 0;
-      if (poolFor(ctx.exports, 2 * M * K * N)?.run(CONTROL.KIND_NT, C.ptr, A.ptr, B.ptr, M, K, N, acc)) return threaded(ctx);
+      if (poolFor(w, 2 * M * K * N)?.run(CONTROL.KIND_NT, C.ptr, A.ptr, B.ptr, M, K, N, acc)) return;
       w.matmulNT(C.ptr, A.ptr, B.ptr, M, K, N, acc);
     },
 
@@ -124,7 +119,7 @@ export function wasmMatmul(ctx: WasmContext): MatmulKernels {
       ctx.own(B, K * N, "B", op);
       distinct(C, A, B, op);
       const acc = accumulate ? 1 : 0;
-      if (poolFor(ctx.exports, 2 * M * K * N)?.run(CONTROL.KIND_TN, C.ptr, A.ptr, B.ptr, M, K, N, acc)) return threaded(ctx);
+      if (poolFor(w, 2 * M * K * N)?.run(CONTROL.KIND_TN, C.ptr, A.ptr, B.ptr, M, K, N, acc)) return;
       w.matmulTN(C.ptr, A.ptr, B.ptr, M, K, N, acc);
     },
   };
