@@ -21,21 +21,15 @@ import { wasmMatmul } from "./ops/matmul.ts";
 import { wasmSgd } from "./ops/sgd.ts";
 import { wasmTanhExp } from "./ops/tanh_exp.ts";
 import { buildOf, wasmExports, type WasmExports } from "./wasm.ts";
-import { warmUp } from "./warm_up.ts";
 
 let arena: Arena | undefined;
 let kernels: Kernels | undefined;
 
-/**
- * The arena over the kernels' module memory (one per module instance). Its creation starts the
- * kernels' optimization in the background (warm_up.ts), so that a run built next trains at full
- * speed from its first steps.
- */
+/** The arena over the kernels' module memory (one per module instance). */
 export function wasmArena(): Arena {
   if (arena === undefined) {
     const w = wasmExports();
     arena = new Arena(w.memory, w.heapBase());
-    warmUp(w, arena);
   }
   return arena;
 }
