@@ -37,25 +37,58 @@ export function gemmStrips(
   c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, p: usize, stepB: usize, strip: usize,
   M: i32, kc: i32, nc: i32, acc: bool,
 ): void {
-  const rc = <usize>ldc << 2;
   // Aᵀ (TN) in place, M floats a step apart, unless a block's kc steps would crowd a few L1 sets
   const inPlaceT = sAi == 1 && kc <= l1Lines(<usize>sAk << 2) >> 1;
   // A (NN, NT) in place at three row offsets: copying it cost more than their additions
   const inPlace = sAi != 1;
+  // the blocks of 8 rows read in place, then the others (a last block of fewer rows, or all) copied:
+  // three functions, not one, so that V8 optimizes each apart and only those a model runs (one of
+  // 20 KB took 33–64 ms to optimize while the first steps ran its baseline code)
+  const full = inPlace || inPlaceT ? M & ~7 : 0;
+  if (full > 0) {
+    if (inPlace) blocksInPlace(c, <usize>ldc << 2, a, <usize>sAi << 2, <usize>sAk << 2, p, stepB, strip, full, kc, nc, acc);
+    else blocksInPlaceT(c, <usize>ldc << 2, a, <usize>sAk << 2, p, stepB, strip, full, kc, nc, acc);
+  }
+  if (full < M) {
+    blocksPacked(c + <usize>full * (<usize>ldc << 2), ldc, a + <usize>full * (<usize>sAi << 2), sAi, sAk, p, stepB, strip, M - full, kc, nc, acc);
+  }
+}
+
+/** Blocks of 8 rows of A (NN, NT) read in place at three row offsets (rc, ri, stepA in bytes; M mod 8 = 0). */
+function blocksInPlace(
+  c: usize, rc: usize, a: usize, ri: usize, stepA: usize, p: usize, stepB: usize, strip: usize,
+  M: i32, kc: i32, nc: i32, acc: bool,
+): void {
+  for (let i = 0; i < M; i += 8) {
+    const pa = a + <usize>i * ri;
+    rowBlock(c + <usize>i * rc, rc, pa, pa + 4 * ri, ri, 2 * ri, 3 * ri, stepA, p, stepB, strip, kc, nc, acc, 8);
+  }
+}
+
+/** Blocks of 8 rows of Aᵀ (TN) read in place, the 8 rows adjacent (rc, stepA in bytes; M mod 8 = 0). */
+function blocksInPlaceT(
+  c: usize, rc: usize, a: usize, stepA: usize, p: usize, stepB: usize, strip: usize,
+  M: i32, kc: i32, nc: i32, acc: bool,
+): void {
+  for (let i = 0; i < M; i += 8) {
+    const pa = a + (<usize>i << 2);
+    rowBlock(c + <usize>i * rc, rc, pa, pa + 16, 4, 8, 12, stepA, p, stepB, strip, kc, nc, acc, 8);
+  }
+}
+
+/** Blocks of up to 8 rows of A copied to packA, k-major, zeros past M (A(i,k) at a + (i·sAi + k·sAk) floats). */
+function blocksPacked(
+  c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, p: usize, stepB: usize, strip: usize,
+  M: i32, kc: i32, nc: i32, acc: bool,
+): void {
+  const rc = <usize>ldc << 2;
   const ri = <usize>sAi << 2;
   for (let i = 0; i < M; i += 8) {
     const rows = min(8, M - i);
     const pa = a + <usize>i * ri;
-    const pc = c + <usize>i * rc;
-    if (rows == 8 && inPlace) {
-      rowBlock(pc, rc, pa, pa + 4 * ri, ri, 2 * ri, 3 * ri, <usize>sAk << 2, p, stepB, strip, kc, nc, acc, rows);
-    } else if (rows == 8 && inPlaceT) {
-      rowBlock(pc, rc, pa, pa + 16, 4, 8, 12, <usize>sAk << 2, p, stepB, strip, kc, nc, acc, rows);
-    } else { // A's 8 rows to packA, k-major, zeros past M
-      if (sAi == 1) packRowsT(packA, pa, sAk, kc, rows);
-      else packRows(packA, pa, sAi, kc, rows);
-      rowBlock(pc, rc, packA, packA + 16, 4, 8, 12, 32, p, stepB, strip, kc, nc, acc, rows);
-    }
+    if (sAi == 1) packRowsT(packA, pa, sAk, kc, rows);
+    else packRows(packA, pa, sAi, kc, rows);
+    rowBlock(c + <usize>i * rc, rc, packA, packA + 16, 4, 8, 12, 32, p, stepB, strip, kc, nc, acc, rows);
   }
 }
 
