@@ -46,7 +46,22 @@ const PACK_MIN_M: i32 = 16;
   }
   if (M >= PACK_MIN_M && (N > NC || (N & 7) > 4)) gemmPacked(c, ldc, a, sAi, sAk, b, ldb, M, K, N, acc);
   else if (M >= 8 && N <= NC && (N & 7) <= (TAIL8X4 ? 4 : 0)) gemmInPlace(c, ldc, a, sAi, sAk, b, ldb, M, K, N, acc);
-  else gemmDirect(c, ldc, a, sAi, sAk, b, ldb, M, K, N, acc);
+  else if (sAk == 1) directRowsA(c, ldc, a, sAi, b, ldb, M, K, N, acc);
+  else directColsA(c, ldc, a, sAk, b, ldb, M, K, N, acc);
+}
+
+// The direct loops as functions of their own, one per layout of A (gemm's callers pass sAk = 1, NN, or
+// sAi = 1, TN): inlined into each product, they made each 3 KB of code for V8 to optimize in the first
+// steps, also where a model never runs them (the relaxed build runs the lecture's products in strips).
+
+/** gemmDirect for A's rows contiguous (sAk = 1: NN). */
+function directRowsA(c: usize, ldc: i32, a: usize, sAi: i32, b: usize, ldb: i32, M: i32, K: i32, N: i32, acc: bool): void {
+  gemmDirect(c, ldc, a, sAi, 1, b, ldb, M, K, N, acc);
+}
+
+/** gemmDirect for A's columns contiguous (sAi = 1: TN, Aᵀ read in place). */
+function directColsA(c: usize, ldc: i32, a: usize, sAk: i32, b: usize, ldb: i32, M: i32, K: i32, N: i32, acc: bool): void {
+  gemmDirect(c, ldc, a, 1, sAk, b, ldb, M, K, N, acc);
 }
 
 /** B (N ≤ NC) read in place as strips 8 columns apart, in panels of KC rows, by gemmStrips. */
