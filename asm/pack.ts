@@ -29,10 +29,12 @@ export let packA: usize = areas + (<usize>PACK_FLOATS << 2);
 
 /**
  * Makes this instance pack into thread t's areas (t in 0..PACK_THREADS-1; the calling thread is 0, the
- * default): two instances on one shared memory must never pack into the same bytes.
+ * default): two instances on one shared memory must never pack into the same bytes, so any other t
+ * traps (test/kernels/threads.test.ts holds PACK_THREADS to threads.ts's MAX_THREADS).
  */
 export function setPackThread(t: i32): void {
-  const base = areas + <usize>(t < 0 ? 0 : t >= PACK_THREADS ? PACK_THREADS - 1 : t) * AREA;
+  if (<u32>t >= <u32>PACK_THREADS) unreachable();
+  const base = areas + <usize>t * AREA;
   pack = base;
   packA = base + (<usize>PACK_FLOATS << 2);
 }

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createWasmKernels, relaxedSimdSupported, WASM_VARIANTS, type F32Buf, type Kernels } from "../../src/kernels/index.ts";
-import { MIN_SPLIT_FLOPS, ThreadPool, poolFor, setThreads, threadCount, threadsReady, threadsUnavailable } from "../../src/kernels/threads.ts";
+import { MAX_THREADS, MIN_SPLIT_FLOPS, ThreadPool, poolFor, setThreads, threadCount, threadsReady, threadsUnavailable } from "../../src/kernels/threads.ts";
 import { CONTROL } from "../../src/kernels/thread_worker.ts";
 import { instantiateWasm, wasmExports, wasmInstanceInfo, type WasmExports, type WasmVariant } from "../../src/kernels/wasm.ts";
 import { kernelMemory, memoryImport } from "../../src/kernels/wasm_memory.ts";
@@ -208,4 +208,12 @@ test("a Node process that used two threads ends when its work does (the worker i
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), "2");
   assert.ok(Date.now() - t0 < 30_000);
+});
+
+test("every thread up to MAX_THREADS has pack areas of its own, and a thread past them traps instead of sharing one", () => {
+  const w = instantiateWasm("simd");
+  for (let t = 0; t < MAX_THREADS; t++) w.setPackThread(t);
+  assert.throws(() => w.setPackThread(MAX_THREADS), WebAssembly.RuntimeError, "PACK_THREADS (asm/pack.ts) must equal MAX_THREADS");
+  assert.throws(() => w.setPackThread(-1), WebAssembly.RuntimeError);
+  w.setPackThread(0);
 });
