@@ -6,7 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Arena, createTsKernels, wasmArena } from "../../src/kernels/index.ts";
+import { Arena, createTsKernels, createWasmKernels, wasmArena } from "../../src/kernels/index.ts";
+import { instantiateWasm, wasmVariant } from "../../src/kernels/wasm.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { checkMemory, planMemory, type MemoryUse } from "../../src/models/memory.ts";
 import { modelConfig, modelTypes } from "../../src/models/registry.ts";
@@ -47,9 +48,10 @@ function refusal(c: ModelConfigBase, use: MemoryUse): string {
 
 for (const t of modelTypes()) {
   test(`${t.type}: the plan is what a run takes in the kernels' memory, to the byte`, () => {
-    // the TS kernels on an arena of their own; enough words for a training split of more than one
-    // evaluation chunk (1024 rows: 300 words give 2000 windows; makemore.py's rows are words, 1000 of them the test split)
-    const kernels = createTsKernels(new Arena());
+    // kernels on a module instance and an arena of their own (the wasm ones: the TS ones took 16 s to
+    // evaluate the transformer); enough words for a training split of more than one evaluation chunk
+    // (1024 rows: 300 words give 2000 windows; makemore.py's rows are words, 1000 of them the test split)
+    const kernels = createWasmKernels(instantiateWasm(wasmVariant()));
     const some = names.slice(0, t.data === "windows" ? 300 : 2500);
     const run = TrainingRun.create({ words: some, source: "names" }, { type: t.type, steps: 3, batchSize: 40 }, { kernels });
     run.train();
