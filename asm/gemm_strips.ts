@@ -41,17 +41,17 @@ export function gemmStrips(
   const inPlaceT = sAi == 1 && kc <= l1Lines(<usize>sAk << 2) >> 1;
   // A (NN, NT) in place at three row offsets: copying it cost more than their additions
   const inPlace = sAi != 1;
+  const rc = <usize>ldc << 2;
+  const ri = <usize>sAi << 2;
   // the blocks of 8 rows read in place, then the others (a last block of fewer rows, or all) copied:
   // three functions, not one, so that V8 optimizes each apart and only those a model runs (one of
   // 20 KB took 33–64 ms to optimize while the first steps ran its baseline code)
   const full = inPlace || inPlaceT ? M & ~7 : 0;
   if (full > 0) {
-    if (inPlace) blocksInPlace(c, <usize>ldc << 2, a, <usize>sAi << 2, <usize>sAk << 2, p, stepB, strip, full, kc, nc, acc);
-    else blocksInPlaceT(c, <usize>ldc << 2, a, <usize>sAk << 2, p, stepB, strip, full, kc, nc, acc);
+    if (inPlace) blocksInPlace(c, rc, a, ri, <usize>sAk << 2, p, stepB, strip, full, kc, nc, acc);
+    else blocksInPlaceT(c, rc, a, <usize>sAk << 2, p, stepB, strip, full, kc, nc, acc);
   }
-  if (full < M) {
-    blocksPacked(c + <usize>full * (<usize>ldc << 2), ldc, a + <usize>full * (<usize>sAi << 2), sAi, sAk, p, stepB, strip, M - full, kc, nc, acc);
-  }
+  if (full < M) blocksPacked(c + <usize>full * rc, rc, a + <usize>full * ri, sAi, sAk, p, stepB, strip, M - full, kc, nc, acc);
 }
 
 /** Blocks of 8 rows of A (NN, NT) read in place at three row offsets (rc, ri, stepA in bytes; M mod 8 = 0). */
@@ -76,12 +76,14 @@ function blocksInPlaceT(
   }
 }
 
-/** Blocks of up to 8 rows of A copied to packA, k-major, zeros past M (A(i,k) at a + (i·sAi + k·sAk) floats). */
+/**
+ * Blocks of up to 8 rows of A copied to packA, k-major, zeros past M (A(i,k) at a + (i·sAi + k·sAk)
+ * floats; rc in bytes).
+ */
 function blocksPacked(
-  c: usize, ldc: i32, a: usize, sAi: i32, sAk: i32, p: usize, stepB: usize, strip: usize,
+  c: usize, rc: usize, a: usize, sAi: i32, sAk: i32, p: usize, stepB: usize, strip: usize,
   M: i32, kc: i32, nc: i32, acc: bool,
 ): void {
-  const rc = <usize>ldc << 2;
   const ri = <usize>sAi << 2;
   for (let i = 0; i < M; i += 8) {
     const rows = min(8, M - i);
