@@ -10,7 +10,7 @@
 // src/kernels/wasm-exports.generated.ts: a new kernel is one line here plus its wrapper in src/kernels/.
 
 export { heapBase } from "./memory";
-export { sumF32, colSumF32 } from "./reduce";
+export { sumF32, colSumF32, colMomentsF64 } from "./reduce";
 export { fillF32, axpyF32, addRowF32 } from "./elementwise";
 export { sgdTable, sgdTableEntries, sgdF32, zeroGradsF32 } from "./sgd";
 export { matmulNN } from "./matmul_nn";

@@ -23,7 +23,7 @@ export type { SequenceDataset } from "./data/sequences.ts";
 export { buildRunCorpus, wordsHash, type Corpus, type CorpusOptions, type SplitConfig, type RowKind } from "./data/corpus.ts";
 
 // Kernels: WebAssembly SIMD and plain-TS backends over one arena of buffers.
-export { Arena, F32Buf, I32Buf, ALIGN, createTsKernels, wasmArena, wasmKernels, loadWasm, relaxedSimdSupported, wasmForRun, wasmVariant, IGNORE_INDEX, countTargets } from "./kernels/index.ts";
+export { Arena, F32Buf, F64Buf, I32Buf, ALIGN, createTsKernels, wasmArena, wasmKernels, loadWasm, relaxedSimdSupported, wasmForRun, wasmVariant, IGNORE_INDEX, countTargets } from "./kernels/index.ts";
 export type { Kernels, KernelsBuild, ArenaMark, WasmVariant } from "./kernels/index.ts";
 export { setThreads, threadCount, threadsReady, threadsUnavailable, MAX_THREADS, type ThreadsSetting } from "./kernels/index.ts";
 

@@ -1,6 +1,6 @@
-// The memory arena: float32 and int32 buffers carved out of a WebAssembly.Memory (the kernels'
-// module's own memory, see wasm-kernels.ts), so the WebAssembly kernels work on them in place and a
-// training step copies nothing in or out and allocates nothing.
+// The memory arena: float32 and int32 buffers (and float64, for sums) carved out of a
+// WebAssembly.Memory (the kernels' module's own memory, see wasm-kernels.ts), so the WebAssembly
+// kernels work on them in place and a training step copies nothing in or out and allocates nothing.
 //
 // A bump allocator with a stack discipline: buffers for the model's lifetime are allocated first;
 // scratch buffers between `mark()` and `release(mark)` (or `reset()`), which frees everything
@@ -30,9 +30,10 @@ export const WASM32_MAX_BYTES = 65536 * PAGE;
 
 const EMPTY_F32 = new Float32Array(0);
 const EMPTY_I32 = new Int32Array(0);
+const EMPTY_F64 = new Float64Array(0);
 
-/** What F32Buf and I32Buf share: where the buffer is, how long, and whether it is still allocated. */
-abstract class ArenaBuf<V extends Float32Array | Int32Array> {
+/** What F32Buf, I32Buf and F64Buf share: where the buffer is, how long, and whether it is still allocated. */
+abstract class ArenaBuf<V extends Float32Array | Int32Array | Float64Array> {
   /** The owning arena. */
   readonly arena: Arena;
   /** Byte offset in the arena's memory (a multiple of ALIGN, but for a slice): what the wasm kernels take. */
@@ -66,15 +67,16 @@ abstract class ArenaBuf<V extends Float32Array | Int32Array> {
 
   /** Bytes the buffer spans. */
   get byteLength(): number {
-    return this.length * 4;
+    return this.length * this.cached.BYTES_PER_ELEMENT;
   }
 
   protected abstract makeView(buffer: ArrayBuffer): V;
+  protected abstract emptyView(): V;
 
   /** Called by the arena on release: later uses of `view` throw, the wasm wrappers refuse the buffer. */
-  markReleased(empty: V): void {
+  markReleased(): void {
     this.isReleased = true;
-    this.cached = empty;
+    this.cached = this.emptyView();
   }
 
   private refresh(): V {
@@ -95,12 +97,31 @@ export class F32Buf extends ArenaBuf<Float32Array> {
   protected makeView(buffer: ArrayBuffer): Float32Array {
     return new Float32Array(buffer, this.ptr, this.length);
   }
+
+  protected emptyView(): Float32Array {
+    return EMPTY_F32;
+  }
 }
 
 /** An int32 buffer in an arena (e.g. the character indices an embedding looks up). */
 export class I32Buf extends ArenaBuf<Int32Array> {
   protected makeView(buffer: ArrayBuffer): Int32Array {
     return new Int32Array(buffer, this.ptr, this.length);
+  }
+
+  protected emptyView(): Int32Array {
+    return EMPTY_I32;
+  }
+}
+
+/** A float64 buffer in an arena (sums that must not round to float32: BatchNorm's calibration). */
+export class F64Buf extends ArenaBuf<Float64Array> {
+  protected makeView(buffer: ArrayBuffer): Float64Array {
+    return new Float64Array(buffer, this.ptr, this.length);
+  }
+
+  protected emptyView(): Float64Array {
+    return EMPTY_F64;
   }
 }
 
@@ -115,7 +136,7 @@ export interface ArenaOptions {
   maxBytes?: number;
 }
 
-/** Bump allocator of F32Buf/I32Buf over a WebAssembly.Memory, from byte `base` upwards. */
+/** Bump allocator of F32Buf/I32Buf/F64Buf over a WebAssembly.Memory, from byte `base` upwards. */
 export class Arena {
   readonly memory: WebAssembly.Memory;
   /** First byte the arena may use (aligned). */
@@ -123,7 +144,7 @@ export class Arena {
   private readonly limit: number;
   private top: number;
   private peak: number;
-  private readonly bufs: (F32Buf | I32Buf)[] = [];
+  private readonly bufs: (F32Buf | I32Buf | F64Buf)[] = [];
 
   /**
    * An arena over `memory` from byte `base` up. Use `wasmArena()` (wasm-kernels.ts) for the kernels'
@@ -170,6 +191,14 @@ export class Arena {
     return buf;
   }
 
+  /** A float64 buffer of `length` elements, zero-filled. */
+  f64(length: number): F64Buf {
+    const buf = new F64Buf(this, this.take(length, "f64", 8), length, EMPTY_F64);
+    this.bufs.push(buf);
+    buf.view.fill(0);
+    return buf;
+  }
+
   /** An int32 buffer holding a copy of `values`. */
   i32From(values: ArrayLike<number>): I32Buf {
     const buf = this.i32(values.length);
@@ -202,9 +231,7 @@ export class Arena {
     }
     const bufs = this.bufs;
     while (bufs.length > 0 && bufs[bufs.length - 1].ptr >= mark) {
-      const buf = bufs.pop()!;
-      if (buf instanceof F32Buf) buf.markReleased(EMPTY_F32);
-      else buf.markReleased(EMPTY_I32);
+      bufs.pop()!.markReleased();
     }
     this.top = mark;
   }
@@ -234,15 +261,15 @@ export class Arena {
     return this.memory.buffer.byteLength;
   }
 
-  /** Reserves room for `length` 4-byte elements and returns its byte offset. */
-  private take(length: number, what: string): number {
+  /** Reserves room for `length` elements of `bytes` bytes and returns its byte offset. */
+  private take(length: number, what: string, bytes = 4): number {
     if (!(length >= 0) || !(Number.isInteger(length) || (length === Infinity && this.planOnly))) {
       throw new RangeError(`Arena.${what}: length must be a non-negative integer, got ${length}`);
     }
     const ptr = this.top;
     // even a 0-length buffer takes ALIGN bytes, so every handle has its own ptr (release relies on it)
-    const end = ptr + alignUp(Math.max(length * 4, 1));
-    this.ensure(end, length);
+    const end = ptr + alignUp(Math.max(length * bytes, 1));
+    this.ensure(end, length * bytes);
     this.top = end;
     if (end > this.peak) this.peak = end;
     return ptr;
@@ -252,10 +279,10 @@ export class Arena {
    * Makes bytes [0, end) exist: grows the memory at least 1 MiB or a quarter more at a time. Throws an
    * OutOfMemoryError (nothing allocated) above `bytesLimit` or when the engine refuses to grow.
    */
-  protected ensure(end: number, length: number): void {
+  protected ensure(end: number, bytes: number): void {
     const refuse = (why: string) =>
       new OutOfMemoryError(
-        `the WebAssembly memory cannot take another buffer of ${formatBytes(length * 4)}: ` +
+        `the WebAssembly memory cannot take another buffer of ${formatBytes(bytes)}: ` +
           `it would need ${formatBytes(end)} in all and ${why}; the model or the batch is too large, use smaller sizes`,
       );
     if (end > this.bytesLimit) throw refuse(`holds at most ${formatBytes(this.bytesLimit)}`);

@@ -2,7 +2,7 @@
 // wrong size or a bad index is an exception, never a write into another buffer), KernelIndexError, and
 // the wasm backend's context (its module's exports and arena) that each op's wasm wrappers close over.
 
-import type { Arena, F32Buf, I32Buf } from "./arena.ts";
+import type { Arena, F32Buf, F64Buf, I32Buf } from "./arena.ts";
 import type { WasmExports } from "./wasm.ts";
 
 /** An index kernel (embedding, cross-entropy) got an index outside its table; nothing was written. */
@@ -23,7 +23,7 @@ export class KernelIndexError extends RangeError {
 }
 
 /** Throws unless `buf` is live and holds at least `n` elements (NaN or negative sizes fail too). */
-export function need(buf: F32Buf | I32Buf, n: number, what: string, op: string): void {
+export function need(buf: F32Buf | I32Buf | F64Buf, n: number, what: string, op: string): void {
   if (!(buf.length >= n) || !(n >= 0) || !buf.live) {
     throw new RangeError(
       buf.live
@@ -65,7 +65,7 @@ export class WasmContext {
   ) {}
 
   /** Throws unless `buf` is in this backend's arena, live, and holds at least n elements. */
-  own(buf: F32Buf | I32Buf, n: number, what: string, op: string): void {
+  own(buf: F32Buf | I32Buf | F64Buf, n: number, what: string, op: string): void {
     if (buf.arena !== this.arena) {
       throw new RangeError(`${op}: ${what} is not in the wasm arena; allocate it with wasmArena()`);
     }

@@ -8,7 +8,7 @@
 // TypeScript reference and its wasm wrappers side by side, next to its asm/ kernel:
 //
 //   ops/matmul.ts         matmulNN, matmulNT, matmulTN                      asm/matmul_*.ts, gemm.ts
-//   ops/elementwise.ts    fill, axpy, addRow, colSum, sum                   asm/elementwise.ts, reduce.ts
+//   ops/elementwise.ts    fill, axpy, addRow, colSum, sum, colMoments       asm/elementwise.ts, reduce.ts
 //   ops/tanh_exp.ts       tanh, tanhBackward, exp                           asm/tanh.ts, expf.ts
 //   ops/batchnorm.ts      batchNormTrain, batchNormEval, batchNormBackward  asm/batchnorm.ts
 //   ops/cross_entropy.ts  crossEntropy, crossEntropyRows (+ countTargets)   asm/cross_entropy.ts

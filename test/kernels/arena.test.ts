@@ -4,14 +4,14 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Arena, ALIGN, wasmArena, wasmKernels, type F32Buf, type I32Buf } from "../../src/kernels/index.ts";
+import { Arena, ALIGN, wasmArena, wasmKernels, type F32Buf, type F64Buf, type I32Buf } from "../../src/kernels/index.ts";
 import { wasmExports } from "../../src/kernels/wasm.ts";
 
 test("buffers are 16-byte (in fact 64-byte) aligned, disjoint and zero-filled", () => {
   const arena = new Arena();
-  const bufs: (F32Buf | I32Buf)[] = [];
+  const bufs: (F32Buf | I32Buf | F64Buf)[] = [];
   for (const n of [1, 3, 27, 33, 200, 0, 5]) {
-    bufs.push(arena.f32(n), arena.i32(n));
+    bufs.push(arena.f32(n), arena.i32(n), arena.f64(n));
   }
   let end = 0;
   for (const b of bufs) {
@@ -23,7 +23,11 @@ test("buffers are 16-byte (in fact 64-byte) aligned, disjoint and zero-filled", 
     if (b.length > 0) assert.equal(b.view.byteOffset, b.ptr); // a 0-length view is just empty
     assert.ok(b.view.every((v) => v === 0));
   }
-  assert.ok(bufs[0].view instanceof Float32Array && bufs[1].view instanceof Int32Array);
+  assert.ok(bufs[0].view instanceof Float32Array && bufs[1].view instanceof Int32Array && bufs[2].view instanceof Float64Array);
+  assert.equal(bufs[2].byteLength, 8, "a float64 element takes 8 bytes");
+  const f = bufs[2 + 3 * 3]; // f64(33)
+  assert.equal(f.length, 33);
+  assert.ok(bufs[3 + 3 * 3].ptr >= f.ptr + 33 * 8, "the next buffer starts past the float64 buffer's 264 bytes");
 });
 
 test("a view is the same object on every access while the memory does not grow", () => {
@@ -60,14 +64,17 @@ test("mark/release frees scratch for reuse and makes the released handles unusab
   const used = arena.bytesUsed;
   const s1 = arena.f32(100);
   const s2 = arena.i32(7);
+  const s4 = arena.f64(9);
   assert.ok(arena.bytesUsed > used);
   arena.release(m);
   assert.equal(arena.bytesUsed, used);
   assert.equal(s1.live, false);
   assert.equal(s2.live, false);
+  assert.equal(s4.live, false);
   assert.equal(keep.live, true);
   assert.throws(() => s1.view, /was released/);
   assert.throws(() => s2.view, /was released/);
+  assert.throws(() => s4.view, /was released/);
   const s3 = arena.f32(100);
   assert.equal(s3.ptr, s1.ptr, "released space is handed out again");
   assert.ok(s3.view.every((v) => v === 0), "and zero-filled again");
@@ -82,6 +89,7 @@ test("invalid lengths are refused", () => {
   const arena = new Arena();
   assert.throws(() => arena.f32(-1), /non-negative integer/);
   assert.throws(() => arena.i32(2.5), /non-negative integer/);
+  assert.throws(() => arena.f64(1.5), /Arena.f64: length must be a non-negative integer, got 1.5/);
 });
 
 test("the wasm arena starts above the module's static data and is shared by the wasm kernels", () => {

@@ -1,6 +1,6 @@
-// fill, axpy, addRow, colSum and sum on both backends, against float64 loops written here, on lengths
-// that exercise the 16-wide body, the 4-wide steps and the 1..3-element tails; guard elements after
-// each output catch writes past n. Letters: M rows, N columns; n a length.
+// fill, axpy, addRow, colSum, sum and colMoments on both backends, against float64 loops written here,
+// on lengths that exercise the 16-wide body, the 4-wide steps and the 1..3-element tails; guard elements
+// after each output catch writes past n. Letters: M rows, N columns; n a length.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -97,6 +97,35 @@ for (const k of BACKENDS) {
     }
   });
 
+  test(`${k.name} colMoments: float64 Σx and Σx² of each column added to sums, rows in order, bit for bit`, () => {
+    const rand = makeRandom(6);
+    // N: the 8-column blocks, the pairs after them, an odd last column
+    for (const [M, N] of [[1, 1], [3, 2], [5, 3], [32, 200], [9, 8], [7, 9], [100, 17], [4, 27], [0, 5]]) {
+      const mark = arena.mark();
+      const X = randomBuf(M * N, rand);
+      for (let i = 0; i < M * N; i++) X.view[i] *= 1 + 1000 * (i % 3); // magnitudes apart: the order of additions shows
+      const sums = arena.f64(2 * N + GUARD);
+      for (let i = 0; i < sums.length; i++) sums.view[i] = rand() * 10; // sums added to, not overwritten
+      const s0 = sums.view.slice();
+      k.colMoments(sums, X, M, N);
+      k.colMoments(sums, X, M, N); // a second chunk
+      for (let j = 0; j < N; j++) {
+        let s = s0[j], q = s0[N + j];
+        for (const _ of [0, 1]) {
+          for (let i = 0; i < M; i++) {
+            const v = X.view[i * N + j];
+            s += v;
+            q += v * v;
+          }
+        }
+        assert.equal(sums.view[j], s, `colMoments ${M}x${N} Σx column ${j}`);
+        assert.equal(sums.view[N + j], q, `colMoments ${M}x${N} Σx² column ${j}`);
+      }
+      for (let i = 2 * N; i < sums.length; i++) assert.equal(sums.view[i], s0[i], `colMoments ${M}x${N}: wrote sums[${i}] past 2N`);
+      arena.release(mark);
+    }
+  });
+
   test(`${k.name} sum of a buffer`, () => {
     const rand = makeRandom(5);
     for (const n of LENGTHS) {
@@ -121,6 +150,9 @@ for (const k of BACKENDS) {
     assert.throws(() => k.axpy(y, 1, x), /x has 3 elements/);
     assert.throws(() => k.addRow(y, x, 1, 4), /b has 3 elements/);
     assert.throws(() => k.colSum(x, y, 1, 4), /out has 3 elements/);
+    const sums = arena.f64(7);
+    assert.throws(() => k.colMoments(sums, y, 1, 4), /colMoments: sums has 7 elements, the sizes given need 8/);
+    assert.throws(() => k.colMoments(arena.f64(8), x, 1, 4), /colMoments: X has 3 elements/);
     assert.throws(() => k.tanh(x, y), /tanh: y has 3 elements, the sizes given need 4/);
     assert.throws(() => k.tanhBackward(y, y, x), /dy has 3 elements/);
     arena.release(mark);

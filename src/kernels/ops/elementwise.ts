@@ -1,10 +1,11 @@
 // Elementwise kernels and reductions over float32 buffers (asm/elementwise.ts, asm/reduce.ts): fill,
-// axpy (the SGD update), a bias added to every row and its gradient (column sums), and a sum. The
-// contract, the plain-TypeScript reference and the WebAssembly wrappers.
+// axpy (the SGD update), a bias added to every row and its gradient (column sums), a sum, and the
+// columns' float64 moments (BatchNorm's calibration). The contract, the plain-TypeScript reference and
+// the WebAssembly wrappers.
 //
 // Letters: M rows, N columns (row-major, contiguous); n a length, defaulting to the buffer's.
 
-import type { F32Buf } from "../arena.ts";
+import type { F32Buf, F64Buf } from "../arena.ts";
 import { need, type WasmContext } from "../common.ts";
 
 /** The elementwise and reduction kernels of `Kernels`. */
@@ -19,6 +20,11 @@ export interface ElementwiseKernels {
   colSum(out: F32Buf, X: F32Buf, M: number, N: number, accumulate?: boolean): void;
   /** Σ x[0..n) (float32 arithmetic; the order of additions differs between backends). */
   sum(x: F32Buf, n?: number): number;
+  /**
+   * sums[j] += Σ_i X[i,j] and sums[N+j] += Σ_i X[i,j]², in float64, rows added in order (both backends
+   * give the same bits)   // (M,N) -> (2N).
+   */
+  colMoments(sums: F64Buf, X: F32Buf, M: number, N: number): void;
 }
 
 // ---- TypeScript reference
@@ -72,6 +78,21 @@ export const tsElementwise: ElementwiseKernels = {
     for (let i = 0; i < n; i++) s = Math.fround(s + v[i]);
     return s;
   },
+
+  /** sums[0..N) += Σ_i X[i,:], sums[N..2N) += Σ_i X[i,:]², float64, rows in order */
+  colMoments(sums, X, M, N) {
+    need(sums, 2 * N, "sums", "colMoments");
+    need(X, M * N, "X", "colMoments");
+    const s = sums.view, x = X.view;
+    for (let i = 0; i < M; i++) {
+      const xi = i * N;
+      for (let j = 0; j < N; j++) {
+        const v = x[xi + j];
+        s[j] += v;
+        s[N + j] += v * v;
+      }
+    }
+  },
 };
 
 // ---- WebAssembly
@@ -106,6 +127,12 @@ export function wasmElementwise(ctx: WasmContext): ElementwiseKernels {
     sum(x, n = x.length) {
       ctx.own(x, n, "x", "sum");
       return w.sumF32(x.ptr, n);
+    },
+
+    colMoments(sums, X, M, N) {
+      ctx.own(sums, 2 * N, "sums", "colMoments");
+      ctx.own(X, M * N, "X", "colMoments");
+      w.colMomentsF64(sums.ptr, X.ptr, M, N);
     },
   };
 }
