@@ -15,7 +15,7 @@ import { ConfigError } from "../errors.ts";
 import type { BatchNorm1d } from "../nn/batchnorm.ts";
 import { CrossEntropyLoss } from "../nn/cross_entropy.ts";
 import type { Tokens } from "../nn/embedding.ts";
-import type { Act, Buffer, Parameter } from "../nn/layer.ts";
+import type { Act, Buffer, Layer, Parameter } from "../nn/layer.ts";
 
 /** A model's configuration: tagged by its type; vocabSize and blockSize come from the data. */
 export interface ModelConfigBase {
@@ -61,6 +61,11 @@ export interface Model {
   activations(): NamedAct[];
   /** The BatchNorm layers, in forward order (calibration, the choice of evaluation statistics). */
   batchNorms(): readonly BatchNorm1d[];
+  /**
+   * The input `layer` (one of `batchNorms()`) receives for X: the forward pass run as far as that
+   * layer and no further (calibration needs nothing after it).
+   */
+  inputOf(X: Tokens, layer: Layer): Act;
   /** The character embedding table (V, E) for the embedding plot, or null. */
   embeddingTable(): Parameter | null;
 }
@@ -97,6 +102,11 @@ export abstract class ModelBase implements Model {
   abstract batchNorms(): readonly BatchNorm1d[];
   abstract embeddingTable(): Parameter | null;
   protected abstract setMode(mode: boolean): void;
+
+  /** A model without BatchNorm has no layer to run up to (StackModel has). */
+  inputOf(_X: Tokens, layer: Layer): Act {
+    throw new Error(`${this.type}: no ${layer.kind} layer to run the forward pass up to`);
+  }
 
   train(mode = true): void {
     this.training = mode;

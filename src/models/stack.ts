@@ -39,6 +39,13 @@ export abstract class StackModel extends ModelBase {
     return this.logits;
   }
 
+  /** The input of `layer`, one of the stack's, for contexts (B, T): the layers after it do not run. */
+  override inputOf(X: Tokens, layer: Layer): Act {
+    const i = this.net.layers.indexOf(layer);
+    if (i < 0) throw new Error(`${this.type}: the ${layer.kind} layer is not in the stack`);
+    return this.net.forward(this.netRec, this.embedding.forward(this.embRec, X), i);
+  }
+
   backward(): void {
     const demb = this.net.backward(this.netRec, this.dlogits()); // (B,T,E)
     this.embedding.backward(this.embRec, demb); //                   scatter-add into C

@@ -12,7 +12,8 @@
 //                     out    = bngain · bnraw + bnbias                     // (R,H)
 //                     running ← (1 − momentum) · running + momentum · batch statistic
 //   forward (eval):   the same with stored statistics: the running ones, or ones calibrated on a
-//                     whole split (`calibrate`, makemore part 4's "calibrate the batch norm at the end").
+//                     whole split (makemore part 4's "calibrate the batch norm at the end": the layer's
+//                     inputs given to `accumulateCalibration` between begin and end; train/evaluate.ts).
 //   backward (train): dbngain += Σ_r bnraw · dout;  dbnbias += Σ_r dout
 //                     dx += bngain · bnvar_inv / n · (n·dout − Σ_r dout − n/(n−1) · bnraw · Σ_r dout·bnraw)
 //                     (with n/(n−1) replaced by 1 for the biased variance)
@@ -22,7 +23,7 @@
 // call); this file keeps the layer's state (running and calibrated statistics, the mode) and each
 // call's record (bnraw and the statistics the call used).
 
-import type { BatchNormStats, F32Buf, Kernels } from "../kernels/index.ts";
+import type { ArenaMark, BatchNormStats, F32Buf, F64Buf, Kernels } from "../kernels/index.ts";
 import type { BatchNormRunning } from "../kernels/kernels.ts";
 import { ConfigError } from "../errors.ts";
 import { checkFeatures, checkInput, needForward, rowsOf, parameter, sameShape, positiveInt, type Act, type Buffer, type Layer, type Parameter, type Rec } from "./layer.ts";
@@ -74,7 +75,8 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
   private training = true;
   /** What each training forward updates: the running estimates, at `momentum` (one object, no allocation per step). */
   private readonly running: BatchNormRunning;
-  private calibration: { n: number; sum: Float64Array; sumSq: Float64Array } | null = null;
+  /** A calibration begun: rows seen, and Σx then Σx² per feature (float64, scratch above `mark`). */
+  private calibration: { n: number; sums: F64Buf; mark: ArenaMark } | null = null;
 
   constructor(
     private readonly kernels: Kernels,
@@ -141,7 +143,6 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
     const R = checkInput("BatchNorm1d", x, this.features, rec);
     const H = this.features;
     const k = this.kernels;
-    if (this.calibration) this.accumulateCalibration(x.data.view, R);
     rec.trained = this.training;
     if (this.training) {
       if (R < 2) {
@@ -196,9 +197,25 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
     this.evalStats = "running";
   }
 
-  /** Starts accumulating the statistics of every row this layer sees (any mode) until `endCalibration`. */
+  /**
+   * Starts a calibration: the statistics of the rows given to `accumulateCalibration` (the layer's
+   * inputs over a whole split, in chunks) until `endCalibration` stores them.
+   */
   beginCalibration(): void {
-    this.calibration = { n: 0, sum: new Float64Array(this.features), sumSq: new Float64Array(this.features) };
+    if (this.calibration !== null) throw new Error("BatchNorm1d.beginCalibration: a calibration is under way");
+    const arena = this.kernels.arena;
+    const mark = arena.mark();
+    this.calibration = { n: 0, sums: arena.f64(2 * this.features), mark };
+  }
+
+  /** Adds the rows of `x` (R, H), an input of this layer, to the calibration begun. */
+  accumulateCalibration(x: Act): void {
+    const c = this.calibration;
+    if (c === null) throw new Error("BatchNorm1d.accumulateCalibration without beginCalibration");
+    checkFeatures("BatchNorm1d", x.shape, this.features);
+    const R = rowsOf(x.shape);
+    this.kernels.colMoments(c.sums, x.data, R, this.features);
+    c.n += R;
   }
 
   /** Stores the accumulated mean and unbiased variance as the calibrated statistics. */
@@ -206,27 +223,27 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
     const c = this.calibration;
     if (c === null) throw new Error("BatchNorm1d.endCalibration without beginCalibration");
     this.calibration = null;
-    if (c.n < 2) throw new ConfigError("BatchNorm1d: calibration needs at least 2 rows");
-    const m = this.calibratedMean.data.view;
-    const v = this.calibratedVar.data.view;
-    for (let j = 0; j < this.features; j++) {
-      const mean = c.sum[j] / c.n;
-      m[j] = mean;
-      v[j] = Math.max(0, (c.sumSq[j] - c.n * mean * mean) / (c.n - 1));
+    const H = this.features;
+    const s = c.sums.view;
+    try {
+      if (c.n < 2) throw new ConfigError("BatchNorm1d: calibration needs at least 2 rows");
+      const m = this.calibratedMean.data.view;
+      const v = this.calibratedVar.data.view;
+      for (let j = 0; j < H; j++) {
+        const mean = s[j] / c.n;
+        m[j] = mean;
+        v[j] = Math.max(0, (s[H + j] - c.n * mean * mean) / (c.n - 1));
+      }
+    } finally {
+      this.kernels.arena.release(c.mark);
     }
   }
 
-  private accumulateCalibration(xs: Float32Array, R: number): void {
-    const c = this.calibration!;
-    const H = this.features;
-    for (let r = 0; r < R; r++) {
-      for (let j = 0; j < H; j++) {
-        const v = xs[r * H + j];
-        c.sum[j] += v;
-        c.sumSq[j] += v * v;
-      }
-    }
-    c.n += R;
+  /** Drops a calibration begun (one that failed part way): the calibrated statistics stay as they were. */
+  abortCalibration(): void {
+    const c = this.calibration;
+    this.calibration = null;
+    if (c !== null) this.kernels.arena.release(c.mark);
   }
 
   parameters(): Parameter[] {

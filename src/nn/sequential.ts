@@ -56,9 +56,10 @@ export class Sequential {
     return { recs, shapes, grads, dx, outGrads: this.layers.map(() => null) };
   }
 
-  forward(rec: SequentialRec, x: Act): Act {
+  /** The output of the layers; with `end`, of layers 0..end-1 only (the input of layer `end`). */
+  forward(rec: SequentialRec, x: Act, end = this.layers.length): Act {
     let a = x;
-    for (let i = 0; i < this.layers.length; i++) a = this.layers[i].forward(rec.recs[i], a);
+    for (let i = 0; i < end; i++) a = this.layers[i].forward(rec.recs[i], a);
     return a;
   }
 

@@ -49,19 +49,19 @@ export function forEachChunk(model: Model, data: Dataset, fn: (tokens: Tokens, Y
 /**
  * Sets every BatchNorm layer's calibrated statistics to the mean and unbiased variance of its input
  * over `data` (makemore part 4: "calibrate the batch norm at the end of training"), layer after layer
- * (each with the layers before it already calibrated), and selects them for evaluation.
+ * (each with the layers before it already calibrated), and selects them for evaluation. Each layer's
+ * pass runs the model only as far as that layer's input (Model.inputOf).
  */
 export function calibrateBatchNorm(model: Model, data: Dataset): void {
   const bns = model.batchNorms();
   const saved = bns.map((bn) => bn.evalStats);
   try {
     for (const bn of bns) {
-      bn.evalStats = "running";
       bn.beginCalibration();
       try {
-        forEachChunk(model, data, (tokens) => model.forward(tokens));
+        forEachChunk(model, data, (tokens) => bn.accumulateCalibration(model.inputOf(tokens, bn)));
       } catch (e) {
-        bn.endCalibration();
+        bn.abortCalibration();
         throw e;
       }
       bn.endCalibration();

@@ -10,6 +10,7 @@ import type { I32Buf } from "../kernels/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { ConfigError, MakemoreError } from "../errors.ts";
 import type { Model } from "../models/model.ts";
+import type { BatchNorm1d } from "../nn/batchnorm.ts";
 import type { Tokens } from "../nn/embedding.ts";
 import type { Generator } from "../random/generator.ts";
 import type { Optimizer } from "./optimizer.ts";
@@ -75,6 +76,8 @@ export class Trainer {
   private yb: Int32Array; // (B·P) targets
   private tokens: Tokens;
   private readonly stepEvent = { type: "step" as const, step: 0, loss: 0, lr: 0 };
+  /** The model's BatchNorm layers (a step forgets their calibrated statistics). */
+  private readonly batchNorms: readonly BatchNorm1d[];
 
   constructor(
     readonly model: Model,
@@ -94,6 +97,7 @@ export class Trainer {
     }
     if (data.size === 0) throw new ConfigError("the training split has no examples");
     this.current = { ...config };
+    this.batchNorms = model.batchNorms();
     this.log = new Float32Array(Math.min(steps, INITIAL_LOG));
     this.explodedAt = EXPLODED_LOSS_FACTOR * Math.log(model.vocabSize);
     this.ix = new Int32Array(batchSize);
@@ -207,6 +211,8 @@ export class Trainer {
     model.kernels.zeroGrads(model.parameters()); // zeroGrad(model), every gradient in one kernel call
     model.backward();
     this.optimizer.step(lr);
+    // statistics calibrated before this step describe the parameters of before (makemore part 4)
+    for (let j = 0; j < this.batchNorms.length; j++) if (this.batchNorms[j].isCalibrated) this.batchNorms[j].clearCalibration();
     if (i >= this.log.length) this.reserve(i + 1);
     this.log[i] = loss;
     this.step = i + 1;
@@ -232,8 +238,6 @@ export class Trainer {
   /** Runs up to `maxSteps` more steps (default: to the end of the run). */
   run(maxSteps = Infinity): void {
     this.model.train(true);
-    // statistics calibrated before these steps would describe the parameters of before (makemore part 4)
-    for (const bn of this.model.batchNorms()) if (bn.isCalibrated && this.step < this.config.steps) bn.clearCalibration();
     const end = Math.min(this.config.steps, this.step + maxSteps);
     while (this.step < end) this.trainStep();
     if (this.done) this.emit({ type: "done", step: this.step });

@@ -126,7 +126,7 @@ for (const R of [1, 5]) {
     assert.throws(() => bn.forward(rec, act(k, chunks[2])), { name: "ConfigError", message: /never calibrated/ });
     bn.evalStats = "running";
     bn.beginCalibration();
-    for (const c of chunks) bn.forward(rec, act(k, c));
+    for (const c of chunks) bn.accumulateCalibration(act(k, c));
     bn.endCalibration();
     assert.ok(bn.isCalibrated);
     assertClose("calibrated mean", fromBuf(bn.calibratedMean.data, [1, H]), mean);
