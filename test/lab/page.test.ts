@@ -1,17 +1,14 @@
-// The browser lab (web/, `makemore lab`): the server hands out the built page's files and nothing else, and
-// the real page — driven in headless Chromium — trains the lecture model in its Web Worker with PyTorch's
-// first losses (torch-seeded-A.json), draws and redraws every chart, samples marked words, shows the CLI's
-// own error for a bad word file and keeps working, with no console error and no request off its origin.
+// The browser lab's page (web/), driven in headless Chromium: it trains the lecture model in its Web
+// Worker with PyTorch's first losses (torch-seeded-A.json), draws and redraws every chart, samples marked
+// words, shows the CLI's own error for a bad word file and keeps working, with no console error and no
+// request off its origin; it opens a run the CLI trained and goes on exactly as `train --resume`; a link
+// reproduces a run. The server that hands it out: server.test.ts.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { chromium } from "playwright-core";
-import { LAB_DIR, resolveLabPath, startLabServer } from "../../src/node/lab_server.ts";
+import { startLabServer } from "../../src/node/lab_server.ts";
 import { main } from "../../src/cli/main.ts";
 import { parseWords } from "../../src/data/words.ts";
 import { createRun } from "../../src/node/run_dir.ts";
@@ -20,67 +17,14 @@ import { fmt } from "../../src/report/charts.ts";
 import { modelType } from "../../src/models/registry.ts";
 import { wasmVariant } from "../../src/kernels/wasm.ts";
 import { labSettingsOf, queryOf } from "../../web/settings.ts";
-// @ts-expect-error: a build script in plain JavaScript
-import { buildWeb } from "../../scripts/build-web.mjs";
+import { builtSite, kernelsQuery, launchChromium } from "./helpers.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-/**
- * The link's `kernels` for the build the library runs here, so that the page trains with the same
- * arithmetic (Chromium has relaxed SIMD; Node 20 without its flag has not): empty where it is the page's own pick.
- */
-const kernelsQuery = wasmVariant() === "relaxed" ? "" : "&kernels=simd";
 const ref = JSON.parse(readFileSync(new URL("../fixtures/torch-seeded-A.json", import.meta.url), "utf8"));
-const root = mkdtempSync(join(tmpdir(), "makemore-lab-"));
-const site = join(root, "web");
-await buildWeb(site);
-
-/** A raw GET (the path sent as written, no URL normalization): status, headers, body. */
-function get(url: string, path: string, method = "GET"): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-test("the lab's paths: only files inside the built folder; no traversal, no listing, no symlink out", () => {
-  mkdirSync(join(site, "sub"), { recursive: true });
-  writeFileSync(join(root, "secret.txt"), "secret");
-  symlinkSync(join(root, "secret.txt"), join(site, "link.txt"));
-  assert.equal(resolveLabPath(site, "/"), join(site, "index.html"));
-  assert.equal(resolveLabPath(site, "/main.js?v=1"), join(site, "main.js"));
-  for (const p of ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/sub/../../secret.txt", "/sub", "/sub/", "/link.txt", "/nope.js", "/%zz", "/main.js%00", "/..\\secret.txt", "/index.html/", "/main.js/", "/main.js/."]) {
-    assert.equal(resolveLabPath(site, p), null, p);
-  }
-});
-
-test("the server: 127.0.0.1 only, the page with cross-origin isolation headers, 404 outside it, GET and HEAD only", async () => {
-  const { server, url } = await startLabServer({ port: 0, root: site });
-  try {
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const page = await get(url, "/");
-    assert.equal(page.status, 200);
-    assert.match(String(page.headers["content-type"]), /^text\/html/);
-    assert.equal(page.headers["cross-origin-opener-policy"], "same-origin");
-    assert.equal(page.headers["cross-origin-embedder-policy"], "require-corp");
-    assert.match(page.body, /<title>makemore lab<\/title>/);
-    assert.equal((await get(url, "/worker.js")).status, 200);
-    for (const p of ["/../secret.txt", "/../../package.json", "/%2e%2e/secret.txt", "/sub/", "/index.html/"]) assert.equal((await get(url, p)).status, 404, p);
-    assert.equal((await get(url, "/", "POST")).status, 405);
-    assert.equal((await get(url, "/", "HEAD")).body, "");
-  } finally {
-    server.close();
-  }
-});
+const { root, site } = await builtSite();
 
 test("the page trains the lecture model in its worker with PyTorch's first losses, draws and updates every chart, samples, survives a bad file, downloads a run the CLI reads", { timeout: 120000 }, async () => {
   const { server, url } = await startLabServer({ port: 0, root: site });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
+  const browser = await launchChromium();
   try {
     const p = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const problems: string[] = [];
@@ -196,33 +140,6 @@ test("the page trains the lecture model in its worker with PyTorch's first losse
   }
 });
 
-test("makemore lab serves the built page and prints its URL; Ctrl-C stops it; a bad --port is a one-line error", { timeout: 60000 }, async () => {
-  if (!existsSync(join(LAB_DIR, "index.html"))) await buildWeb(); // npm test builds it; a lone run of this file may not have
-  const script = join(root, "cli.mts");
-  writeFileSync(script, `import { main } from ${JSON.stringify(new URL("../../src/cli/main.ts", import.meta.url).pathname)};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
-  const child = spawn(process.execPath, ["--import", "tsx", script, "lab", "--port", "0"], { cwd: new URL("../..", import.meta.url).pathname, stdio: ["ignore", "pipe", "pipe"] });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-  try {
-    const at = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (c) => {
-        out += c;
-        const m = /makemore lab: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.on("exit", (code) => reject(new Error(`exited ${code} before printing its URL`)));
-    });
-    assert.equal((await get(at, "/")).status, 200);
-  } finally {
-    child.kill("SIGINT");
-  }
-  assert.equal(await exited, 0, "Ctrl-C stops the server cleanly");
-  const errs: string[] = [];
-  const code = await main(["lab", "--port", "70000"], { out: () => {}, err: (t) => errs.push(t) });
-  assert.equal(code, 2);
-  assert.match(errs.join(""), /--port.*must be a port number, 0 to 65535/);
-});
-
 test("the page opens a run the CLI trained and goes on exactly as `train --resume`; a reload comes back where it was", { timeout: 120000 }, async () => {
   const io = { out: () => {}, err: () => {} };
   const cliRun = join(root, "cli-run");
@@ -235,7 +152,7 @@ test("the page opens a run the CLI trained and goes on exactly as `train --resum
   assert.equal(cliLosses.length, 10);
 
   const { server, url } = await startLabServer({ port: 0, root: site });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
+  const browser = await launchChromium();
   try {
     const p = await (await browser.newContext()).newPage();
     const problems: string[] = [];
@@ -363,7 +280,7 @@ test("a link reproduces a run: the deep network without BatchNorm at gain 1 from
   const lib = createRun(options);
   lib.train();
   const { server, url } = await startLabServer({ port: 0, root: site });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
+  const browser = await launchChromium();
   try {
     const p = await browser.newPage();
     await p.goto(`${url}?type=deep&batchnorm=0&gain=1&n-layer=2&batch=16${kernelsQuery}`);
