@@ -167,7 +167,8 @@ function planOf(type: ModelType, config: ModelConfigBase, use: MemoryUse): Memor
   use.optimizer?.(model.parameters(), kernels);
   const optimizer = arena.bytesUsed - built;
   // the token batches: a training step's (B, T), and an evaluation chunk's (capacity, T) with its
-  // targets and per-target losses (capacity · targetsPerRow each), scratch on top of everything else
+  // targets and per-target losses (capacity · targetsPerRow each), scratch on top of everything else;
+  // or, calibrating BatchNorm, a chunk's tokens on top of the layer's sums
   const T = model.blockSize;
   const batch = validRows(use.batchSize);
   if (batch !== undefined) arena.i32(batch * T);
@@ -176,6 +177,12 @@ function planOf(type: ModelType, config: ModelConfigBase, use: MemoryUse): Memor
   arena.i32(capacity * model.targetsPerRow);
   arena.f32(capacity * model.targetsPerRow);
   arena.release(mark);
+  // BatchNorm's calibration (train/evaluate.ts): each layer's float64 sums under a chunk's tokens
+  for (const bn of model.batchNorms()) {
+    arena.f64(2 * bn.features);
+    arena.i32(capacity * T);
+    arena.release(mark);
+  }
   const total = arena.bytesPeak;
   return { capacity, parameters, optimizer, activations: total - parameters - optimizer, total };
 }

@@ -23,7 +23,7 @@
 // call); this file keeps the layer's state (running and calibrated statistics, the mode) and each
 // call's record (bnraw and the statistics the call used).
 
-import type { ArenaMark, BatchNormStats, F32Buf, F64Buf, Kernels } from "../kernels/index.ts";
+import type { BatchNormStats, F32Buf, F64Buf, Kernels } from "../kernels/index.ts";
 import type { BatchNormRunning } from "../kernels/kernels.ts";
 import { ConfigError } from "../errors.ts";
 import { checkFeatures, checkInput, needForward, rowsOf, parameter, sameShape, positiveInt, type Act, type Buffer, type Layer, type Parameter, type Rec } from "./layer.ts";
@@ -75,8 +75,8 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
   private training = true;
   /** What each training forward updates: the running estimates, at `momentum` (one object, no allocation per step). */
   private readonly running: BatchNormRunning;
-  /** A calibration begun: rows seen, and Σx then Σx² per feature (float64, scratch above `mark`). */
-  private calibration: { n: number; sums: F64Buf; mark: ArenaMark } | null = null;
+  /** A calibration begun: rows seen, and Σx then Σx² per feature (float64, the caller's scratch). */
+  private calibration: { n: number; sums: F64Buf } | null = null;
 
   constructor(
     private readonly kernels: Kernels,
@@ -198,14 +198,15 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
   }
 
   /**
-   * Starts a calibration: the statistics of the rows given to `accumulateCalibration` (the layer's
-   * inputs over a whole split, in chunks) until `endCalibration` stores them.
+   * Starts a calibration into `sums` (2·H float64s, the caller's scratch, zeroed here): the statistics
+   * of the rows given to `accumulateCalibration` (the layer's inputs over a whole split, in chunks)
+   * until `endCalibration` stores them. The layer's forward passes take no part in it.
    */
-  beginCalibration(): void {
+  beginCalibration(sums: F64Buf): void {
     if (this.calibration !== null) throw new Error("BatchNorm1d.beginCalibration: a calibration is under way");
-    const arena = this.kernels.arena;
-    const mark = arena.mark();
-    this.calibration = { n: 0, sums: arena.f64(2 * this.features), mark };
+    if (!(sums.length >= 2 * this.features)) throw new RangeError(`BatchNorm1d.beginCalibration: sums has ${sums.length} elements, ${2 * this.features} needed`);
+    sums.view.fill(0, 0, 2 * this.features);
+    this.calibration = { n: 0, sums };
   }
 
   /** Adds the rows of `x` (R, H), an input of this layer, to the calibration begun. */
@@ -223,27 +224,21 @@ export class BatchNorm1d implements Layer<BatchNormRec> {
     const c = this.calibration;
     if (c === null) throw new Error("BatchNorm1d.endCalibration without beginCalibration");
     this.calibration = null;
+    if (c.n < 2) throw new ConfigError(`BatchNorm1d: calibration needs at least 2 rows, it was given ${c.n}`);
     const H = this.features;
     const s = c.sums.view;
-    try {
-      if (c.n < 2) throw new ConfigError("BatchNorm1d: calibration needs at least 2 rows");
-      const m = this.calibratedMean.data.view;
-      const v = this.calibratedVar.data.view;
-      for (let j = 0; j < H; j++) {
-        const mean = s[j] / c.n;
-        m[j] = mean;
-        v[j] = Math.max(0, (s[H + j] - c.n * mean * mean) / (c.n - 1));
-      }
-    } finally {
-      this.kernels.arena.release(c.mark);
+    const m = this.calibratedMean.data.view;
+    const v = this.calibratedVar.data.view;
+    for (let j = 0; j < H; j++) {
+      const mean = s[j] / c.n;
+      m[j] = mean;
+      v[j] = Math.max(0, (s[H + j] - c.n * mean * mean) / (c.n - 1));
     }
   }
 
   /** Drops a calibration begun (one that failed part way): the calibrated statistics stay as they were. */
   abortCalibration(): void {
-    const c = this.calibration;
     this.calibration = null;
-    if (c !== null) this.kernels.arena.release(c.mark);
   }
 
   parameters(): Parameter[] {

@@ -55,16 +55,20 @@ export function forEachChunk(model: Model, data: Dataset, fn: (tokens: Tokens, Y
 export function calibrateBatchNorm(model: Model, data: Dataset): void {
   const bns = model.batchNorms();
   const saved = bns.map((bn) => bn.evalStats);
+  const arena = model.kernels.arena;
   try {
     for (const bn of bns) {
-      bn.beginCalibration();
+      const mark = arena.mark();
       try {
+        bn.beginCalibration(arena.f64(2 * bn.features)); // Σx, Σx² (models/memory.ts plans them)
         forEachChunk(model, data, (tokens) => bn.accumulateCalibration(model.inputOf(tokens, bn)));
+        bn.endCalibration();
       } catch (e) {
         bn.abortCalibration();
         throw e;
+      } finally {
+        arena.release(mark);
       }
-      bn.endCalibration();
       bn.evalStats = "calibrated";
     }
   } catch (e) {

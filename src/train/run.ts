@@ -249,9 +249,8 @@ export class TrainingRun {
 
   /**
    * Split losses (default: every split); "calibrated" first calibrates BatchNorm on the whole training
-   * split, unless every BatchNorm layer holds statistics calibrated already: those describe these
-   * parameters on this run's training split (a checkpoint keeps them; training clears them), so
-   * calibrating again would give the same bits.
+   * split, unless every BatchNorm layer holds calibrated statistics already: a checkpoint keeps them and
+   * every training step drops them, so they describe these parameters (sampling uses them as they are).
    */
   evaluate(bnStats: EvalStats | null = this.settings.training.evalStats, splits: SplitName[] = this.corpus.splits): SplitLosses {
     const bns = this.model.batchNorms();

@@ -83,6 +83,19 @@ for (const t of modelTypes()) {
   });
 }
 
+test("lecture with a BatchNorm wider than an evaluation chunk's targets: the plan holds its calibration's sums, to the byte", () => {
+  // calibrating 2048 features takes 32 KiB of float64 sums under a chunk's tokens, more than the
+  // 8 KiB of targets and losses a chunk's evaluation puts there
+  const kernels = createWasmKernels(instantiateWasm(wasmVariant()));
+  const run = TrainingRun.create({ words, source: "names" }, { steps: 2, model: { nHidden: 2048 } }, { kernels });
+  run.train();
+  run.evaluate("calibrated");
+  assert.ok(run.model.batchNorms()[0].isCalibrated);
+  const s = run.settings;
+  const plan = planMemory(s.model, { batchSize: s.training.batchSize, minRows: evalRows(s.model), optimizer: (p, k) => createOptimizer(s.optimizer, p, k) });
+  assert.equal(plan.total, kernels.arena.bytesPeak);
+});
+
 test("lecture: each size flag too large for the memory is named, with what it needs and what to lower", () => {
   const use = runUse("lecture", 32);
   assert.equal(

@@ -125,7 +125,7 @@ for (const R of [1, 5]) {
     bn.evalStats = "calibrated";
     assert.throws(() => bn.forward(rec, act(k, chunks[2])), { name: "ConfigError", message: /never calibrated/ });
     bn.evalStats = "running";
-    bn.beginCalibration();
+    bn.beginCalibration(k.arena.f64(2 * H));
     for (const c of chunks) bn.accumulateCalibration(act(k, c));
     bn.endCalibration();
     assert.ok(bn.isCalibrated);

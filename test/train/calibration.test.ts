@@ -106,3 +106,31 @@ test("a run calibrates once per set of parameters: evaluate() again uses the sta
   assert.ok(bn.isCalibrated);
   assert.notDeepEqual(after, first);
 });
+
+test("a calibration that fails part way leaves the layers, their statistics and the arena as they were", () => {
+  const run = TrainingRun.create({ words, source: "names.txt" }, { type: "deep", model: { nHidden: 16 }, steps: 3 });
+  run.train();
+  const model = run.model as StackModel;
+  const data = run.corpus.data.train!;
+  const bad: Dataset = { ...data, X: data.X.slice() };
+  bad.X[1500 * data.blockSize] = 99; // a token past the vocabulary, in the second chunk of 1024 rows
+  const top = model.kernels.arena.mark();
+  assert.throws(() => calibrateBatchNorm(model, bad), /Embedding: index 99 is outside the table of 27 rows/);
+  assert.equal(model.kernels.arena.mark(), top);
+  for (const bn of model.batchNorms()) {
+    assert.equal(bn.isCalibrated, false);
+    assert.equal(bn.evalStats, "running");
+  }
+  calibrateBatchNorm(model, data); // no calibration left under way
+  assert.ok(model.batchNorms().every((bn) => bn.isCalibrated));
+});
+
+test("BatchNorm1d's calibration protocol: its forward passes take no part, and ending one that saw no rows says so", () => {
+  const run = TrainingRun.create({ words, source: "names.txt" }, { steps: 1 });
+  const [bn] = run.model.batchNorms();
+  const sums = run.model.kernels.arena.f64(2 * bn.features);
+  bn.beginCalibration(sums);
+  assert.throws(() => bn.beginCalibration(sums), /a calibration is under way/);
+  assert.throws(() => bn.endCalibration(), { name: "ConfigError", message: "BatchNorm1d: calibration needs at least 2 rows, it was given 0" });
+  assert.throws(() => bn.accumulateCalibration({ data: run.model.kernels.arena.f32(7), shape: [1, 7] }), /without beginCalibration/);
+});
