@@ -38,18 +38,17 @@ export function buildDataset(words: readonly string[], vocab: Vocabulary, blockS
   if (size * blockSize > MAX_TOKENS) {
     throw new ConfigError(`--block-size ${blockSize}: the ${size} examples would hold ${size * blockSize} context tokens, more than the ${MAX_TOKENS} an array can; use a smaller --block-size`);
   }
-  const X = new Int32Array(size * blockSize); // (N, T)
+  const X = new Int32Array(size * blockSize); // (N, T), zeros: the boundary token
   const Y = new Int32Array(size); // (N)
-  const context = new Int32Array(blockSize);
   let n = 0;
   for (const w of encoded) {
-    context.fill(0);
-    for (let i = 0; i <= w.length; i++) {
-      const ix = i < w.length ? w[i] : 0; // w + '.'
-      X.set(context, n * blockSize);
-      Y[n++] = ix;
-      context.copyWithin(0, 1); // context = context[1:] + [ix]
-      context[blockSize - 1] = ix;
+    // example i of the word: the context is the T tokens before position i of [0]·T + w, the target
+    // w[i] (the boundary token 0 after the last character: w + '.'); slot t of the context holds
+    // w[i − T + t], or 0 where that is before the word (already there)
+    for (let i = 0; i <= w.length; i++, n++) {
+      const row = n * blockSize - i + blockSize; // X[row + k] is the slot of w[k]
+      for (let k = Math.max(0, i - blockSize); k < i; k++) X[row + k] = w[k];
+      Y[n] = i < w.length ? w[i] : 0;
     }
   }
   return { X, Y, size, blockSize, targetsPerRow: 1 };

@@ -8,6 +8,8 @@ export class Vocabulary {
   /** itos: index → character; index 0 is the boundary token. */
   readonly chars: readonly string[];
   private readonly stoi: Map<string, number>;
+  /** stoi by code point (what `encode` looks up: no string made per character). */
+  private readonly byCode: Map<number, number>;
 
   /** A vocabulary from its characters in index order (index 0 must be the boundary token). */
   constructor(chars: readonly string[]) {
@@ -18,6 +20,7 @@ export class Vocabulary {
     for (const c of this.chars) {
       if ([...c].length !== 1) throw new DataError(`vocabulary entries must be single characters (got ${JSON.stringify(c)})`);
     }
+    this.byCode = new Map(this.chars.map((c, i) => [c.codePointAt(0)!, i]));
   }
 
   /** The lectures' vocabulary of a word list: the boundary token, then the sorted distinct characters. */
@@ -47,9 +50,15 @@ export class Vocabulary {
     return i;
   }
 
-  /** A word's character indices (without boundary tokens). */
+  /** A word's character indices (without boundary tokens), code point by code point. */
   encode(word: string): number[] {
-    return Array.from(word, (c) => this.indexOf(c));
+    const out: number[] = [];
+    for (let i = 0; i < word.length; i++) {
+      const cp = word.codePointAt(i)!;
+      if (cp > 0xffff) i++; // a surrogate pair: one character
+      out.push(this.byCode.get(cp) ?? this.indexOf(String.fromCodePoint(cp)));
+    }
+    return out;
   }
 
   /** Indices back to text; the boundary token decodes to ".". */

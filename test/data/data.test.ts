@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -68,11 +69,37 @@ test("build_dataset: contexts left-padded with '.', one example per character pl
   assert.throws(() => buildDataset(["ava"], vocab, 0), ConfigError);
 });
 
+test("build_dataset as the lectures write it: a context sliding over word + '.', any words and block size", () => {
+  fc.assert(
+    fc.property(fc.array(fc.array(fc.constantFrom("a", "b", "c", "d", "e", "😀"), { maxLength: 12 }).map((cs) => cs.join("")), { maxLength: 8 }), fc.integer({ min: 1, max: 9 }), (ws, T) => {
+      const v = Vocabulary.fromWords(["abcde😀"]);
+      const d = buildDataset(ws, v, T);
+      // the notebook's loop: context = [0] * T; for ch in w + '.': X.append(context); Y.append(ix); context = context[1:] + [ix]
+      const X: number[] = [], Y: number[] = [];
+      for (const w of ws) {
+        let context = new Array<number>(T).fill(0);
+        for (const ix of [...v.encode(w), 0]) {
+          X.push(...context);
+          Y.push(ix);
+          context = [...context.slice(1), ix];
+        }
+      }
+      assert.deepEqual(Array.from(d.X), X);
+      assert.deepEqual(Array.from(d.Y), Y);
+      assert.equal(d.size, Y.length);
+    }),
+  );
+});
+
 test("vocabulary: code-point order like Python's sorted(), and a clear error outside it", () => {
   const v = Vocabulary.fromWords(["zoë", "ábc", "😀a", "Zed"]);
   // Python: sorted(set('zoëábc😀aZed')) orders by code point: 'Z' < 'a' < … < 'á' < 'ë' < '😀'.
   assert.deepEqual(v.chars, [".", "Z", "a", "b", "c", "d", "e", "o", "z", "á", "ë", "😀"]);
   assert.throws(() => v.encode("xyz"), (e: unknown) => e instanceof DataError && /"x" \(U\+0078\) is not in the vocabulary/.test(e.message));
+  assert.deepEqual(v.encode("😀a"), [11, 2], "a surrogate pair is one character");
+  assert.equal(v.decode(v.encode("zoë😀Zed")), "zoë😀Zed");
+  assert.throws(() => v.encode("a🙂"), /"🙂" \(U\+1F642\) is not in the vocabulary/);
+  assert.throws(() => v.encode("a\ud83d"), /\(U\+D83D\) is not in the vocabulary/, "a lone surrogate");
   assert.throws(() => v.decode([99]), /outside the vocabulary/);
 });
 
