@@ -4,8 +4,7 @@
 //   "sequences" — makemore.py's rows (sequences.ts): each word one row of length L = longest + 1, the
 //                 split by `torch.randperm` from the run's generator (its first draws), train / test.
 
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { sha256Hex } from "./sha256.ts";
 import { ConfigError } from "../errors.ts";
 import type { Generator } from "../random/generator.ts";
 import type { Dataset } from "./dataset.ts";
@@ -60,5 +59,5 @@ export function buildRunCorpus(words: readonly string[], o: CorpusOptions): Corp
 
 /** sha256 of the words (one per line): tells whether a file still holds a run's words. */
 export function wordsHash(words: readonly string[]): string {
-  return bytesToHex(sha256(utf8ToBytes(words.join("\n"))));
+  return sha256Hex(words.join("\n"));
 }

@@ -27,8 +27,7 @@
 // model.safetensors the current model, no best) still loads and resumes.
 
 import type { KernelsBuild } from "../kernels/index.ts";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
+import { sha256Hex } from "../data/sha256.ts";
 import { CheckpointError, ConfigError, MakemoreError } from "../errors.ts";
 import type { Kernels } from "../kernels/index.ts";
 import { isFiniteModel, type Model } from "../models/model.ts";
@@ -116,9 +115,7 @@ export interface CheckpointFiles {
   "config.json": string;
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return bytesToHex(sha256(bytes));
-}
+export { sha256Hex };
 
 const f32 = (shape: readonly number[], data: Float32Array): TensorRecord => ({ dtype: "F32", shape: [...shape], data: data.slice() });
 

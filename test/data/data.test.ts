@@ -9,6 +9,7 @@ import { readWordFile, DEFAULT_WORDS_FILE } from "../../src/node/words.ts";
 import { parseWordsText, parseWords } from "../../src/data/words.ts";
 import { Vocabulary } from "../../src/data/vocabulary.ts";
 import { buildDataset } from "../../src/data/dataset.ts";
+import { sha256Hex, sha256HexPortable } from "../../src/data/sha256.ts";
 import { buildCorpus, splitWords } from "../../src/data/splits.ts";
 import { DataError, ConfigError } from "../../src/errors.ts";
 import { loadVectors } from "../random/vectors.ts";
@@ -135,4 +136,14 @@ test("bad word files give a DataError naming the file, the line and what to do",
   assert.equal(parseWordsText("x".repeat(300), "long.txt", { maxLineLength: 300 }).words.length, 1);
   dataError(() => parseWordsText("ann\nbob\nst.john\n", "dot.txt"), /dot\.txt:3: word "st\.john" contains "\."/, 3);
   dataError(() => parseWords(new Uint8Array([0x61]), "f", { maxLineLength: 0 }), /positive integer/);
+});
+
+test("sha256: Node's native hash and the portable one (what a browser computes) agree, bytes and strings", () => {
+  const rand = fc.sample(fc.uint8Array({ maxLength: 300 }), { numRuns: 40, seed: 7 });
+  for (const bytes of [new Uint8Array(0), ...rand]) {
+    assert.equal(sha256Hex(bytes), sha256HexPortable(bytes));
+    assert.equal(sha256Hex(bytes), createHash("sha256").update(bytes).digest("hex"));
+  }
+  for (const text of ["", "emma\nolivia", "zoë😀", "a\ud83db", names.words.join("\n")]) assert.equal(sha256Hex(text), sha256HexPortable(text), JSON.stringify(text.slice(0, 20)));
+  assert.equal(sha256HexPortable("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"); // FIPS 180-2's example
 });
