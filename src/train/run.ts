@@ -247,17 +247,12 @@ export class TrainingRun {
     return numParameters(this.model);
   }
 
-  /**
-   * Split losses (default: every split); "calibrated" first calibrates BatchNorm on the whole training
-   * split, unless every BatchNorm layer holds calibrated statistics already: a checkpoint keeps them and
-   * every training step drops them, so they describe these parameters (sampling uses them as they are).
-   */
+  /** Split losses (default: every split); "calibrated" first calibrates BatchNorm on the whole training split. */
   evaluate(bnStats: EvalStats | null = this.settings.training.evalStats, splits: SplitName[] = this.corpus.splits): SplitLosses {
-    const bns = this.model.batchNorms();
-    const hasBn = bns.length > 0;
+    const hasBn = this.model.batchNorms().length > 0;
     if (bnStats !== null && !hasBn) throw new ConfigError(`--bn-stats: this ${this.model.type} model has no BatchNorm`);
     const stats = hasBn ? bnStats ?? "running" : "running";
-    if (hasBn && stats === "calibrated" && !bns.every((bn) => bn.isCalibrated)) calibrateBatchNorm(this.model, this.corpus.data.train!);
+    if (hasBn && stats === "calibrated") calibrateBatchNorm(this.model, this.corpus.data.train!);
     const data = Object.fromEntries(splits.map((s) => {
       const d = this.corpus.data[s];
       if (!d) throw new ConfigError(`this run has no ${s} split (its splits: ${this.corpus.splits.join(", ")})`);
