@@ -51,7 +51,7 @@ test("makemore data: bad flags and bad files give one line and a non-zero exit c
   assert.equal((await run("data", "-i", join(dir, "long.txt"), "--max-line-length", "20")).code, 0);
 });
 
-test("the installed bin runs (bin/makemore.js → dist/)", () => {
+test("the installed bin runs (bin/makemore.js → the bundled CLI in dist/): the bundled names, a run, its report", () => {
   const bin = new URL("../../bin/makemore.js", import.meta.url).pathname;
   const r = spawnSync(process.execPath, [bin, "data", "--json"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
@@ -59,6 +59,14 @@ test("the installed bin runs (bin/makemore.js → dist/)", () => {
   const bad = spawnSync(process.execPath, [bin, "data", "--block-size", "-1"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr.trim().split("\n").length, 1, "one line");
+  // the kernels, the progress bar's and the flags' CommonJS packages, and Chart.js found from the bundle
+  const dir = join(mkdtempSync(join(tmpdir(), "makemore-bin-")), "run");
+  const train = spawnSync(process.execPath, [bin, "train", "-o", dir, "--steps", "3", "--samples", "1"], { encoding: "utf8" });
+  assert.equal(train.status, 0, train.stderr);
+  assert.match(train.stdout, /split losses \(BatchNorm calibrated on the training set\): train \d/);
+  const report = spawnSync(process.execPath, [bin, "diagnose", "-o", dir, "--report"], { encoding: "utf8" });
+  assert.equal(report.status, 0, report.stderr);
+  assert.match(readFileSync(join(dir, "report.html"), "utf8"), /Chart\.js v\d/);
 });
 
 test("makemore data --type bigram: makemore.py's rows and randperm split (the reference run's sizes)", async () => {
